@@ -1,0 +1,354 @@
+"""Least-privilege IAM for OpenMetadata's AWS secret stores (Secrets Manager / SSM).
+
+Pure policy builders first, then the :class:`AwsAccess` component that declares them.
+Scope is the id prefix OM gives every secret (``/<prefix>/<cluster>/``), so a policy
+never grows with the number of secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+AWS_PROVIDERS = ("aws", "aws-ssm", "managed-aws", "managed-aws-ssm")
+MANAGED_PROVIDERS = frozenset({"managed-aws", "managed-aws-ssm"})
+IDENTITY_MODES = ("irsa", "pod-identity", "access-key")
+
+# openmetadata-service/.../service/secrets/AWSSecretsManager.java: Get/Create/Update/DeleteSecret only (no PutSecretValue, no DescribeSecret).
+# openmetadata-service/.../service/secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
+SERVER_ACTIONS: dict[str, tuple[str, ...]] = {
+    "secretsmanager": (
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:TagResource",
+        "secretsmanager:UpdateSecret",
+    ),
+    "ssm": (
+        "ssm:AddTagsToResource",
+        "ssm:DeleteParameter",
+        "ssm:GetParameter",
+        "ssm:PutParameter",
+    ),
+}
+# ingestion/src/metadata/utils/secrets/aws_secrets_manager.py / aws_ssm_secrets_manager.py: get_secret_value / get_parameter only.
+READ_ACTIONS: dict[str, tuple[str, ...]] = {
+    "secretsmanager": ("secretsmanager:GetSecretValue",),
+    "ssm": ("ssm:GetParameter",),
+}
+KMS_READ_ACTIONS = ("kms:Decrypt",)
+KMS_WRITE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+_SID_PREFIX = {"secretsmanager": "SecretsManager", "ssm": "SsmParameters"}
+_PREFIX_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*$")
+_CLUSTER_RE = re.compile(r"^[a-z0-9_-]+$")
+
+
+def service_for(provider: str) -> str:
+    """AWS service (``secretsmanager`` or ``ssm``) behind an AWS OM provider."""
+    if provider not in AWS_PROVIDERS:
+        raise ValueError(f"not an AWS secrets provider: {provider!r} (expected one of {AWS_PROVIDERS})")
+    return "ssm" if provider.endswith("ssm") else "secretsmanager"
+
+
+def secret_id_prefix(prefix: str, cluster_name: str) -> str:
+    """``/<prefix>/<cluster>/`` (lower-cased like OM's ids); rejects names OM would rewrite."""
+    prefix, cluster = (prefix or "").lower(), (cluster_name or "").lower()
+    if not _CLUSTER_RE.match(cluster):
+        raise ValueError(f"cluster_name {cluster_name!r} must match [A-Za-z0-9_-]+")
+    if prefix and not _PREFIX_RE.match(prefix):
+        raise ValueError(f"prefix {prefix!r} must be [A-Za-z0-9_-] segments separated by single '/'")
+    return f"/{prefix}/{cluster}/" if prefix else f"/{cluster}/"
+
+
+def secret_scope_arn(
+    provider: str, *, partition: str, region: str, account: str, prefix: str, cluster_name: str
+) -> str:
+    """ARN pattern covering every secret OM names under ``/<prefix>/<cluster>/``."""
+    path = secret_id_prefix(prefix, cluster_name)
+    if service_for(provider) == "ssm":
+        return f"arn:{partition}:ssm:{region}:{account}:parameter{path}*"
+    return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{path}*"
+
+
+def _check_covered(secret_ids: Iterable[str], prefix: str, cluster_name: str) -> None:
+    path = secret_id_prefix(prefix, cluster_name)
+    outside = [s for s in secret_ids if not s.startswith(path) or "*" in s or "?" in s]
+    if outside:
+        raise ValueError(f"secret ids outside the scope {path}*: {outside[:5]}")
+
+
+def _document(
+    provider: str,
+    actions: tuple[str, ...],
+    kms_actions: tuple[str, ...],
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    prefix: str,
+    cluster_name: str,
+    kms_key_arn: Optional[str],
+    secret_ids: Iterable[str],
+) -> dict[str, Any]:
+    service = service_for(provider)
+    _check_covered(secret_ids, prefix, cluster_name)
+    access = "ReadWrite" if len(actions) > 1 else "Read"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": f"{_SID_PREFIX[service]}{access}",
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": secret_scope_arn(
+                provider, partition=partition, region=region, account=account,
+                prefix=prefix, cluster_name=cluster_name,
+            ),
+        }
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": f"KmsVia{_SID_PREFIX[service]}",
+                "Effect": "Allow",
+                "Action": sorted(kms_actions),
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def server_policy_document(
+    provider: str,
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    prefix: str,
+    cluster_name: str,
+    kms_key_arn: Optional[str] = None,
+    secret_ids: Iterable[str] = (),
+) -> dict[str, Any]:
+    """IAM policy for the OM server: read/write on managed providers, read-only otherwise.
+
+    ``kms_key_arn`` grants the customer-managed key only through the store service. OM's
+    server creates secrets without a KMS key option (default ``aws/secretsmanager`` /
+    ``aws/ssm`` key), so the CMK only protects what om-secrets seeds. ``secret_ids`` are
+    checked to fall inside the scope; they never appear in the document.
+    """
+    service = service_for(provider)
+    managed = provider in MANAGED_PROVIDERS
+    return _document(
+        provider,
+        SERVER_ACTIONS[service] if managed else READ_ACTIONS[service],
+        KMS_WRITE_ACTIONS if managed else KMS_READ_ACTIONS,
+        partition=partition, region=region, account=account, prefix=prefix,
+        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
+    )
+
+
+def ingestion_policy_document(
+    provider: str,
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    prefix: str,
+    cluster_name: str,
+    kms_key_arn: Optional[str] = None,
+    secret_ids: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Read-only IAM policy for ingestion (Airflow); same scope and KMS rules as the server."""
+    return _document(
+        provider,
+        READ_ACTIONS[service_for(provider)],
+        KMS_READ_ACTIONS,
+        partition=partition, region=region, account=account, prefix=prefix,
+        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
+    )
+
+
+def irsa_trust_policy(
+    oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str
+) -> dict[str, Any]:
+    """Trust policy letting one Kubernetes service account assume the role via IRSA."""
+    issuer = oidc_issuer.removeprefix("https://").rstrip("/")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "IrsaAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{issuer}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def pod_identity_trust_policy() -> dict[str, Any]:
+    """Trust policy for EKS Pod Identity (the association pins namespace and service account)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EksPodIdentityAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    """Canonical JSON rendering used for every policy input."""
+    return json.dumps(doc, sort_keys=True)
+
+
+@dataclass
+class AwsAccessArgs:
+    """Inputs of :class:`AwsAccess`."""
+
+    provider: str
+    """OM secrets provider: ``aws``, ``aws-ssm``, ``managed-aws`` or ``managed-aws-ssm``."""
+    cluster_name: str = "openmetadata"
+    """OM ``clusterName`` (second segment of every secret id)."""
+    prefix: str = ""
+    """OM ``secretsManagerConfiguration.prefix`` (empty: none)."""
+    identity_mode: str = "irsa"
+    """``irsa``, ``pod-identity`` or ``access-key`` (static keys: last resort)."""
+    oidc_provider_arn: Optional[pulumi.Input[str]] = None
+    """EKS OIDC provider ARN (irsa)."""
+    oidc_issuer: Optional[pulumi.Input[str]] = None
+    """EKS OIDC issuer URL, with or without ``https://`` (irsa)."""
+    eks_cluster_name: Optional[pulumi.Input[str]] = None
+    """EKS cluster; when set in pod-identity mode, the associations are declared too."""
+    server_namespace: str = "openmetadata"
+    """Namespace of the OM server pods."""
+    server_service_account: str = "openmetadata"
+    """Service account of the OM server pods."""
+    ingestion_namespace: str = "openmetadata"
+    """Namespace of the ingestion (Airflow) pods."""
+    ingestion_service_account: str = "airflow"
+    """Service account of the ingestion (Airflow) pods."""
+    kms_key_arn: Optional[pulumi.Input[str]] = None
+    """Customer-managed KMS key of the seeded secrets (None: AWS-managed key)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags for every taggable resource."""
+
+    def __post_init__(self) -> None:
+        service_for(self.provider)
+        secret_id_prefix(self.prefix, self.cluster_name)
+        if self.identity_mode not in IDENTITY_MODES:
+            raise ValueError(f"identity_mode {self.identity_mode!r} not in {IDENTITY_MODES}")
+        if self.identity_mode == "irsa" and (self.oidc_provider_arn is None or self.oidc_issuer is None):
+            raise ValueError("identity_mode 'irsa' needs oidc_provider_arn and oidc_issuer")
+
+
+class _Identity(NamedTuple):
+    policy: aws.iam.Policy
+    policy_json: pulumi.Output[str]
+    role_arn: Optional[pulumi.Output[str]]
+    access_key_id: Optional[pulumi.Output[str]]
+    secret_access_key: Optional[pulumi.Output[str]]
+
+
+class AwsAccess(pulumi.ComponentResource):
+    """IAM policies and identities (role or user) for the OM server and for ingestion."""
+
+    def __init__(self, name: str, args: AwsAccessArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("om-secrets:access:AwsAccess", name, None, opts)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        self._args = args
+        self._env = pulumi.Output.all(
+            aws.get_partition_output(opts=invoke).partition,
+            aws.get_region_output(opts=invoke).region,
+            aws.get_caller_identity_output(opts=invoke).account_id,
+            args.kms_key_arn,
+        )
+        server = self._identity(
+            f"{name}-server", server_policy_document, args.server_namespace, args.server_service_account
+        )
+        ingestion = self._identity(
+            f"{name}-ingestion", ingestion_policy_document, args.ingestion_namespace, args.ingestion_service_account
+        )
+        self.server_policy_arn = server.policy.arn
+        self.ingestion_policy_arn = ingestion.policy.arn
+        self.server_policy_json = server.policy_json
+        self.ingestion_policy_json = ingestion.policy_json
+        self.server_role_arn = server.role_arn
+        self.ingestion_role_arn = ingestion.role_arn
+        self.server_access_key_id = server.access_key_id
+        self.server_secret_access_key = server.secret_access_key
+        self.ingestion_access_key_id = ingestion.access_key_id
+        self.ingestion_secret_access_key = ingestion.secret_access_key
+        outputs = {
+            "server_policy_arn": self.server_policy_arn,
+            "ingestion_policy_arn": self.ingestion_policy_arn,
+            "server_role_arn": self.server_role_arn,
+            "ingestion_role_arn": self.ingestion_role_arn,
+            "server_access_key_id": self.server_access_key_id,
+            "server_secret_access_key": self.server_secret_access_key,
+            "ingestion_access_key_id": self.ingestion_access_key_id,
+            "ingestion_secret_access_key": self.ingestion_secret_access_key,
+        }
+        self.register_outputs({k: v for k, v in outputs.items() if v is not None})
+
+    def _identity(self, child: str, builder, namespace: str, service_account: str) -> _Identity:
+        args, child_opts = self._args, pulumi.ResourceOptions(parent=self)
+        policy_json = self._env.apply(
+            lambda env: to_json(
+                builder(
+                    args.provider, partition=env[0], region=env[1], account=env[2],
+                    prefix=args.prefix, cluster_name=args.cluster_name, kms_key_arn=env[3],
+                )
+            )
+        )
+        policy = aws.iam.Policy(
+            child,
+            description=f"OpenMetadata secrets access ({args.provider}) for {namespace}/{service_account}",
+            policy=policy_json,
+            tags=args.tags,
+            opts=child_opts,
+        )
+        if args.identity_mode == "access-key":
+            user = aws.iam.User(child, tags=args.tags, opts=child_opts)
+            aws.iam.UserPolicyAttachment(child, user=user.name, policy_arn=policy.arn, opts=child_opts)
+            key = aws.iam.AccessKey(
+                child,
+                user=user.name,
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["secret"]),
+            )
+            return _Identity(policy, policy_json, None, key.id, pulumi.Output.secret(key.secret))
+
+        if args.identity_mode == "irsa":
+            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
+                lambda v: to_json(irsa_trust_policy(v[0], v[1], namespace, service_account))
+            )
+        else:
+            trust = pulumi.Output.from_input(to_json(pod_identity_trust_policy()))
+        role = aws.iam.Role(child, assume_role_policy=trust, tags=args.tags, opts=child_opts)
+        aws.iam.RolePolicyAttachment(child, role=role.name, policy_arn=policy.arn, opts=child_opts)
+        if args.identity_mode == "pod-identity" and args.eks_cluster_name is not None:
+            aws.eks.PodIdentityAssociation(
+                child,
+                cluster_name=args.eks_cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                role_arn=role.arn,
+                tags=args.tags,
+                opts=child_opts,
+            )
+        return _Identity(policy, policy_json, role.arn, None, None)

@@ -1,0 +1,397 @@
+"""OpenMetadata's secret-naming and tag conventions, reproduced from the server's code.
+
+Source: openmetadata-service/src/main/java/org/openmetadata/service/secrets/
+``SecretsManager.java`` (``buildSecretId``, ``getTags``) and the per-provider managers
+(``AWSSecretsManager``, ``AWSSSMSecretsManager``, ``KubernetesSecretsManager``,
+``AzureKVSecretsManager``, ``GCPSecretsManager``). Where OM's docs disagree with this code
+(e.g. the docs claim ``team-prod-...`` for a prefix on Kubernetes; the code glues ``teamprod-...``),
+this module follows the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import yaml
+
+__all__ = [
+    "ConventionError",
+    "PROVIDERS",
+    "STORE_PROVIDERS",
+    "MANAGED_PROVIDERS",
+    "ProviderRules",
+    "rules_for",
+    "secret_id",
+    "secret_reference",
+    "parse_reference",
+    "clean_part",
+    "sanitize_k8s",
+    "parse_tags",
+    "format_tags",
+    "om_tags",
+    "tag_problems",
+    "name_problems",
+    "id_problems",
+    "find_collisions",
+    "SECRET_PREFIX",
+]
+
+SECRET_PREFIX = "secret:"
+
+#: Every value of OM's ``secretsManagerProvider`` enum (``in-memory`` is for OM's tests only).
+PROVIDERS = (
+    "db",
+    "managed-aws",
+    "aws",
+    "managed-aws-ssm",
+    "aws-ssm",
+    "managed-azure-kv",
+    "azure-kv",
+    "gcp",
+    "kubernetes",
+)
+#: Providers whose ids om-secrets computes (every provider but ``db``).
+STORE_PROVIDERS = tuple(p for p in PROVIDERS if p != "db")
+#: Providers in which the OM server itself writes every password field to the vault
+#: (``SecretsManagerFactory.java``); in the others om-secrets seeds and the server only reads.
+MANAGED_PROVIDERS = ("managed-aws", "managed-aws-ssm", "managed-azure-kv", "gcp", "kubernetes")
+
+
+class ConventionError(ValueError):
+    """A name, id or tag that OpenMetadata would reject, truncate or fail to find."""
+
+
+@dataclass(frozen=True)
+class ProviderRules:
+    """How one provider builds and limits secret ids."""
+
+    family: str  # aws-sm | aws-ssm | kubernetes | azure | gcp
+    separator: str
+    starts_with_separator: bool
+    clean_pattern: re.Pattern[str]
+    clean_replacement: str
+    max_length: int
+    max_levels: int | None = None
+    truncates_tag_values: bool = True  # getTags keeps split(":")[1] only
+
+
+_AWS_CLEAN = re.compile(r"[^A-Za-z0-9/_\-]")
+_RULES = {
+    "aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
+    "managed-aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
+    "aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", 2048, max_levels=15),
+    "managed-aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", 2048, max_levels=15),
+    "kubernetes": ProviderRules(
+        "kubernetes", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "-", 253, truncates_tag_values=False
+    ),
+    "azure-kv": ProviderRules("azure", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "", 127),
+    "managed-azure-kv": ProviderRules("azure", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "", 127),
+    "gcp": ProviderRules("gcp", "_", False, re.compile(r"[^A-Za-z0-9_]"), "", 255),
+}
+
+
+def rules_for(provider: str) -> ProviderRules:
+    """The id rules of ``provider``; ``db`` and unknown providers raise ConventionError."""
+    if provider == "db":
+        raise ConventionError(
+            "provider 'db' keeps secrets Fernet-encrypted in OpenMetadata's database: it has no "
+            "secret ids; choose one of " + ", ".join(STORE_PROVIDERS)
+        )
+    try:
+        return _RULES[provider]
+    except KeyError:
+        raise ConventionError(
+            f"unknown secrets manager provider {provider!r}; allowed: {', '.join(PROVIDERS)}"
+        ) from None
+
+
+def clean_part(provider: str, part: str) -> str:
+    """One id part cleaned exactly as OM's ``secretIdPattern.replaceAll`` does."""
+    rules = rules_for(provider)
+    return rules.clean_pattern.sub(rules.clean_replacement, part)
+
+
+_HYPHENS = re.compile(r"-{2,}")
+
+
+def sanitize_k8s(name: str) -> str:
+    """OM's ``sanitizeForK8s``: collapse hyphens, strip them at both ends, cut to 253."""
+    out = _HYPHENS.sub("-", name).strip("-")[:253].strip("-")
+    if not out:
+        raise ConventionError(f"the Kubernetes secret name built from {name!r} is empty")
+    return out
+
+
+def _build(provider: str, values: Sequence[str], *, root: bool, prefix: str, cluster: str) -> str:
+    """One call of OM's ``buildSecretId(addClusterPrefix=root, values...)``."""
+    rules = rules_for(provider)
+    sep = rules.separator
+    cleaned = [rules.clean_pattern.sub(rules.clean_replacement, v) for v in values]
+    if root:
+        head = ""
+        if prefix:
+            head += (sep if rules.starts_with_separator else "") + prefix
+        head += (sep if rules.starts_with_separator else "") + cluster
+        out = head + "".join(sep + v for v in cleaned)
+    else:
+        out = sep.join(cleaned)
+    out = out.lower()
+    if rules.family == "kubernetes":
+        out = sanitize_k8s(out)
+    return out
+
+
+def _unchecked_id(provider: str, parts: Sequence[str], prefix: str, cluster: str, root_parts: int) -> str:
+    parts = [str(p) for p in parts]
+    if not parts:
+        raise ConventionError("a secret id needs at least one part, e.g. ['database', 'mysql', 'password']")
+    n = max(1, min(root_parts, len(parts)))
+    sid = _build(provider, parts[:n], root=True, prefix=prefix, cluster=cluster)
+    for part in parts[n:]:
+        sid = _build(provider, [sid, part.lower()], root=False, prefix=prefix, cluster=cluster)
+    return sid
+
+
+def secret_id(
+    provider: str,
+    parts: Sequence[str],
+    *,
+    prefix: str = "",
+    cluster_name: str = "openmetadata",
+    root_parts: int = 2,
+) -> str:
+    """The id OM builds for ``parts``, e.g. ``['database', 'mysql-test', 'password']``.
+
+    The first ``root_parts`` parts (``<serviceType>/<serviceName>``, ``bot/<name>``...) form the
+    root id, ``buildSecretId(true, ...)``; every further part is one nesting step,
+    ``buildSecretId(false, id, part.lower())``, as OM does for nested objects and password fields.
+    Raises ConventionError for ``db``, a prefix/cluster name OM would mangle, or an id over the limit.
+    """
+    problems = name_problems(provider, prefix=prefix, cluster_name=cluster_name)
+    if problems:
+        raise ConventionError("; ".join(problems))
+    sid = _unchecked_id(provider, parts, prefix, cluster_name, root_parts)
+    problems = id_problems(provider, sid, parts=parts, prefix=prefix, cluster_name=cluster_name)
+    if problems:
+        raise ConventionError("; ".join(problems))
+    return sid
+
+
+def secret_reference(provider: str, parts: Sequence[str], **kwargs) -> str:
+    """``secret:<id>``: the value users put into an OM password field."""
+    return SECRET_PREFIX + secret_id(provider, parts, **kwargs)
+
+
+def parse_reference(value: str) -> str:
+    """The id inside a ``secret:<id>`` reference (as OM ingestion strips it)."""
+    if not value.startswith(SECRET_PREFIX) or len(value) == len(SECRET_PREFIX):
+        raise ConventionError(f"{value!r} is not an OpenMetadata secret reference 'secret:<id>'")
+    return value[len(SECRET_PREFIX):]
+
+
+# ---------------------------------------------------------------- names and ids
+
+_ALLOWED_NAME = {
+    "aws-sm": re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*"),
+    "aws-ssm": re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*"),
+    "kubernetes": re.compile(r"[a-z0-9\-]+"),
+    "azure": re.compile(r"[A-Za-z0-9\-]+"),
+    "gcp": re.compile(r"[A-Za-z0-9_]+"),
+}
+_ALLOWED_NAME_TEXT = {
+    "aws-sm": "letters, digits, '_', '-' and inner '/'",
+    "aws-ssm": "letters, digits, '_', '-' and inner '/'",
+    "kubernetes": "lower-case letters, digits and '-'",
+    "azure": "letters, digits and '-'",
+    "gcp": "letters, digits and '_'",
+}
+
+
+def name_problems(provider: str, *, prefix: str, cluster_name: str) -> list[str]:
+    """Why a prefix or cluster name would give ids OM cannot read back (empty list if fine).
+
+    OM inserts both raw into a root id but cleans them in every nested field id, so any
+    character that cleaning would change makes the two disagree; they are refused.
+    """
+    try:
+        rules = rules_for(provider)
+    except ConventionError as exc:
+        return [str(exc)]
+    out = []
+    allowed = _ALLOWED_NAME[rules.family]
+    what = _ALLOWED_NAME_TEXT[rules.family]
+    if not cluster_name:
+        out.append("clusterName is empty: OM would build ids such as '//database/...'; set a name")
+    for key, value in (("prefix", prefix), ("clusterName", cluster_name)):
+        if value and not allowed.fullmatch(value):
+            out.append(f"{key} {value!r} is not allowed for provider {provider!r}: use only {what}")
+        elif value and rules.family == "aws-ssm" and value.split("/")[0].lower().startswith(("aws", "ssm")):
+            out.append(f"{key} {value!r}: SSM parameter names may not begin with 'aws' or 'ssm'")
+    return out
+
+
+def id_problems(
+    provider: str, sid: str, *, parts: Sequence[str] = (), prefix: str = "", cluster_name: str = ""
+) -> list[str]:
+    """Why ``sid`` is over the provider's limits (length, SSM levels, Kubernetes truncation)."""
+    rules = rules_for(provider)
+    out = []
+    if rules.family == "kubernetes":
+        raw = _HYPHENS.sub("-", _unchecked_raw_k8s(parts, prefix, cluster_name)).strip("-") if parts else sid
+        if len(raw) > rules.max_length:
+            out.append(
+                f"secret id for {'/'.join(map(str, parts))!r} is {len(raw)} characters; OM cuts "
+                f"Kubernetes names to {rules.max_length}, so distinct secrets could share one name: "
+                "shorten the service or field names"
+            )
+    elif len(sid) > rules.max_length:
+        out.append(
+            f"secret id {sid[:60]!r}... is {len(sid)} characters; provider {provider!r} allows at "
+            f"most {rules.max_length}"
+        )
+    if rules.max_levels is not None:
+        levels = len([s for s in sid.split("/") if s])
+        if levels > rules.max_levels:
+            out.append(
+                f"secret id {sid!r} has {levels} levels; SSM parameter names allow at most {rules.max_levels}"
+            )
+    return out
+
+
+def _unchecked_raw_k8s(parts: Sequence[str], prefix: str, cluster: str) -> str:
+    """The Kubernetes id before OM's 253-character cut (to detect truncation)."""
+    rules = _RULES["kubernetes"]
+    cleaned = [rules.clean_pattern.sub("-", str(p)) for p in parts]
+    return (prefix + cluster + "".join("-" + c for c in cleaned)).lower()
+
+
+def find_collisions(
+    provider: str,
+    secrets: Mapping[str, Sequence[str]],
+    *,
+    prefix: str = "",
+    cluster_name: str = "openmetadata",
+    root_parts: int = 2,
+) -> dict[str, list[str]]:
+    """Ids shared by several logical secrets after OM's cleaning: ``{id: [names...]}``."""
+    seen: dict[str, list[str]] = {}
+    for name, parts in secrets.items():
+        sid = _unchecked_id(provider, parts, prefix, cluster_name, root_parts)
+        seen.setdefault(sid, []).append(name)
+    return {sid: sorted(names) for sid, names in sorted(seen.items()) if len(names) > 1}
+
+
+# ---------------------------------------------------------------- tags
+
+
+def parse_tags(value: str | Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """Tags from OM's ``[k1:v1,k2:v2]`` string, a list of ``k:v`` strings, or a dict.
+
+    Entries are split on the first ``:`` (a value containing ``:`` is kept whole here; see
+    ``tag_problems`` for providers that truncate it). An entry without ``:``, which OM would log
+    and skip, is an error.
+    """
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        entries = [e.strip() for e in text.split(",")] if text.strip() else []
+    else:
+        entries = [str(e).strip() for e in value]
+    out: dict[str, str] = {}
+    for entry in entries:
+        if ":" not in entry:
+            raise ConventionError(
+                f"tag {entry!r} has no ':'; OM expects 'key:value' entries (it would skip this one)"
+            )
+        key, val = entry.split(":", 1)
+        if key in out:
+            raise ConventionError(f"tag key {key!r} is given twice")
+        out[key] = val
+    return out
+
+
+def format_tags(tags: Mapping[str, str]) -> str:
+    """The ``SECRET_MANAGER_TAGS`` form ``[k1:v1,k2:v2]``, keys sorted."""
+    bad = [f"{k}:{v}" for k, v in tags.items() if any(c in f"{k}{v}" for c in ",[]") or ":" in k]
+    if bad:
+        raise ConventionError(f"tags {bad} contain ',', '[', ']' or a ':' in the key: OM cannot parse them")
+    text = "[" + ",".join(f"{k}:{v}" for k, v in sorted(tags.items())) + "]"
+    if tags and yaml.safe_load(text) != [f"{k}:{v}" for k, v in sorted(tags.items())]:
+        raise ConventionError(f"tags {text} do not survive OM's YAML parsing; avoid YAML-special characters")
+    return text
+
+
+def om_tags(provider: str, tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags OM itself would set on a secret it creates (``getTags``), for comparison."""
+    if rules_for(provider).truncates_tag_values:
+        return {k: v.split(":")[0] for k, v in tags.items() if v}
+    return dict(tags)
+
+
+_AWS_TAG = re.compile(r"[\w .:/=+\-@]*", re.UNICODE)
+_K8S_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_GCP_LABEL = re.compile(r"[a-z0-9_\-]*")
+
+
+def tag_problems(provider: str, tags: Mapping[str, str], *, key: str = "tags") -> list[str]:
+    """Why ``tags`` would be truncated by OM or refused by the provider (empty if fine)."""
+    out: list[str] = []
+    try:
+        format_tags(tags)
+    except ConventionError as exc:
+        out.append(f"{key}: {exc}")
+    if provider == "db":
+        return out
+    family = rules_for(provider).family
+    for k, v in tags.items():
+        where = f"{key}.{k}"
+        if rules_for(provider).truncates_tag_values and ":" in v:
+            out.append(
+                f"{where}: value {v!r} contains ':'; OM splits tags on ':' and would store only "
+                f"{v.split(':')[0]!r} for provider {provider!r}: remove the ':'"
+            )
+        if not v and rules_for(provider).truncates_tag_values:
+            out.append(f"{where}: value is empty; OM drops tags without a value: give it a value")
+        if family in ("aws-sm", "aws-ssm"):
+            if not 1 <= len(k) <= 128 or not _AWS_TAG.fullmatch(k):
+                out.append(f"{where}: key {k!r} is not a valid AWS tag key (1-128 of letters, digits, spaces, _.:/=+-@)")
+            if k.lower().startswith("aws:"):
+                out.append(f"{where}: key {k!r} uses the reserved 'aws:' prefix")
+            if len(v) > 256 or not _AWS_TAG.fullmatch(v):
+                out.append(f"{where}: value {v!r} is not a valid AWS tag value (0-256 of letters, digits, spaces, _.:/=+-@)")
+        elif family == "kubernetes":
+            out.extend(label_problems(k, v, where=where))
+        elif family == "gcp":
+            if not (1 <= len(k) <= 63 and _GCP_LABEL.fullmatch(k) and k[0].isalpha()) or len(v) > 63 or not _GCP_LABEL.fullmatch(v):
+                out.append(f"{where}: {k}:{v} is not a valid GCP label (lower-case letters, digits, '_', '-'; at most 63)")
+        elif family == "azure":
+            if len(k) > 512 or len(v) > 256 or any(c in k for c in '<>%&\\?/'):
+                out.append(f"{where}: {k}:{v} is not a valid Azure tag (key <= 512 without <>%&\\?/, value <= 256)")
+    return out
+
+
+def label_problems(k: str, v: str, *, where: str) -> list[str]:
+    """Why ``k: v`` is not a valid Kubernetes label."""
+    out = []
+    dns_prefix, _, name = k.rpartition("/")
+    if dns_prefix and (len(dns_prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(dns_prefix)):
+        out.append(f"{where}: label key prefix {dns_prefix!r} is not a DNS subdomain (lower-case, at most 253)")
+    if not name or len(name) > 63 or not _K8S_NAME.fullmatch(name):
+        out.append(
+            f"{where}: label key {k!r} is invalid: the name part must be 1-63 of letters, digits, "
+            "'-', '_', '.', starting and ending with a letter or digit"
+        )
+    if len(v) > 63 or not _K8S_NAME.fullmatch(v):
+        out.append(
+            f"{where}: label value {v!r} is invalid: at most 63 of letters, digits, '-', '_', '.', "
+            "starting and ending with a letter or digit"
+        )
+    return out

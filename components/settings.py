@@ -1,0 +1,587 @@
+"""Stack settings: the one place that reads ``pulumi.Config("om-secrets")``.
+
+``load()`` reads the stack's config, ``from_dict()`` validates a plain dict (tests, tools). Both
+return a frozen ``Settings`` or raise one ``ConfigError`` that lists every problem, each naming
+the config key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import conventions, fernet
+
+NAMESPACE = "om-secrets"
+SUPPORTED_PROVIDERS = ("db", "aws", "managed-aws", "aws-ssm", "managed-aws-ssm", "kubernetes")
+AWS_PROVIDERS = ("aws", "managed-aws", "aws-ssm", "managed-aws-ssm")
+IDENTITY_MODES = ("irsa", "pod-identity", "access-key")
+LOADERS = ("airflow", "env", "noop")
+PRODUCTION_NAMES = ("prod", "production")
+APPS = ("openmetadata", "airflow")
+MANAGED_BY = "om-secrets"
+
+
+class ConfigError(ValueError):
+    """Invalid stack configuration: every problem found, one per line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the {NAMESPACE} configuration:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+@dataclass(frozen=True)
+class KmsSettings:
+    """Customer-managed KMS key: create one (``create``) or use an existing ``key_arn``."""
+
+    create: bool = False
+    key_arn: str | None = None
+    deletion_window_in_days: int = 30
+
+    @property
+    def enabled(self) -> bool:
+        return self.create or bool(self.key_arn)
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """How the apps authenticate to AWS: IRSA, EKS Pod Identity or an IAM user's access key."""
+
+    mode: str = "irsa"
+    oidc_provider_arn: str | None = None
+    oidc_issuer: str | None = None
+    eks_cluster_name: str | None = None
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    region: str = ""
+    recovery_window_in_days: int = 7
+    replica_regions: tuple[str, ...] = ()
+    kms: KmsSettings = field(default_factory=KmsSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    """Where OM's ``kubernetes`` provider keeps secrets (``OM_SM_NAMESPACE`` ...)."""
+
+    namespace: str = "openmetadata"
+    in_cluster: bool = True
+    kubeconfig_path: str = ""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Where an application runs: its namespace and ServiceAccount."""
+
+    namespace: str
+    service_account: str
+
+
+@dataclass(frozen=True)
+class IngestionSettings(AppSettings):
+    loader: str = "airflow"
+    host_port: str = "http://openmetadata:8585/api"
+    auth_provider: str = "openmetadata"
+
+
+@dataclass(frozen=True)
+class RingSettings:
+    """Active key generations of one application's Fernet ring, newest (primary) first."""
+
+    generations: tuple[int, ...] = (1,)
+    reencrypted_to: int | None = None
+
+    @property
+    def primary(self) -> int:
+        return self.generations[0]
+
+
+@dataclass(frozen=True)
+class FernetSettings:
+    openmetadata: RingSettings = field(default_factory=RingSettings)
+    airflow: RingSettings = field(default_factory=RingSettings)
+    rotation_job_image: str | None = None
+
+    def ring(self, app: str) -> RingSettings:
+        return getattr(self, app)
+
+
+@dataclass(frozen=True)
+class BootstrapSecret:
+    """A secret om-secrets seeds: generated (``length``...) or taken from a secret config key."""
+
+    name: str
+    parts: tuple[str, ...]
+    length: int = 32
+    special: bool = False
+    upper: bool = True
+    lower: bool = True
+    numeric: bool = True
+    from_config: str | None = None
+    value: Any = None  # the secret config value (an Output under Pulumi) when from_config
+
+    @property
+    def generated(self) -> bool:
+        return self.from_config is None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One environment's validated configuration."""
+
+    stack: str
+    environment: str
+    production: bool
+    protect: bool
+    provider: str
+    cluster_name: str = "openmetadata"
+    prefix: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
+    server: AppSettings = field(default_factory=lambda: AppSettings("openmetadata", "openmetadata"))
+    ingestion: IngestionSettings = field(
+        default_factory=lambda: IngestionSettings("openmetadata", "openmetadata-ingestion")
+    )
+    fernet: FernetSettings = field(default_factory=FernetSettings)
+    secrets: tuple[BootstrapSecret, ...] = ()
+
+    @property
+    def uses_store(self) -> bool:
+        return self.provider != "db"
+
+    @property
+    def is_aws(self) -> bool:
+        return self.provider in AWS_PROVIDERS
+
+    @property
+    def managed(self) -> bool:
+        return self.provider in conventions.MANAGED_PROVIDERS
+
+    @property
+    def resource_tags(self) -> dict[str, str]:
+        """Tags for resources om-secrets declares: the stack's tags plus ``managed-by``."""
+        return {**self.tags, "managed-by": MANAGED_BY}
+
+    def seeded_secrets(self) -> dict[str, tuple[str, ...]]:
+        """Every logical secret om-secrets seeds into the store: ``{name: parts}``."""
+        out = {f"fernet-{app}": fernet_parts(app) for app in APPS} if self.uses_store else {}
+        out.update({s.name: s.parts for s in self.secrets})
+        return out
+
+
+def fernet_parts(app: str) -> tuple[str, ...]:
+    """Id parts of an application's Fernet ring in the store (``/<prefix>/<cluster>/fernet/<app>``)."""
+    return ("fernet", app)
+
+
+# ---------------------------------------------------------------- schema
+
+_SCHEMA: dict[str, Any] = {
+    "environment": None,
+    "production": None,
+    "protect": None,
+    "provider": None,
+    "clusterName": None,
+    "prefix": None,
+    "tags": None,
+    "aws": {
+        "region": None,
+        "recoveryWindowInDays": None,
+        "replicaRegions": None,
+        "kms": {"create": None, "keyArn": None, "deletionWindowInDays": None},
+        "identity": {"mode": None, "oidcProviderArn": None, "oidcIssuer": None, "eksClusterName": None},
+    },
+    "kubernetes": {"namespace": None, "inCluster": None, "kubeconfigPath": None},
+    "server": {"namespace": None, "serviceAccount": None},
+    "ingestion": {"namespace": None, "serviceAccount": None, "loader": None, "hostPort": None, "authProvider": None},
+    "fernet": {
+        "openmetadata": {"generations": None, "reencryptedTo": None},
+        "airflow": {"generations": None, "reencryptedTo": None},
+        "rotationJob": {"image": None},
+    },
+    "secrets": None,
+}
+_SECRET_KEYS_SCHEMA = {"name", "path", "length", "special", "upper", "lower", "numeric", "fromConfig"}
+
+_SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./ -]*")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
+_KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)")
+_OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[^\s]+")
+_URL = re.compile(r"https?://[^\s/]+(:\d+)?(/\S*)?")
+
+
+class _Collector:
+    """Reads values by dotted key and records problems against ``om-secrets:<key>``."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = ""):
+        self.data = data
+        self.prefix = prefix
+        self.problems: list[str] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{NAMESPACE}:{self.prefix}{key}: {message}")
+
+    def raw(self, key: str) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def string(self, key: str, default: str | None = None, *, pattern=None, allowed=None, what="") -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, (bool, dict, list)):
+            self.fail(key, f"{value!r} is a {type(value).__name__}; expected a string{' ' + what if what else ''}")
+            return default
+        value = str(value)
+        if allowed is not None and value not in allowed:
+            hint = difflib.get_close_matches(value, allowed, n=1)
+            self.fail(
+                key,
+                f"{value!r} is not allowed; allowed: {', '.join(allowed)}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            )
+            return default
+        if pattern is not None and not pattern.fullmatch(value):
+            self.fail(key, f"{value!r} is not valid; expected {what}")
+            return default
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.fail(key, f"{value!r} is not a boolean; expected true or false")
+        return default
+
+    def integer(self, key: str, default: int | None, lo: int, hi: int) -> int | None:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = int(value) if not isinstance(value, bool) and float(value) == int(float(value)) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not lo <= number <= hi:
+            self.fail(key, f"{value!r} is not allowed; expected a whole number from {lo} to {hi}")
+            return default
+        return number
+
+    def string_list(self, key: str) -> tuple[str, ...]:
+        value = self.raw(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"{value!r} is not allowed; expected a list of strings")
+            return ()
+        return tuple(value)
+
+    def unknown_keys(self, node: Any, schema: Mapping[str, Any], path: str = "") -> None:
+        if not isinstance(node, Mapping):
+            if path:
+                self.fail(path, f"{node!r} is a {type(node).__name__}; expected an object with keys {', '.join(schema)}")
+            return
+        for key, value in node.items():
+            full = f"{path}.{key}" if path else key
+            if key not in schema:
+                hint = difflib.get_close_matches(key, list(schema), n=1)
+                self.fail(
+                    full,
+                    f"unknown key; allowed here: {', '.join(schema)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                )
+            elif isinstance(schema[key], Mapping) and value is not None:
+                self.unknown_keys(value, schema[key], full)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def from_dict(
+    data: Mapping[str, Any],
+    *,
+    stack: str = "dev",
+    aws_region: str | None = None,
+    secret_values: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Validate ``data`` (the ``om-secrets:`` keys without namespace, values already decoded).
+
+    ``aws_region`` is the provider's ``aws:region`` fallback; ``secret_values`` maps the config
+    keys named by ``secrets[].fromConfig`` to their (secret) values.
+    """
+    c = _Collector(data)
+    c.unknown_keys(data, _SCHEMA)
+    secret_values = dict(secret_values or {})
+
+    environment = c.string("environment", stack, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-')") or stack
+    production = c.boolean("production", environment in PRODUCTION_NAMES)
+    protect = c.boolean("protect", production)
+    before = len(c.problems)
+    provider = c.string("provider", "db", allowed=SUPPORTED_PROVIDERS) or "db"
+    if len(c.problems) > before:
+        raise ConfigError(c.problems)  # everything else depends on the provider
+    if c.raw("provider") in ("azure-kv", "managed-azure-kv", "gcp"):
+        c.problems[-1] += (
+            "; Azure Key Vault and GCP ids are computed by components.conventions, but om-secrets "
+            "does not declare those stores yet"
+        )
+    cluster_name = c.string("clusterName", "openmetadata")
+    prefix = c.string("prefix", "") or ""
+    if cluster_name is not None and provider != "db":
+        for problem in conventions.name_problems(provider, prefix=prefix, cluster_name=cluster_name):
+            key = "prefix" if problem.startswith("prefix") else "clusterName"
+            c.fail(key, problem)
+    elif not cluster_name:
+        c.fail("clusterName", "is empty; OM uses it in every secret id: set a name such as 'openmetadata'")
+    cluster_name = cluster_name or "openmetadata"
+
+    tags: dict[str, str] = {}
+    try:
+        tags = conventions.parse_tags(c.raw("tags"))
+    except conventions.ConventionError as exc:
+        c.fail("tags", f"{c.raw('tags')!r}: {exc}; expected an object such as {{team: data}}")
+    if "managed-by" in tags:
+        c.fail("tags.managed-by", f"{tags['managed-by']!r}: om-secrets sets 'managed-by' itself; remove it")
+    for problem in conventions.tag_problems(provider if provider in conventions.PROVIDERS else "db", tags, key=f"{NAMESPACE}:tags"):
+        c.problems.append(problem)
+
+    aws = _aws(c, provider, production, aws_region)
+    kube = _kubernetes(c, provider)
+    server = AppSettings(
+        namespace=c.string("server.namespace", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
+        service_account=c.string("server.serviceAccount", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
+    )
+    ingestion = _ingestion(c, server, provider)
+    fernet_settings = _fernet(c)
+    secrets = _secrets(c, secret_values)
+
+    settings = Settings(
+        stack=stack,
+        environment=environment,
+        production=production,
+        protect=protect,
+        provider=provider,
+        cluster_name=cluster_name,
+        prefix=prefix,
+        tags=tags,
+        aws=aws,
+        kubernetes=kube,
+        server=server,
+        ingestion=ingestion,
+        fernet=fernet_settings,
+        secrets=secrets,
+    )
+    if not c.problems and settings.uses_store:
+        _check_ids(c, settings)
+    if c.problems:
+        raise ConfigError(c.problems)
+    return settings
+
+
+def load() -> Settings:
+    """Read and validate the current stack's ``om-secrets`` config (under Pulumi)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    data: dict[str, Any] = {}
+    for full_key, raw in everything.items():
+        ns, _, key = full_key.partition(":")
+        if ns == NAMESPACE and key:
+            data[key] = _decode(raw)
+    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
+    cfg = pulumi.Config(NAMESPACE)
+    secret_values = {}
+    for ref in refs:
+        if isinstance(ref, str) and ref:
+            data.pop(ref, None)
+            value = cfg.get_secret(ref)
+            if value is not None:
+                secret_values[ref] = value
+    aws_region = pulumi.Config("aws").get("region")
+    return from_dict(data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values)
+
+
+def _decode(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (dict, list, bool)) else raw
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None) -> AwsSettings:
+    is_aws = provider in AWS_PROVIDERS
+    if c.raw("aws") is not None and not is_aws:
+        c.fail("aws", f"is set but provider {provider!r} does not use AWS; remove it or choose one of {', '.join(AWS_PROVIDERS)}")
+        return AwsSettings()
+    region = c.string("aws.region", aws_region or "", pattern=_REGION, what="an AWS region such as eu-west-1") or ""
+    if is_aws and not region:
+        c.fail("aws.region", "is not set (nor aws:region); OM needs it in OM_SM_REGION: set e.g. eu-west-1")
+    window = c.integer("aws.recoveryWindowInDays", 30 if production else 7, 7, 30)
+    replicas = c.string_list("aws.replicaRegions")
+    for r in replicas:
+        if not _REGION.fullmatch(r) or r == region:
+            c.fail("aws.replicaRegions", f"{r!r} is not allowed; expected AWS regions other than the primary {region!r}")
+    if replicas and provider not in ("aws", "managed-aws"):
+        c.fail("aws.replicaRegions", f"{list(replicas)!r}: replicas exist only for Secrets Manager, not {provider!r}")
+    create = c.boolean("aws.kms.create", False)
+    key_arn = c.string("aws.kms.keyArn", None, pattern=_KMS_ARN, what="a KMS key or alias ARN")
+    if create and key_arn:
+        c.fail("aws.kms", f"create: true and keyArn {key_arn!r} conflict; set one of them")
+    deletion = c.integer("aws.kms.deletionWindowInDays", 30, 7, 30)
+    mode = c.string("aws.identity.mode", "irsa", allowed=IDENTITY_MODES) or "irsa"
+    oidc_arn = c.string("aws.identity.oidcProviderArn", None, pattern=_OIDC_ARN, what="an IAM OIDC provider ARN")
+    issuer = c.string("aws.identity.oidcIssuer", None)
+    if issuer:
+        issuer = issuer.removeprefix("https://")
+    eks = c.string("aws.identity.eksClusterName", None)
+    if is_aws and mode == "irsa":
+        for key, value in (("oidcProviderArn", oidc_arn), ("oidcIssuer", issuer)):
+            if not value and c.raw(f"aws.identity.{key}") is None:
+                c.fail(f"aws.identity.{key}", "is required with identity mode 'irsa' (the EKS cluster's OIDC provider)")
+    if mode != "irsa" and (c.raw("aws.identity.oidcProviderArn") or c.raw("aws.identity.oidcIssuer")):
+        c.fail("aws.identity.mode", f"{mode!r} conflicts with oidcProviderArn/oidcIssuer, which only 'irsa' uses")
+    if mode != "pod-identity" and eks:
+        c.fail("aws.identity.eksClusterName", f"{eks!r} is only used with mode 'pod-identity' (mode is {mode!r})")
+    return AwsSettings(
+        region=region,
+        recovery_window_in_days=window or 7,
+        replica_regions=replicas,
+        kms=KmsSettings(create=create, key_arn=key_arn, deletion_window_in_days=deletion or 30),
+        identity=IdentitySettings(mode=mode, oidc_provider_arn=oidc_arn, oidc_issuer=issuer, eks_cluster_name=eks),
+    )
+
+
+def _kubernetes(c: _Collector, provider: str) -> KubernetesSettings:
+    namespace = c.string("kubernetes.namespace", c.raw("server.namespace") if isinstance(c.raw("server.namespace"), str) else "openmetadata",
+                         pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-', at most 63)")
+    kubeconfig = c.string("kubernetes.kubeconfigPath", "") or ""
+    in_cluster = c.boolean("kubernetes.inCluster", not kubeconfig)
+    if in_cluster and kubeconfig:
+        c.fail("kubernetes", f"inCluster: true and kubeconfigPath {kubeconfig!r} are exclusive; set one of them")
+    if namespace and len(namespace) > 63:
+        c.fail("kubernetes.namespace", f"{namespace!r} is longer than 63 characters")
+    return KubernetesSettings(namespace=namespace or "openmetadata", in_cluster=in_cluster, kubeconfig_path=kubeconfig)
+
+
+def _ingestion(c: _Collector, server: AppSettings, provider: str) -> IngestionSettings:
+    loader = c.string("ingestion.loader", "airflow", allowed=LOADERS) or "airflow"
+    if provider != "db" and loader == "noop":
+        c.fail("ingestion.loader", f"'noop' cannot read secrets from provider {provider!r}; use 'airflow' or 'env'")
+    host_port = c.string(
+        "ingestion.hostPort",
+        f"http://openmetadata.{server.namespace}.svc.cluster.local:8585/api",
+        pattern=_URL,
+        what="an http(s) URL of the OM API such as http://openmetadata:8585/api",
+    )
+    return IngestionSettings(
+        namespace=c.string("ingestion.namespace", server.namespace, pattern=_DNS_LABEL, what="a DNS label") or server.namespace,
+        service_account=c.string("ingestion.serviceAccount", "openmetadata-ingestion", pattern=_DNS_LABEL, what="a DNS label")
+        or "openmetadata-ingestion",
+        loader=loader,
+        host_port=host_port or "http://openmetadata:8585/api",
+        auth_provider=c.string("ingestion.authProvider", "openmetadata") or "openmetadata",
+    )
+
+
+def _fernet(c: _Collector) -> FernetSettings:
+    rings = {}
+    for app in APPS:
+        key = f"fernet.{app}"
+        gens = c.raw(f"{key}.generations")
+        if gens is None:
+            gens = [1]
+        if not isinstance(gens, list) or not gens or not all(isinstance(g, int) and not isinstance(g, bool) for g in gens):
+            c.fail(f"{key}.generations", f"{gens!r} is not allowed; expected a non-empty list of generation numbers, newest first, e.g. [2, 1]")
+            rings[app] = RingSettings()
+            continue
+        reenc = c.integer(f"{key}.reencryptedTo", None, 1, 10_000)
+        for problem in fernet.rotation_problems(gens, reenc, key=f"{NAMESPACE}:{key}"):
+            c.problems.append(problem)
+        rings[app] = RingSettings(generations=tuple(gens), reencrypted_to=reenc)
+    image = c.string("fernet.rotationJob.image", None)
+    return FernetSettings(openmetadata=rings["openmetadata"], airflow=rings["airflow"], rotation_job_image=image)
+
+
+def _secrets(c: _Collector, secret_values: Mapping[str, Any]) -> tuple[BootstrapSecret, ...]:
+    items = c.raw("secrets")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        c.fail("secrets", f"{items!r} is not allowed; expected a list of {{name, path, length | fromConfig}}")
+        return ()
+    out, names = [], set()
+    for i, item in enumerate(items):
+        key = f"secrets[{i}]"
+        if not isinstance(item, Mapping):
+            c.fail(key, f"{item!r} is not an object with name and path")
+            continue
+        for unknown in sorted(set(item) - _SECRET_KEYS_SCHEMA):
+            c.fail(f"{key}.{unknown}", f"unknown key; allowed: {', '.join(sorted(_SECRET_KEYS_SCHEMA))}")
+        sub = _Collector(item, prefix=f"{key}.")
+        path = item.get("path")
+        parts = tuple(p for p in path.split("/") if p) if isinstance(path, str) else tuple(map(str, path)) if isinstance(path, list) else ()
+        if not parts or any(not p.strip() for p in parts):
+            sub.fail("path", f"{path!r} is not allowed; expected an OM id path such as 'database/mysql-prod/password'")
+        name = item.get("name", "/".join(parts))
+        if not isinstance(name, str) or not _SECRET_NAME.fullmatch(name):
+            sub.fail("name", f"{name!r} is not allowed; expected letters, digits, spaces and _ . - /")
+        elif name in names:
+            sub.fail("name", f"{name!r} is used twice; secret names must be unique")
+        names.add(name)
+        from_config = sub.string("fromConfig", None)
+        generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)
+        if from_config and generator_keys:
+            c.fail(key, f"fromConfig {from_config!r} conflicts with generator options {generator_keys}; set one or the other")
+        if from_config and from_config not in secret_values:
+            sub.fail("fromConfig", f"{from_config!r} is not set; run `pulumi config set --secret {NAMESPACE}:{from_config} <value>`")
+        length = sub.integer("length", 32, 16, 1024)
+        flags = {k: sub.boolean(k, k != "special") for k in ("special", "upper", "lower", "numeric")}
+        if not any(flags.values()):
+            c.fail(key, "every character class is off; enable at least one of upper, lower, numeric, special")
+        c.problems.extend(sub.problems)
+        out.append(
+            BootstrapSecret(
+                name=str(name),
+                parts=parts,
+                length=length or 32,
+                from_config=from_config,
+                value=secret_values.get(from_config) if from_config else None,
+                **flags,
+            )
+        )
+    return tuple(out)
+
+
+def _check_ids(c: _Collector, s: Settings) -> None:
+    """Every seeded id is valid for the provider and no two logical secrets share one."""
+    seeded = s.seeded_secrets()
+    for name, parts in seeded.items():
+        try:
+            conventions.secret_id(s.provider, parts, prefix=s.prefix, cluster_name=s.cluster_name)
+        except conventions.ConventionError as exc:
+            c.fail("secrets", f"{name!r} ({'/'.join(parts)}): {exc}")
+    for sid, names in conventions.find_collisions(s.provider, seeded, prefix=s.prefix, cluster_name=s.cluster_name).items():
+        c.fail("secrets", f"{' and '.join(repr(n) for n in names)} both map to the id {sid!r} on {s.provider}; rename one")
