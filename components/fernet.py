@@ -10,12 +10,11 @@ import base64
 import binascii
 import os
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 __all__ = [
     "OM_PUBLIC_DEFAULT_KEY",
-    "KEY_LENGTH",
     "generate_key",
     "validate_key",
     "KeyRing",
@@ -23,7 +22,7 @@ __all__ = [
 ]
 
 OM_PUBLIC_DEFAULT_KEY = "jJ/9sz0g0OHxsfxOoSfdFdmk3ysNmPRnH3TUAbz3IHA="
-KEY_LENGTH = 44
+_KEY_LENGTH = 44
 _KEY_BYTES = 32
 _GENERATE_HINT = "generate a new one with `omsecrets fernet generate`"
 _ALPHABET = frozenset(string.ascii_letters + string.digits + "-_+/=")
@@ -48,10 +47,10 @@ def validate_key(key: str) -> str:
         raise ValueError(f"Fernet key must be a string, got {type(key).__name__}")
     if not key:
         raise ValueError(f"Fernet key is empty; {_GENERATE_HINT}")
-    if len(key) != KEY_LENGTH:
+    if len(key) != _KEY_LENGTH:
         raise ValueError(
             f"Fernet key {_hint(key)} has {len(key)} characters; a Fernet key is exactly "
-            f"{KEY_LENGTH} characters (base64 of {_KEY_BYTES} bytes); {_GENERATE_HINT}"
+            f"{_KEY_LENGTH} characters (base64 of {_KEY_BYTES} bytes); {_GENERATE_HINT}"
         )
     for pos, char in enumerate(key, start=1):
         if char not in _ALPHABET:
@@ -67,7 +66,7 @@ def validate_key(key: str) -> str:
     if len(raw) != _KEY_BYTES:
         raise ValueError(
             f"Fernet key {_hint(key)} decodes to {len(raw)} bytes; a Fernet key is "
-            f"{_KEY_BYTES} bytes ({KEY_LENGTH} base64 characters ending in one '=')"
+            f"{_KEY_BYTES} bytes ({_KEY_LENGTH} base64 characters ending in one '=')"
         )
     if base64.urlsafe_b64encode(raw).decode("ascii") != urlsafe:
         raise ValueError(
@@ -201,7 +200,6 @@ def rotation_problems(
                 f"{key}.reencryptedTo: {reencrypted_to} is not in the ring {gens}; it must be "
                 f"one of {gens} (the key the values were re-encrypted with must stay active)"
             )
-            effective = None
 
     lost = [g for g in range(1, primary) if g not in gens and (effective is None or g >= effective)]
     if lost:
@@ -211,8 +209,8 @@ def rotation_problems(
         done = "not set" if reencrypted_to is None else str(reencrypted_to)
         problems.append(
             f"{key}: ring {gens} drops {noun} {which} but values encrypted with "
-            f"{'it' if len(lost) == 1 else 'them'} were never "
-            f"re-encrypted (reencryptedTo: {done}); they would be lost (InvalidToken). "
+            f"{'it' if len(lost) == 1 else 'them'} were not re-encrypted with a newer key "
+            f"(reencryptedTo: {done}); they would be lost (InvalidToken). "
             f"Allowed: keep {noun} {which} in the ring ({keep}), run the re-encryption "
             "(`airflow rotate-fernet-key`, or the om-secrets rotation Job), then set "
             f"`{key}.reencryptedTo: {primary}`"

@@ -41,7 +41,7 @@ def _python(venv: Path) -> Path:
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("OMSECRETS_SKIP_AIRFLOW") == "1":
-        pytest.skip(f"OMSECRETS_SKIP_AIRFLOW=1 and Airflow is unavailable: {reason}")
+        pytest.skip(f"OMSECRETS_SKIP_AIRFLOW=1 and Airflow is unavailable: {reason[-1500:]}")
     pytest.fail(f"could not provide apache-airflow=={AIRFLOW_VERSION}: {reason}", pytrace=False)
 
 
