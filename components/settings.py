@@ -75,6 +75,7 @@ class KubernetesSettings:
     namespace: str = "openmetadata"
     in_cluster: bool = True
     kubeconfig_path: str = ""
+    create_namespaces: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class FernetSettings:
     openmetadata: RingSettings = field(default_factory=RingSettings)
     airflow: RingSettings = field(default_factory=RingSettings)
     rotation_job_image: str | None = None
+    rotation_job_database_secret: str = "airflow-airflow-metadata"
+    rotation_job_database_key: str = "connection"
 
     def ring(self, app: str) -> RingSettings:
         return getattr(self, app)
@@ -200,19 +203,20 @@ _SCHEMA: dict[str, Any] = {
         "kms": {"create": None, "keyArn": None, "deletionWindowInDays": None},
         "identity": {"mode": None, "oidcProviderArn": None, "oidcIssuer": None, "eksClusterName": None},
     },
-    "kubernetes": {"namespace": None, "inCluster": None, "kubeconfigPath": None},
+    "kubernetes": {"namespace": None, "inCluster": None, "kubeconfigPath": None, "createNamespaces": None},
     "server": {"namespace": None, "serviceAccount": None},
     "ingestion": {"namespace": None, "serviceAccount": None, "loader": None, "hostPort": None, "authProvider": None},
     "fernet": {
         "openmetadata": {"generations": None, "reencryptedTo": None},
         "airflow": {"generations": None, "reencryptedTo": None},
-        "rotationJob": {"image": None},
+        "rotationJob": {"image": None, "databaseSecret": None, "databaseSecretKey": None},
     },
     "secrets": None,
 }
 _SECRET_KEYS_SCHEMA = {"name", "path", "length", "special", "upper", "lower", "numeric", "fromConfig"}
 
 _SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./ -]*")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
 _KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)")
@@ -483,7 +487,10 @@ def _kubernetes(c: _Collector, provider: str) -> KubernetesSettings:
         c.fail("kubernetes", f"inCluster: true and kubeconfigPath {kubeconfig!r} are exclusive; set one of them")
     if namespace and len(namespace) > 63:
         c.fail("kubernetes.namespace", f"{namespace!r} is longer than 63 characters")
-    return KubernetesSettings(namespace=namespace or "openmetadata", in_cluster=in_cluster, kubeconfig_path=kubeconfig)
+    create = c.boolean("kubernetes.createNamespaces", False)
+    return KubernetesSettings(
+        namespace=namespace or "openmetadata", in_cluster=in_cluster, kubeconfig_path=kubeconfig, create_namespaces=create
+    )
 
 
 def _ingestion(c: _Collector, server: AppSettings, provider: str) -> IngestionSettings:
@@ -522,12 +529,25 @@ def _fernet(c: _Collector) -> FernetSettings:
             c.problems.append(problem)
         rings[app] = RingSettings(generations=tuple(gens), reencrypted_to=reenc)
     image = c.string("fernet.rotationJob.image", None)
-    return FernetSettings(openmetadata=rings["openmetadata"], airflow=rings["airflow"], rotation_job_image=image)
+    db_secret = c.string("fernet.rotationJob.databaseSecret", "airflow-airflow-metadata", pattern=_DNS_SUBDOMAIN, what="a Kubernetes Secret name")
+    db_key = c.string("fernet.rotationJob.databaseSecretKey", "connection")
+    if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("databaseSecret", "databaseSecretKey")):
+        c.fail("fernet.rotationJob.image", "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5")
+    return FernetSettings(
+        openmetadata=rings["openmetadata"],
+        airflow=rings["airflow"],
+        rotation_job_image=image,
+        rotation_job_database_secret=db_secret or "airflow-airflow-metadata",
+        rotation_job_database_key=db_key or "connection",
+    )
 
 
 def _secrets(c: _Collector, secret_values: Mapping[str, Any]) -> tuple[BootstrapSecret, ...]:
     items = c.raw("secrets")
     if items is None:
+        return ()
+    if c.raw("provider") in (None, "db"):
+        c.fail("secrets", "provider 'db' has no secret store to seed; choose a store provider or remove the secrets")
         return ()
     if not isinstance(items, list):
         c.fail("secrets", f"{items!r} is not allowed; expected a list of {{name, path, length | fromConfig}}")

@@ -1,0 +1,122 @@
+"""Fernet key rings as Pulumi resources: one state-held random key per generation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_random as random
+
+from . import fernet
+
+APPLICATIONS = ("openmetadata", "airflow")
+
+
+def key_from_random_bytes(b64: str) -> str:
+    """A Fernet key from RandomBytes' standard base64 output (converted to urlsafe)."""
+    return fernet.validate_key(b64)
+
+
+@dataclass(frozen=True)
+class FernetKeyRingArgs:
+    """One application's ring.
+
+    Attributes:
+        application: ``openmetadata`` (``FERNET_KEY``) or ``airflow`` (``AIRFLOW__CORE__FERNET_KEY``).
+        generations: active key generations, newest (primary) first: ``[1]`` -> ``[2, 1]`` -> ``[2]``.
+        reencrypted_to: the generation every stored value was re-encrypted with (recorded after
+            the re-encryption step); a generation may leave the ring only below it.
+        protect: protect every generation's key resource (production).
+    """
+
+    application: str
+    generations: Sequence[int] = field(default=(1,))
+    reencrypted_to: int | None = None
+    protect: bool = False
+
+
+class FernetKeyRing(pulumi.ComponentResource):
+    """A Fernet ring whose keys the engine keeps in state: ``pulumi up`` never changes them.
+
+    Outputs: ``value`` (secret, comma-separated ring), ``primary`` (secret), ``keys`` (secret per
+    generation), ``primary_generation``.
+    """
+
+    TYPE = "om-secrets:fernet:FernetKeyRing"
+
+    def __init__(self, name: str, args: FernetKeyRingArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.application not in APPLICATIONS:
+            raise ValueError(f"application {args.application!r} is not allowed; expected one of {', '.join(APPLICATIONS)}")
+        problems = fernet.rotation_problems(list(args.generations), args.reencrypted_to, key=name)
+        if problems:
+            raise ValueError("\n".join(problems))
+        generations = list(args.generations)
+        super().__init__(
+            self.TYPE,
+            name,
+            {
+                "application": args.application,
+                "generations": generations,
+                "primaryGeneration": generations[0],
+                "reencryptedTo": args.reencrypted_to,
+            },
+            opts,
+        )
+        self.application = args.application
+        self.generations = tuple(generations)
+        self.primary_generation = generations[0]
+        self.keys: dict[int, pulumi.Output[str]] = {}
+        for gen in generations:
+            raw = random.RandomBytes(
+                f"{name}-gen-{gen}",
+                length=32,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, additional_secret_outputs=["base64", "hex"]),
+            )
+            self.keys[gen] = pulumi.Output.secret(raw.base64.apply(key_from_random_bytes))
+        self.value: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(*(self.keys[g] for g in generations)).apply(lambda ks: fernet.KeyRing(ks).value)
+        )
+        self.primary: pulumi.Output[str] = self.keys[generations[0]]
+        self.register_outputs({"value": self.value, "generations": generations, "primaryGeneration": generations[0]})
+
+
+def rotation_job_manifest(
+    *,
+    name: str,
+    namespace: str,
+    image: str,
+    ring_secret: str,
+    ring_key: str,
+    database_secret: str,
+    database_key: str,
+    service_account: str | None = None,
+) -> dict:
+    """A Kubernetes Job running ``airflow rotate-fernet-key`` with the ring and DB from Secrets."""
+
+    def from_secret(env: str, secret: str, key: str) -> dict:
+        return {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+    pod_spec = {
+        "restartPolicy": "Never",
+        "containers": [
+            {
+                "name": "rotate-fernet-key",
+                "image": image,
+                "args": ["airflow", "rotate-fernet-key"],
+                "env": [
+                    from_secret("AIRFLOW__CORE__FERNET_KEY", ring_secret, ring_key),
+                    from_secret("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", database_secret, database_key),
+                ],
+                "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True},
+            }
+        ],
+    }
+    if service_account:
+        pod_spec["serviceAccountName"] = service_account
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "om-secrets"}},
+        "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec}},
+    }
