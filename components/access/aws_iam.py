@@ -8,19 +8,21 @@ never grows with the number of secrets.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Optional
 
 import pulumi
 import pulumi_aws as aws
 
+from components.conventions import MANAGED_PROVIDERS as _OM_MANAGED
+from components.conventions import ConventionError, name_problems
+
 AWS_PROVIDERS = ("aws", "aws-ssm", "managed-aws", "managed-aws-ssm")
-MANAGED_PROVIDERS = frozenset({"managed-aws", "managed-aws-ssm"})
+MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in _OM_MANAGED)
 IDENTITY_MODES = ("irsa", "pod-identity", "access-key")
 
-# openmetadata-service/.../service/secrets/AWSSecretsManager.java: Get/Create/Update/DeleteSecret only (no PutSecretValue, no DescribeSecret).
-# openmetadata-service/.../service/secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
+# openmetadata-service/.../secrets/AWSSecretsManager.java: Get/Create(tags)/Update/DeleteSecret; no PutSecretValue/Describe.
+# openmetadata-service/.../secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
 SERVER_ACTIONS: dict[str, tuple[str, ...]] = {
     "secretsmanager": (
         "secretsmanager:CreateSecret",
@@ -36,7 +38,7 @@ SERVER_ACTIONS: dict[str, tuple[str, ...]] = {
         "ssm:PutParameter",
     ),
 }
-# ingestion/src/metadata/utils/secrets/aws_secrets_manager.py / aws_ssm_secrets_manager.py: get_secret_value / get_parameter only.
+# ingestion/src/metadata/utils/secrets/aws_secrets_manager.py, aws_ssm_secrets_manager.py: reads only.
 READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "secretsmanager": ("secretsmanager:GetSecretValue",),
     "ssm": ("ssm:GetParameter",),
@@ -45,8 +47,6 @@ KMS_READ_ACTIONS = ("kms:Decrypt",)
 KMS_WRITE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
 
 _SID_PREFIX = {"secretsmanager": "SecretsManager", "ssm": "SsmParameters"}
-_PREFIX_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*$")
-_CLUSTER_RE = re.compile(r"^[a-z0-9_-]+$")
 
 
 def service_for(provider: str) -> str:
@@ -56,28 +56,28 @@ def service_for(provider: str) -> str:
     return "ssm" if provider.endswith("ssm") else "secretsmanager"
 
 
-def secret_id_prefix(prefix: str, cluster_name: str) -> str:
-    """``/<prefix>/<cluster>/`` (lower-cased like OM's ids); rejects names OM would rewrite."""
-    prefix, cluster = (prefix or "").lower(), (cluster_name or "").lower()
-    if not _CLUSTER_RE.match(cluster):
-        raise ValueError(f"cluster_name {cluster_name!r} must match [A-Za-z0-9_-]+")
-    if prefix and not _PREFIX_RE.match(prefix):
-        raise ValueError(f"prefix {prefix!r} must be [A-Za-z0-9_-] segments separated by single '/'")
-    return f"/{prefix}/{cluster}/" if prefix else f"/{cluster}/"
+def secret_id_prefix(provider: str, prefix: str, cluster_name: str) -> str:
+    """``/<prefix>/<cluster>/``, lower-cased like OM's ids; ConventionError for names OM would rewrite."""
+    service_for(provider)
+    problems = name_problems(provider, prefix=prefix, cluster_name=cluster_name)
+    if problems:
+        raise ConventionError("; ".join(problems))
+    path = f"/{prefix}/{cluster_name}/" if prefix else f"/{cluster_name}/"
+    return path.lower()
 
 
 def secret_scope_arn(
     provider: str, *, partition: str, region: str, account: str, prefix: str, cluster_name: str
 ) -> str:
     """ARN pattern covering every secret OM names under ``/<prefix>/<cluster>/``."""
-    path = secret_id_prefix(prefix, cluster_name)
+    path = secret_id_prefix(provider, prefix, cluster_name)
     if service_for(provider) == "ssm":
         return f"arn:{partition}:ssm:{region}:{account}:parameter{path}*"
     return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{path}*"
 
 
-def _check_covered(secret_ids: Iterable[str], prefix: str, cluster_name: str) -> None:
-    path = secret_id_prefix(prefix, cluster_name)
+def _check_covered(provider: str, secret_ids: Iterable[str], prefix: str, cluster_name: str) -> None:
+    path = secret_id_prefix(provider, prefix, cluster_name)
     outside = [s for s in secret_ids if not s.startswith(path) or "*" in s or "?" in s]
     if outside:
         raise ValueError(f"secret ids outside the scope {path}*: {outside[:5]}")
@@ -97,7 +97,7 @@ def _document(
     secret_ids: Iterable[str],
 ) -> dict[str, Any]:
     service = service_for(provider)
-    _check_covered(secret_ids, prefix, cluster_name)
+    _check_covered(provider, secret_ids, prefix, cluster_name)
     access = "ReadWrite" if len(actions) > 1 else "Read"
     statements: list[dict[str, Any]] = [
         {
@@ -249,8 +249,7 @@ class AwsAccessArgs:
     """Tags for every taggable resource."""
 
     def __post_init__(self) -> None:
-        service_for(self.provider)
-        secret_id_prefix(self.prefix, self.cluster_name)
+        secret_id_prefix(self.provider, self.prefix, self.cluster_name)
         if self.identity_mode not in IDENTITY_MODES:
             raise ValueError(f"identity_mode {self.identity_mode!r} not in {IDENTITY_MODES}")
         if self.identity_mode == "irsa" and (self.oidc_provider_arn is None or self.oidc_issuer is None):

@@ -140,7 +140,7 @@ class KubernetesAccess(pulumi.ComponentResource):
             if role_arn is not None:
                 metadata["annotations"] = {IRSA_ANNOTATION: role_arn}
             sa = k8s.core.v1.ServiceAccount(f"{name}-{kind}", metadata=metadata, opts=child)
-            names[f"{kind}_service_account"] = sa.metadata.apply(lambda m: m["name"] if isinstance(m, dict) else m.name)
+            names[f"{kind}_service_account"] = sa.metadata.name
             names[f"{kind}_role_name"] = None
             if args.grant_secrets_rbac:
                 role_name = f"{name}-{kind}"

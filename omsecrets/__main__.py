@@ -1,0 +1,5 @@
+"""``python -m omsecrets``."""
+
+from .cli import main
+
+raise SystemExit(main())
