@@ -1,0 +1,84 @@
+"""AppConfigDelivery: a ConfigMap (non-sensitive env) and a Secret (Fernet ring, access keys) per app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..settings import APPS, Settings
+from . import manifests, validate
+from .airflow import airflow_helm_values
+from .refs import delivery_names
+from .server import openmetadata_helm_values
+
+TOKEN = "om-secrets:app:AppConfigDelivery"
+
+
+@dataclass
+class AppConfigDeliveryArgs:
+    settings: Settings
+    fernet_rings: Mapping[str, pulumi.Input[str]]
+    """App (``openmetadata``, ``airflow``) -> its Fernet ring, comma-separated, primary first."""
+    access_keys: Optional[Mapping[str, tuple[pulumi.Input[str], pulumi.Input[str]]]] = None
+    """App -> (access key id, secret access key); only with identity mode ``access-key``."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Extra labels for every object (the app.kubernetes.io labels om-secrets sets win)."""
+
+    def __post_init__(self) -> None:
+        validate.check(self.settings)
+        missing = [a for a in APPS if a not in self.fernet_rings]
+        unknown = sorted(set(self.fernet_rings) - set(APPS))
+        if missing or unknown:
+            raise ValueError(f"fernet_rings needs exactly the apps {', '.join(APPS)}; missing {missing}, unknown {unknown}")
+        validate.check_access_keys(self.settings, set(self.access_keys or {}), APPS)
+        manifests.labels(APPS[0], self.labels)
+
+
+class AppConfigDelivery(pulumi.ComponentResource):
+    """Declares each app's ConfigMap and Secret; exposes chart values that reference them by name."""
+
+    def __init__(self, name: str, args: AppConfigDeliveryArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(TOKEN, name, None, opts)
+        s = args.settings
+        self.config_maps: dict[str, k8s.core.v1.ConfigMap] = {}
+        self.secrets: dict[str, k8s.core.v1.Secret] = {}
+        for app in APPS:
+            config_map = manifests.config_map_manifest(s, app, args.labels)
+            self.config_maps[app] = k8s.core.v1.ConfigMap(
+                f"{name}-{app}-config",
+                metadata=config_map["metadata"],
+                data=config_map["data"],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            keys = (args.access_keys or {}).get(app)
+            string_data = manifests.secret_string_data(
+                s,
+                app,
+                pulumi.Output.secret(args.fernet_rings[app]),
+                (pulumi.Output.secret(keys[0]), pulumi.Output.secret(keys[1])) if keys else None,
+            )
+            secret = manifests.secret_manifest(s, app, string_data, args.labels)
+            self.secrets[app] = k8s.core.v1.Secret(
+                f"{name}-{app}-secret",
+                metadata=secret["metadata"],
+                type=secret["type"],
+                string_data=secret["stringData"],
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["data", "stringData"]),
+            )
+        self.resources: list[pulumi.Resource] = [*self.config_maps.values(), *self.secrets.values()]
+        self.openmetadata_helm_values: dict[str, Any] = openmetadata_helm_values(s)
+        self.airflow_helm_values: dict[str, Any] = airflow_helm_values(s)
+        self.config_map_names = {app: delivery_names(app).config_map for app in APPS}
+        self.secret_names = {app: delivery_names(app).secret for app in APPS}
+        self.register_outputs(
+            {
+                "openmetadata_helm_values": self.openmetadata_helm_values,
+                "airflow_helm_values": self.airflow_helm_values,
+                "config_map_names": self.config_map_names,
+                "secret_names": self.secret_names,
+            }
+        )

@@ -1,0 +1,127 @@
+"""Pure ConfigMap / Secret manifests of what om-secrets delivers to each app's namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from .. import conventions
+from ..settings import APPS, MANAGED_BY, Settings
+from . import validate
+from .airflow import airflow_env
+from .refs import (
+    AIRFLOW_ACCESS_KEY_ID,
+    AIRFLOW_FERNET_KEY,
+    AIRFLOW_SECRET_ACCESS_KEY,
+    PLACEHOLDER,
+    SERVER_ACCESS_KEY_ID,
+    SERVER_APP,
+    SERVER_FERNET_KEY,
+    SERVER_SECRET_ACCESS_KEY,
+    Value,
+    delivery_names,
+    plain,
+    refs,
+)
+from .server import server_env
+
+T = TypeVar("T")
+
+# Secret key -> (input that fills it, index in the (id, secret) access key pair).
+_SOURCES = {
+    SERVER_FERNET_KEY: ("fernet", 0),
+    AIRFLOW_FERNET_KEY: ("fernet", 0),
+    SERVER_ACCESS_KEY_ID: ("access", 0),
+    SERVER_SECRET_ACCESS_KEY: ("access", 1),
+    AIRFLOW_ACCESS_KEY_ID: ("access", 0),
+    AIRFLOW_SECRET_ACCESS_KEY: ("access", 1),
+}
+
+
+def app_env(settings: Settings, app: str) -> dict[str, Value]:
+    """All env of ``app`` (``openmetadata``: server_env, ``airflow``: airflow_env)."""
+    delivery_names(app)
+    return server_env(settings) if app == SERVER_APP else airflow_env(settings)
+
+
+def app_namespace(settings: Settings, app: str) -> str:
+    delivery_names(app)
+    return settings.server.namespace if app == SERVER_APP else settings.ingestion.namespace
+
+
+def config_data(settings: Settings, app: str) -> dict[str, str]:
+    """The ConfigMap data: the non-sensitive env of ``app``."""
+    return plain(app_env(settings, app))
+
+
+def secret_keys(settings: Settings, app: str) -> tuple[str, ...]:
+    """Keys the Secret of ``app`` must hold, sorted."""
+    own = delivery_names(app).secret
+    keys = set()
+    for name, ref in refs(app_env(settings, app)).items():
+        if ref.secret_name != own:
+            raise ValueError(f"{name} of {app} refers to Secret {ref.secret_name!r}, not {own!r}")
+        keys.add(ref.key)
+    return tuple(sorted(keys))
+
+
+def secret_string_data(settings: Settings, app: str, fernet_ring: T, access_key: tuple[T, T] | None = None) -> dict[str, T]:
+    """``stringData`` of ``app``'s Secret from its Fernet ring and (access-key mode) key pair.
+
+    Values are opaque (strings in tests, Outputs under Pulumi) and never inspected.
+    """
+    validate.check_access_keys(settings, {app} if access_key is not None else set(), (app,))
+    out: dict[str, T] = {}
+    for key in secret_keys(settings, app):
+        source, index = _SOURCES[key]
+        out[key] = fernet_ring if source == "fernet" else access_key[index]  # type: ignore[index]
+    return out
+
+
+def labels(app: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Standard labels (which win over ``extra``) plus ``extra``; invalid labels raise ValueError."""
+    out = {
+        **(extra or {}),
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "app.kubernetes.io/part-of": "openmetadata",
+        "app.kubernetes.io/component": app,
+    }
+    problems = [p for k, v in out.items() for p in conventions.label_problems(k, v, where=f"labels.{k}")]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return out
+
+
+def metadata(settings: Settings, app: str, name: str, extra_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {"name": name, "namespace": app_namespace(settings, app), "labels": labels(app, extra_labels)}
+
+
+def config_map_manifest(settings: Settings, app: str, extra_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(settings, app, delivery_names(app).config_map, extra_labels),
+        "data": config_data(settings, app),
+    }
+
+
+def secret_manifest(
+    settings: Settings, app: str, string_data: Mapping[str, Any] | None = None, extra_labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The Secret of ``app``; without ``string_data`` every value is the ``[secret]`` placeholder."""
+    data = dict(string_data) if string_data is not None else {k: PLACEHOLDER for k in secret_keys(settings, app)}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": metadata(settings, app, delivery_names(app).secret, extra_labels),
+        "stringData": data,
+    }
+
+
+def manifests(settings: Settings, extra_labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """ConfigMap and placeholder Secret for every app."""
+    out = []
+    for app in APPS:
+        out += [config_map_manifest(settings, app, extra_labels), secret_manifest(settings, app, None, extra_labels)]
+    return out

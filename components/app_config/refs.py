@@ -1,0 +1,77 @@
+"""Secret references and the names of the Kubernetes objects om-secrets delivers to each app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+from ..settings import APPS
+
+SERVER_APP, AIRFLOW_APP = APPS  # "openmetadata", "airflow"
+
+# Keys of the delivered Secrets.
+SERVER_FERNET_KEY = "FERNET_KEY"
+AIRFLOW_FERNET_KEY = "fernet-key"  # what the apache-airflow chart's fernetKeySecretName expects
+SERVER_ACCESS_KEY_ID = "OM_SM_ACCESS_KEY_ID"
+SERVER_SECRET_ACCESS_KEY = "OM_SM_ACCESS_KEY"
+AIRFLOW_ACCESS_KEY_ID = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID"
+AIRFLOW_SECRET_ACCESS_KEY = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"
+
+PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A value that lives in a Kubernetes Secret: never rendered, only referenced."""
+
+    secret_name: str
+    key: str
+
+    def helm(self) -> dict[str, str]:
+        """The ``{secretRef, secretKey}`` pair the openmetadata chart expects."""
+        return {"secretRef": self.secret_name, "secretKey": self.key}
+
+    def value_from(self) -> dict[str, Any]:
+        """A Kubernetes ``EnvVar.valueFrom``."""
+        return {"secretKeyRef": {"name": self.secret_name, "key": self.key}}
+
+    def describe(self) -> str:
+        return f"from Secret {self.secret_name} key {self.key}"
+
+
+Value = Union[str, SecretRef]
+
+
+@dataclass(frozen=True)
+class DeliveryNames:
+    config_map: str
+    secret: str
+
+
+def delivery_names(app: str) -> DeliveryNames:
+    """Names of the ConfigMap and Secret delivered to ``app`` (``openmetadata`` or ``airflow``)."""
+    if app not in APPS:
+        raise ValueError(f"app {app!r} is not one of {', '.join(APPS)}")
+    return DeliveryNames(config_map=f"{app}-secrets-config", secret=f"{app}-secrets")
+
+
+def secret_ref(app: str, key: str) -> SecretRef:
+    return SecretRef(delivery_names(app).secret, key)
+
+
+def env_var(name: str, value: Value) -> dict[str, Any]:
+    """A Kubernetes ``EnvVar``: a literal value or a ``secretKeyRef``."""
+    if isinstance(value, SecretRef):
+        return {"name": name, "valueFrom": value.value_from()}
+    return {"name": name, "value": value}
+
+
+def plain(env: Mapping[str, Value]) -> dict[str, str]:
+    """The non-sensitive entries of ``env``."""
+    return {k: v for k, v in env.items() if not isinstance(v, SecretRef)}
+
+
+def refs(env: Mapping[str, Value]) -> dict[str, SecretRef]:
+    """The entries of ``env`` that come from a Secret."""
+    return {k: v for k, v in env.items() if isinstance(v, SecretRef)}

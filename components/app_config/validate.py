@@ -1,0 +1,54 @@
+"""Re-checks of the Settings combinations the renderers rely on; each raises a ValueError naming the key."""
+
+from __future__ import annotations
+
+from ..settings import AWS_PROVIDERS, IDENTITY_MODES, LOADERS, NAMESPACE, SUPPORTED_PROVIDERS, Settings
+
+
+def _fail(key: str, message: str) -> None:
+    raise ValueError(f"{NAMESPACE}:{key}: {message}")
+
+
+def check(settings: Settings) -> Settings:
+    """Raise ValueError unless ``settings`` is a combination the renderers can express."""
+    s = settings
+    if s.provider not in SUPPORTED_PROVIDERS:
+        _fail("provider", f"{s.provider!r} is not one of {', '.join(SUPPORTED_PROVIDERS)}")
+    if s.ingestion.loader not in LOADERS:
+        _fail("ingestion.loader", f"{s.ingestion.loader!r} is not one of {', '.join(LOADERS)}")
+    if s.uses_store and s.ingestion.loader == "noop":
+        _fail("ingestion.loader", f"'noop' cannot read secrets from provider {s.provider!r}; use 'airflow' or 'env'")
+    if s.provider == "kubernetes" and s.kubernetes.in_cluster and s.kubernetes.kubeconfig_path:
+        _fail(
+            "kubernetes",
+            f"inCluster: true and kubeconfigPath {s.kubernetes.kubeconfig_path!r} are exclusive; set one of them",
+        )
+    if s.aws.identity.mode not in IDENTITY_MODES:
+        _fail("aws.identity.mode", f"{s.aws.identity.mode!r} is not one of {', '.join(IDENTITY_MODES)}")
+    if s.aws.identity.mode == "access-key" and s.provider not in AWS_PROVIDERS:
+        _fail("aws.identity.mode", f"'access-key' only applies to the AWS providers, not {s.provider!r}")
+    if s.provider in AWS_PROVIDERS and not s.aws.region:
+        _fail("aws.region", f"is empty; provider {s.provider!r} needs it (OM_SM_REGION)")
+    return s
+
+
+def uses_access_keys(settings: Settings) -> bool:
+    """Whether the apps authenticate to AWS with an IAM user's access key."""
+    return settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == "access-key"
+
+
+def check_access_keys(settings: Settings, apps_with_keys: set[str] | frozenset[str], apps: tuple[str, ...]) -> None:
+    """Access keys are given for exactly ``apps`` in access-key mode, and for none otherwise."""
+    if uses_access_keys(settings):
+        missing = [a for a in apps if a not in apps_with_keys]
+        if missing:
+            _fail("aws.identity.mode", f"is 'access-key' but no access key was given for {', '.join(missing)}")
+    elif apps_with_keys:
+        _fail(
+            "aws.identity.mode",
+            f"is {settings.aws.identity.mode!r} (provider {settings.provider!r}); access keys "
+            f"for {', '.join(sorted(apps_with_keys))} are only used with 'access-key': remove them",
+        )
+    unknown = sorted(set(apps_with_keys) - set(apps))
+    if unknown:
+        raise ValueError(f"access keys given for unknown apps {unknown}; expected {', '.join(apps)}")

@@ -1,0 +1,152 @@
+"""Airflow and ingestion renderers: airflow.cfg, env vars, apache-airflow chart values."""
+
+from __future__ import annotations
+
+import configparser
+
+import pytest
+
+from components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
+from components.app_config.ingestion import ingestion_env
+from components.app_config.refs import SecretRef
+from components.settings import AWS_PROVIDERS, from_dict
+from tests.test_app_config import (
+    BOTO3_KEY_ENV,
+    CASES,
+    REFERENCE_AIRFLOW_KEYS,
+    REFERENCE_ENV_LOADER,
+    REGION,
+    case,
+    make_settings,
+)
+
+SECTION = "openmetadata_secrets_manager"
+PREFIX = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__"
+PLANTED_FERNET = "cGxhbnRlZC1haXJmbG93LWZlcm5ldC1rZXktMzJieXQ="
+AIRFLOW_KEY = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID"
+
+
+def parse(cfg_text):
+    parser = configparser.ConfigParser()  # default interpolation, like Airflow's parser
+    parser.read_string(cfg_text)
+    return parser
+
+
+def expected_section(provider, loader, mode):
+    if loader != "airflow" or provider == "db":
+        return set()
+    if provider == "kubernetes":
+        return {"kubernetes_namespace", "kubernetes_in_cluster", "kubernetes_kubeconfig_path"}
+    return {"aws_region", "aws_access_key_id", "aws_secret_access_key"} if mode == "access-key" else {"aws_region"}
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_airflow_cfg_parses_and_holds_no_secret(provider, loader, mode):
+    cfg = parse(airflow_cfg(case(provider, loader, mode)))
+    assert cfg.get("core", "fernet_key") == ""
+    section = dict(cfg[SECTION]) if cfg.has_section(SECTION) else {}
+    expected = expected_section(provider, loader, mode)
+    assert set(section) <= REFERENCE_AIRFLOW_KEYS
+    assert set(section) == expected - {"aws_access_key_id", "aws_secret_access_key"}
+    if provider in AWS_PROVIDERS and expected:
+        assert section["aws_region"] == REGION
+    if provider == "kubernetes" and expected:
+        assert section == {"kubernetes_namespace": "openmetadata", "kubernetes_in_cluster": "true",
+                           "kubernetes_kubeconfig_path": ""}
+
+
+def test_airflow_cfg_names_secret_keys_in_comments_only():
+    text = airflow_cfg(make_settings("aws", mode="access-key"))
+    assert "AIRFLOW__CORE__FERNET_KEY" in text and "from Secret airflow-secrets key fernet-key" in text
+    comments = [line for line in text.splitlines() if line.startswith("# aws_")]
+    assert [c.split(":")[0] for c in comments] == ["# aws_access_key_id", "# aws_secret_access_key"]
+    assert f"from env {AIRFLOW_KEY} (from Secret airflow-secrets key {AIRFLOW_KEY})" in comments[0]
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_airflow_env_mirrors_the_cfg_section(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    env = airflow_env(settings)
+    assert env["AIRFLOW__CORE__FERNET_KEY"] == SecretRef("airflow-secrets", "fernet-key")
+    section_env = {k[len(PREFIX):].lower() for k in env if k.startswith(PREFIX)}
+    assert section_env == expected_section(provider, loader, mode)
+    loader_env = set(env) - {"AIRFLOW__CORE__FERNET_KEY"} - {k for k in env if k.startswith(PREFIX)}
+    assert loader_env == (set(ingestion_env(settings)) if loader == "env" else set())
+    for name, value in env.items():
+        if name.endswith(("_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY")):
+            assert isinstance(value, SecretRef) and value.secret_name == "airflow-secrets"
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_ingestion_env_names_match_reference(provider, loader, mode):
+    env = ingestion_env(case(provider, loader, mode))
+    assert set(env) <= REFERENCE_ENV_LOADER | BOTO3_KEY_ENV
+    if provider == "db":
+        assert env == {}
+    elif provider == "kubernetes":
+        assert env == {"KUBERNETES_NAMESPACE": "openmetadata", "KUBERNETES_IN_CLUSTER": "true",
+                       "KUBERNETES_KUBECONFIG_PATH": ""}
+    else:
+        assert env["AWS_DEFAULT_REGION"] == REGION
+        assert (set(env) >= BOTO3_KEY_ENV) == (mode == "access-key")
+        if mode == "access-key":
+            assert env["AWS_ACCESS_KEY_ID"] == SecretRef("airflow-secrets", AIRFLOW_KEY)
+
+
+def test_ingestion_env_kubeconfig():
+    env = ingestion_env(from_dict({"provider": "kubernetes", "ingestion": {"loader": "env"},
+                                   "kubernetes": {"kubeconfigPath": "/home/om/.kube/config", "namespace": "store"}}))
+    assert env == {"KUBERNETES_NAMESPACE": "store", "KUBERNETES_IN_CLUSTER": "false",
+                   "KUBERNETES_KUBECONFIG_PATH": "/home/om/.kube/config"}
+
+
+# ---------------------------------------------------------------- apache-airflow chart values
+
+CHART_COMPONENTS = {"scheduler", "workers", "webserver", "apiServer"}
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_airflow_helm_values(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    values = airflow_helm_values(settings)
+    assert set(values) == {"fernetKeySecretName", "env", "secret"} | CHART_COMPONENTS
+    assert values["fernetKeySecretName"] == "airflow-secrets"
+    for component in CHART_COMPONENTS:
+        assert values[component] == {"serviceAccount": {"create": False, "name": "openmetadata-ingestion"}}
+    delivered = {e["name"]: e["value"] for e in values["env"]}
+    delivered.update({s["envName"]: SecretRef(s["secretName"], s["secretKey"]) for s in values["secret"]})
+    # the chart itself sets AIRFLOW__CORE__FERNET_KEY from <fernetKeySecretName>/fernet-key (_helpers.yaml)
+    delivered["AIRFLOW__CORE__FERNET_KEY"] = SecretRef(values["fernetKeySecretName"], "fernet-key")
+    assert delivered == airflow_env(settings)
+    assert all(isinstance(e["value"], str) and set(e) == {"name", "value"} for e in values["env"])
+    assert {s["secretName"] for s in values["secret"]} <= {"airflow-secrets"}
+
+
+# ---------------------------------------------------------------- Airflow's own parser
+
+AIRFLOW_PARSER_CASES = [
+    pytest.param("aws", "access-key", id="aws-access-key"),
+    pytest.param("kubernetes", "irsa", id="kubernetes"),
+]
+
+
+@pytest.mark.airflow
+@pytest.mark.parametrize("provider, mode", AIRFLOW_PARSER_CASES)
+def test_airflow_reads_the_fragment(provider, mode, tmp_path):
+    support = pytest.importorskip("tests.support.airflow", reason="tests/support/airflow.py is not available")
+    airflow_config_check = getattr(support, "airflow_config_check", None)
+    if airflow_config_check is None:
+        pytest.skip("tests.support.airflow has no airflow_config_check")
+    settings = make_settings(provider, "airflow", mode)
+    env = {"AIRFLOW__CORE__FERNET_KEY": PLANTED_FERNET}
+    if mode == "access-key":
+        env[AIRFLOW_KEY] = "AKIAPLANTEDKEYID0000"
+    got = airflow_config_check(airflow_cfg(settings), tmp_path / "airflow", env=env)
+    assert got["core"]["fernet_key"] == PLANTED_FERNET  # the env var wins over the empty value
+    section = got["openmetadata_secrets_manager"]
+    if provider == "kubernetes":
+        assert section == {"kubernetes_namespace": "openmetadata", "kubernetes_in_cluster": "true",
+                           "kubernetes_kubeconfig_path": ""}
+    else:
+        assert section["aws_region"] == REGION
+        assert section["aws_access_key_id"] == "AKIAPLANTEDKEYID0000"

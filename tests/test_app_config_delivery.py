@@ -1,0 +1,143 @@
+"""AppConfigDelivery under Pulumi mocks: objects, secrecy, labels and chart values."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+
+import kubernetes_validate
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components.app_config.airflow import airflow_helm_values
+from components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs
+from components.app_config.manifests import config_data, secret_keys
+from components.app_config.server import openmetadata_helm_values
+from components.settings import APPS, AWS_PROVIDERS
+from tests.test_app_config import CASES, case, make_settings
+
+RINGS = {"openmetadata": "PLANTED-om-ring-AAAA,PLANTED-om-ring-BBBB", "airflow": "PLANTED-af-ring-CCCC"}
+KEYS = {"openmetadata": ("AKIAPLANTEDSERVER001", "PLANTED/server/secret"),
+        "airflow": ("AKIAPLANTEDINGEST001", "PLANTED/ingest/secret")}
+PLANTED = [*RINGS.values(), *(v for pair in KEYS.values() for v in pair)]
+FERNET_KEYS = {"openmetadata": "FERNET_KEY", "airflow": "fernet-key"}
+CONFIG_MAP, SECRET = "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.inputs = {}
+
+    def new_resource(self, args):
+        self.inputs[(args.typ, args.name)] = args.inputs
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args):
+        return {}, None
+
+
+class Monitor(MockMonitor):
+    def __init__(self, mocks):
+        super().__init__(mocks)
+        self.requests = {}
+
+    def RegisterResource(self, request):
+        self.requests[(request.type, request.name)] = request
+        return super().RegisterResource(request)
+
+
+def deploy(settings, *, keyed=None, labels=None):
+    """Declare AppConfigDelivery('om', ...) under mocks; return (component, mock inputs, requests)."""
+    mocks = Mocks()
+    monitor = Monitor(mocks)
+    if keyed is None:
+        keyed = settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == "access-key"
+
+    async def main():
+        rings = {app: pulumi.Output.from_input(ring) for app, ring in RINGS.items()}
+        component = AppConfigDelivery(
+            "om", AppConfigDeliveryArgs(settings, rings, KEYS if keyed else None, labels or {"team": "data"})
+        )
+        await wait_for_rpcs()
+        return component
+
+    def body():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            pulumi.runtime.set_mocks(mocks, project="om", stack="test", preview=False, monitor=monitor)
+            return loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    component = contextvars.Context().run(body)
+    return component, mocks.inputs, monitor.requests
+
+
+def unwrap(value):
+    if rpc.is_rpc_secret(value):
+        return unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_delivery_declares_config_map_and_secret_per_app(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    component, inputs, requests = deploy(settings)
+    assert requests[(TOKEN, "om")].type == TOKEN
+    parent = f"urn:pulumi:test::om::pulumi:pulumi:Stack${TOKEN}::om"
+    for app in APPS:
+        cm, sec = inputs[(CONFIG_MAP, f"om-{app}-config")], inputs[(SECRET, f"om-{app}-secret")]
+        namespace = settings.server.namespace if app == "openmetadata" else settings.ingestion.namespace
+        assert cm["metadata"]["name"] == f"{app}-secrets-config" and sec["metadata"]["name"] == f"{app}-secrets"
+        assert cm["metadata"]["namespace"] == sec["metadata"]["namespace"] == namespace
+        for obj in (cm, sec):
+            assert obj["metadata"]["labels"] == {
+                "team": "data", "app.kubernetes.io/managed-by": "om-secrets",
+                "app.kubernetes.io/part-of": "openmetadata", "app.kubernetes.io/component": app,
+            }
+        assert cm["data"] == config_data(settings, app)
+        assert rpc.is_rpc_secret(sec["stringData"]), "Secret stringData must be a secret input"
+        assert set(unwrap(sec["stringData"])) == set(secret_keys(settings, app))
+        assert unwrap(sec["stringData"])[FERNET_KEYS[app]] == RINGS[app]
+        assert {"data", "stringData"} <= set(requests[(SECRET, f"om-{app}-secret")].additionalSecretOutputs)
+        for kind in ("config", "secret"):
+            assert requests[(CONFIG_MAP if kind == "config" else SECRET, f"om-{app}-{kind}")].parent == parent
+        for obj in (cm, unwrap(sec)):
+            kubernetes_validate.validate(obj, "1.33", strict=True)
+
+    config_maps = json.dumps([v for (t, _), v in inputs.items() if t == CONFIG_MAP])
+    assert not [p for p in PLANTED if p in config_maps], "a ConfigMap holds a secret value"
+    assert component.openmetadata_helm_values == openmetadata_helm_values(settings)
+    assert component.airflow_helm_values == airflow_helm_values(settings)
+    assert not [p for p in PLANTED if p in json.dumps([component.openmetadata_helm_values, component.airflow_helm_values])]
+    assert component.config_map_names == {"openmetadata": "openmetadata-secrets-config", "airflow": "airflow-secrets-config"}
+    assert component.secret_names == {"openmetadata": "openmetadata-secrets", "airflow": "airflow-secrets"}
+    assert len(component.resources) == 4
+
+
+def test_access_keys_land_in_the_secrets_only():
+    _, inputs, _ = deploy(make_settings("aws-ssm", "env", "access-key"))
+    server = unwrap(inputs[(SECRET, "om-openmetadata-secret")]["stringData"])
+    ingest = unwrap(inputs[(SECRET, "om-airflow-secret")]["stringData"])
+    assert (server["OM_SM_ACCESS_KEY_ID"], server["OM_SM_ACCESS_KEY"]) == KEYS["openmetadata"]
+    assert (ingest["AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID"],
+            ingest["AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"]) == KEYS["airflow"]
+
+
+def test_args_are_checked():
+    settings = make_settings("aws")
+    with pytest.raises(ValueError, match="aws.identity.mode.*only used with 'access-key'"):
+        AppConfigDeliveryArgs(settings, RINGS, KEYS)
+    with pytest.raises(ValueError, match="no access key was given"):
+        AppConfigDeliveryArgs(make_settings("aws", mode="access-key"), RINGS, {"openmetadata": KEYS["openmetadata"]})
+    with pytest.raises(ValueError, match=r"missing \['airflow'\]"):
+        AppConfigDeliveryArgs(settings, {"openmetadata": "r"})
+    with pytest.raises(ValueError, match="label value"):
+        AppConfigDeliveryArgs(settings, RINGS, labels={"team": "data science"})

@@ -1,0 +1,100 @@
+"""ConfigMap / Secret manifests: content split, labels, and the Kubernetes 1.33 schema."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from components.app_config import manifests
+from components.app_config.refs import PLACEHOLDER
+from components.settings import APPS, AWS_PROVIDERS
+from tests.test_app_config import CASES, case, make_settings
+
+K8S_VERSION = "1.33"
+PLANTED = {"fernet": "PLANTED-FERNET-RING", "id": "AKIAPLANTED000000000", "secret": "PLANTED/secret+access+key"}
+
+
+def expected_secret_keys(app, provider, mode):
+    keyed = mode == "access-key" and provider in AWS_PROVIDERS
+    if app == "openmetadata":
+        return {"FERNET_KEY"} | ({"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"} if keyed else set())
+    return {"fernet-key"} | ({"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID",
+                              "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"} if keyed else set())
+
+
+def planted_data(settings, app):
+    keys = (PLANTED["id"], PLANTED["secret"]) if "OM_SM_ACCESS_KEY" in manifests.secret_keys(settings, "openmetadata") else None
+    return manifests.secret_string_data(settings, app, PLANTED["fernet"], keys)
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+@pytest.mark.parametrize("app", APPS)
+def test_secret_keys(provider, loader, mode, app):
+    assert set(manifests.secret_keys(case(provider, loader, mode), app)) == expected_secret_keys(app, provider, mode)
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+@pytest.mark.parametrize("app", APPS)
+def test_config_map_holds_only_non_sensitive_env(provider, loader, mode, app):
+    settings = case(provider, loader, mode)
+    data = manifests.config_data(settings, app)
+    env = manifests.app_env(settings, app)
+    assert data == {k: v for k, v in env.items() if isinstance(v, str)}
+    assert not set(data) & {"FERNET_KEY", "AIRFLOW__CORE__FERNET_KEY", "OM_SM_ACCESS_KEY", "OM_SM_ACCESS_KEY_ID",
+                            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert not any(k.endswith(("_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY")) for k in data)
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_manifests_pass_the_kubernetes_schema(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    objects = manifests.manifests(settings, {"team": "data"})
+    objects += [manifests.secret_manifest(settings, app, planted_data(settings, app)) for app in APPS]
+    for obj in objects:
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    assert [o["kind"] for o in objects[:4]] == ["ConfigMap", "Secret", "ConfigMap", "Secret"]
+    assert [o["metadata"]["name"] for o in objects[:4]] == [
+        "openmetadata-secrets-config", "openmetadata-secrets", "airflow-secrets-config", "airflow-secrets"]
+
+
+def test_placeholder_secret_and_namespaces():
+    settings = make_settings("aws", mode="access-key", server={"namespace": "om"}, ingestion={"namespace": "ingest"})
+    secret = manifests.secret_manifest(settings, "airflow")
+    assert secret["metadata"]["namespace"] == "ingest"
+    assert set(secret["stringData"].values()) == {PLACEHOLDER}
+    assert manifests.config_map_manifest(settings, "openmetadata")["metadata"]["namespace"] == "om"
+
+
+def test_secret_string_data_maps_inputs_to_keys():
+    keyed = make_settings("aws", mode="access-key")
+    assert manifests.secret_string_data(keyed, "openmetadata", "R", ("I", "S")) == {
+        "FERNET_KEY": "R", "OM_SM_ACCESS_KEY_ID": "I", "OM_SM_ACCESS_KEY": "S"}
+    assert manifests.secret_string_data(keyed, "airflow", "R", ("I", "S")) == {
+        "fernet-key": "R",
+        "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID": "I",
+        "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY": "S",
+    }
+    with pytest.raises(ValueError, match="no access key was given for openmetadata"):
+        manifests.secret_string_data(keyed, "openmetadata", "R")
+    with pytest.raises(ValueError, match="aws.identity.mode"):
+        manifests.secret_string_data(make_settings("aws"), "airflow", "R", ("I", "S"))
+    assert manifests.secret_string_data(make_settings("kubernetes"), "airflow", "R") == {"fernet-key": "R"}
+
+
+def test_labels():
+    got = manifests.labels("airflow", {"team": "data", "app.kubernetes.io/managed-by": "someone-else"})
+    assert got == {
+        "team": "data",
+        "app.kubernetes.io/managed-by": "om-secrets",
+        "app.kubernetes.io/part-of": "openmetadata",
+        "app.kubernetes.io/component": "airflow",
+    }
+    with pytest.raises(ValueError, match="label value"):
+        manifests.labels("airflow", {"team": "data science"})
+
+
+def test_the_schema_check_is_strict():
+    bad = manifests.config_map_manifest(make_settings("db"), "openmetadata")
+    bad["metadata"]["label"] = {"x": "y"}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(bad, K8S_VERSION, strict=True)

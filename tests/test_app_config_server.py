@@ -1,0 +1,209 @@
+"""Server renderers: env vars, openmetadata.yaml blocks, openmetadata chart values."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from components.app_config.refs import SecretRef
+from components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
+from components.settings import AWS_PROVIDERS, from_dict
+from tests.test_app_config import CASES, REFERENCE_SERVER_ENV, REGION, case, make_settings, walk
+
+# charts/openmetadata/values.schema.json of open-metadata/openmetadata-helm-charts (HEAD 039a208,
+# chart 1.13.1): the two sub-schemas our values fill, copied verbatim.
+_PAIR = {"type": "object", "additionalProperties": False, "properties": {"secretKey": {"type": "string"}, "secretRef": {"type": "string"}}}
+CHART_FERNETKEY_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"value": {"type": "string"}, "secretRef": {"type": "string"}, "secretKey": {"type": "string"}},
+}
+CHART_SECRETS_MANAGER_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "additionalParameters": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                **{k: _PAIR for k in ("accessKeyId", "clientId", "clientSecret", "secretAccessKey", "tenantId", "vaultName", "projectId")},
+                "enabled": {"type": "boolean"}, "region": {"type": "string"},
+            },
+        },
+        "provider": {"type": "string", "enum": ["db", "aws", "aws-ssm", "managed-aws", "managed-aws-ssm", "in-memory",
+                                                  "managed-azure-kv", "azure-kv", "gcp"]},
+        "prefix": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}, "enabled": {"type": "boolean"},
+    },
+}
+CHART_SERVICE_ACCOUNT_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"annotations": {"type": "object"}, "create": {"type": "boolean"}, "name": {"type": "string"}},
+}
+
+FAMILY_ENV = {
+    "db": {"SECRET_MANAGER", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME", "FERNET_KEY"},
+    "aws": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_REGION",
+            "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME", "FERNET_KEY"},
+    "kubernetes": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_NAMESPACE", "OM_SM_IN_CLUSTER",
+                   "OM_SM_KUBECONFIG_PATH", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME",
+                   "FERNET_KEY"},
+}
+
+
+def family(provider):
+    return "aws" if provider in AWS_PROVIDERS else provider
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_server_env_names_are_exactly_the_reference_ones(provider, loader, mode):
+    env = server_env(case(provider, loader, mode))
+    assert set(env) <= REFERENCE_SERVER_ENV
+    expected = set(FAMILY_ENV[family(provider)])
+    if mode == "access-key" and provider in AWS_PROVIDERS:
+        expected |= {"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"}
+    assert set(env) == expected
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_server_env_values(provider, loader, mode):
+    env = server_env(case(provider, loader, mode))
+    assert env["SECRET_MANAGER"] == provider
+    assert env["PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER"] == loader
+    assert env["OPENMETADATA_CLUSTER_NAME"] == "openmetadata"
+    assert env["FERNET_KEY"] == SecretRef("openmetadata-secrets", "FERNET_KEY")
+    secret_names = {k for k, v in env.items() if isinstance(v, SecretRef)}
+    assert secret_names <= {"FERNET_KEY", "OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"}
+    if provider != "db":
+        assert env["SECRET_MANAGER_TAGS"] == "[env:dev,team:data]"
+        assert env["SECRET_MANAGER_PREFIX"] == ""
+    if provider in AWS_PROVIDERS:
+        assert env["OM_SM_REGION"] == REGION
+    if mode == "access-key" and provider in AWS_PROVIDERS:
+        assert env["OM_SM_ACCESS_KEY_ID"] == SecretRef("openmetadata-secrets", "OM_SM_ACCESS_KEY_ID")
+        assert env["OM_SM_ACCESS_KEY"] == SecretRef("openmetadata-secrets", "OM_SM_ACCESS_KEY")
+
+
+def test_kubernetes_env_in_cluster_and_kubeconfig():
+    in_cluster = server_env(from_dict({"provider": "kubernetes", "kubernetes": {"namespace": "om-store"}}))
+    assert (in_cluster["OM_SM_NAMESPACE"], in_cluster["OM_SM_IN_CLUSTER"], in_cluster["OM_SM_KUBECONFIG_PATH"]) == (
+        "om-store", "true", "")
+    outside = server_env(from_dict({"provider": "kubernetes", "kubernetes": {"kubeconfigPath": "/etc/om/kubeconfig"}}))
+    assert (outside["OM_SM_IN_CLUSTER"], outside["OM_SM_KUBECONFIG_PATH"]) == ("false", "/etc/om/kubeconfig")
+
+
+def test_prefix_and_cluster_name_are_passed_through():
+    env = server_env(from_dict({"provider": "aws", "prefix": "team", "clusterName": "prod",
+                                "aws": {"region": REGION, "identity": {"mode": "pod-identity"}}}))
+    assert (env["SECRET_MANAGER_PREFIX"], env["OPENMETADATA_CLUSTER_NAME"]) == ("team", "prod")
+
+
+# ---------------------------------------------------------------- openmetadata.yaml blocks
+
+_ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_yaml_blocks(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    blocks = openmetadata_yaml_blocks(settings)
+    assert yaml.safe_load(yaml.safe_dump(blocks)) == blocks
+    assert blocks["clusterName"] == "openmetadata"
+    assert blocks["fernetConfiguration"] == {"fernetKey": "${FERNET_KEY}"}
+    assert blocks["pipelineServiceClientConfiguration"] == {"secretsManagerLoader": loader}
+    if provider == "db":
+        assert "secretsManagerConfiguration" not in blocks
+        return
+    sm = blocks["secretsManagerConfiguration"]
+    assert (sm["secretsManager"], sm["prefix"], sm["tags"]) == (provider, "", ["env:dev", "team:data"])
+    if provider == "kubernetes":
+        assert sm["parameters"] == {"namespace": "openmetadata", "inCluster": "true", "kubeconfigPath": ""}
+    elif mode == "access-key":
+        assert sm["parameters"] == {"region": REGION, "accessKeyId": "${OM_SM_ACCESS_KEY_ID}",
+                                    "secretAccessKey": "${OM_SM_ACCESS_KEY}"}
+    else:
+        assert sm["parameters"] == {"region": REGION}
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_yaml_env_references_are_delivered_secrets(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    env = server_env(settings)
+    used = {m for _, v in walk(openmetadata_yaml_blocks(settings)) if isinstance(v, str) for m in _ENV_REF.findall(v)}
+    assert used == {k for k, v in env.items() if isinstance(v, SecretRef)}
+
+
+# ---------------------------------------------------------------- openmetadata chart values
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_helm_values_layout_matches_chart(provider, loader, mode):
+    settings = case(provider, loader, mode)
+    values = openmetadata_helm_values(settings)
+    assert set(values) == {"openmetadata", "serviceAccount", "extraEnvs"}
+    config = values["openmetadata"]["config"]
+    assert set(config) == {"clusterName", "fernetkey", "secretsManager"}
+    assert config["clusterName"] == "openmetadata"
+    assert config["fernetkey"] == {"value": "", "secretRef": "openmetadata-secrets", "secretKey": "FERNET_KEY"}
+    jsonschema.validate(config["fernetkey"], CHART_FERNETKEY_SCHEMA)
+    jsonschema.validate(config["secretsManager"], CHART_SECRETS_MANAGER_SCHEMA)
+    jsonschema.validate(values["serviceAccount"], CHART_SERVICE_ACCOUNT_SCHEMA)
+    assert values["serviceAccount"] == {"create": False, "name": "openmetadata"}
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_helm_values_deliver_the_same_env_as_server_env(provider, loader, mode):
+    """What the chart sets from our values plus extraEnvs equals server_env (chart: secrets.yaml, _helpers.tpl)."""
+    settings = case(provider, loader, mode)
+    values = openmetadata_helm_values(settings)
+    config = values["openmetadata"]["config"]
+    sm = config["secretsManager"]
+    delivered = {"OPENMETADATA_CLUSTER_NAME": config["clusterName"],
+                 "FERNET_KEY": SecretRef(config["fernetkey"]["secretRef"], config["fernetkey"]["secretKey"])}
+    if sm["enabled"]:
+        delivered["SECRET_MANAGER"] = sm["provider"]
+        if provider != "db":  # for db the chart also sets an empty prefix and tags, which OM ignores
+            delivered["SECRET_MANAGER_PREFIX"] = sm["prefix"]
+            delivered["SECRET_MANAGER_TAGS"] = "[" + ",".join(f'"{t}"' for t in sm["tags"]) + "]"  # chart's format
+        params = sm["additionalParameters"]
+        if params["enabled"]:
+            delivered["OM_SM_REGION"] = params["region"]
+            for env_name, key in (("OM_SM_ACCESS_KEY_ID", "accessKeyId"), ("OM_SM_ACCESS_KEY", "secretAccessKey")):
+                if params[key]["secretRef"]:
+                    delivered[env_name] = SecretRef(params[key]["secretRef"], params[key]["secretKey"])
+    for item in values["extraEnvs"]:
+        assert item["name"] not in delivered, f"{item['name']} is set twice"
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        delivered[item["name"]] = SecretRef(ref["name"], ref["key"]) if ref else item["value"]
+    expected = server_env(settings)
+    for env in (delivered, expected):  # OM reads the tags as YAML
+        if "SECRET_MANAGER_TAGS" in env:
+            env["SECRET_MANAGER_TAGS"] = yaml.safe_load(env["SECRET_MANAGER_TAGS"])
+    assert delivered == expected
+
+
+def test_kubernetes_provider_goes_through_extra_envs():
+    values = openmetadata_helm_values(make_settings("kubernetes"))
+    assert values["openmetadata"]["config"]["secretsManager"] == {"enabled": False}
+    names = [e["name"] for e in values["extraEnvs"]]
+    assert names == ["SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS",
+                     "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OM_SM_NAMESPACE", "OM_SM_IN_CLUSTER",
+                     "OM_SM_KUBECONFIG_PATH"]
+    assert values["extraEnvs"][0] == {"name": "SECRET_MANAGER", "value": "kubernetes"}
+
+
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_helm_values_reference_secrets_only_as_pairs(provider, loader, mode):
+    values = openmetadata_helm_values(case(provider, loader, mode))
+    for path, value in walk(values):
+        if path[-1] in ("secretRef", "secretKey"):
+            parent = values
+            for p in path[:-1]:
+                parent = parent[p]
+            assert set(parent) - {"value"} == {"secretRef", "secretKey"} and parent.get("value", "") == ""
+    sm = values["openmetadata"]["config"]["secretsManager"]
+    params = sm.get("additionalParameters", {})
+    if mode == "access-key" and provider in AWS_PROVIDERS:
+        assert params["accessKeyId"] == {"secretRef": "openmetadata-secrets", "secretKey": "OM_SM_ACCESS_KEY_ID"}
+        assert params["secretAccessKey"] == {"secretRef": "openmetadata-secrets", "secretKey": "OM_SM_ACCESS_KEY"}
+    elif provider in AWS_PROVIDERS:
+        assert params["accessKeyId"] == params["secretAccessKey"] == {"secretRef": "", "secretKey": ""}
