@@ -78,11 +78,16 @@ class ProviderRules:
 
 
 _AWS_CLEAN = re.compile(r"[^A-Za-z0-9/_\-]")
+#: SSM's API reports 2048 for a parameter name, but 1037 of those are reserved: the name plus the
+#: ARN before it, ``arn:<partition>:ssm:<region>:<account>:parameter``, may use 1011 characters
+#: (PutParameter docs). That ARN part is 44 characters in us-east-2 and up to 56 (us-isof-south-1);
+#: 64 leaves room for any partition and region.
+_SSM_MAX_NAME = 1011 - 64
 _RULES = {
     "aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
     "managed-aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
-    "aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", 2048, max_levels=15),
-    "managed-aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", 2048, max_levels=15),
+    "aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", _SSM_MAX_NAME, max_levels=15),
+    "managed-aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", _SSM_MAX_NAME, max_levels=15),
     "kubernetes": ProviderRules(
         "kubernetes", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "-", 253, truncates_tag_values=False
     ),
@@ -224,10 +229,17 @@ def name_problems(provider: str, *, prefix: str, cluster_name: str) -> list[str]
     what = _ALLOWED_NAME_TEXT[rules.family]
     if not cluster_name:
         out.append("clusterName is empty: OM would build ids such as '//database/...'; set a name")
+    # SSM refuses names whose first level starts with aws/ssm: that is the prefix's when set.
+    first = "prefix" if prefix else "clusterName"
     for key, value in (("prefix", prefix), ("clusterName", cluster_name)):
         if value and not allowed.fullmatch(value):
             out.append(f"{key} {value!r} is not allowed for provider {provider!r}: use only {what}")
-        elif value and rules.family == "aws-ssm" and value.split("/")[0].lower().startswith(("aws", "ssm")):
+        elif (
+            value
+            and key == first
+            and rules.family == "aws-ssm"
+            and value.split("/")[0].lower().startswith(("aws", "ssm"))
+        ):
             out.append(f"{key} {value!r}: SSM parameter names may not begin with 'aws' or 'ssm'")
     return out
 
@@ -302,8 +314,13 @@ def parse_tags(value: str | Iterable[str] | Mapping[str, str] | None) -> dict[st
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]
         entries = [e.strip() for e in text.split(",")] if text.strip() else []
-    else:
+    elif isinstance(value, Iterable):
         entries = [str(e).strip() for e in value]
+    else:
+        raise ConventionError(
+            f"tags {value!r} are a {type(value).__name__}; expected an object, a list of 'key:value' "
+            "or a '[k1:v1,k2:v2]' string"
+        )
     out: dict[str, str] = {}
     for entry in entries:
         if ":" not in entry:
@@ -323,7 +340,11 @@ def format_tags(tags: Mapping[str, str]) -> str:
     if bad:
         raise ConventionError(f"tags {bad} contain ',', '[', ']' or a ':' in the key: OM cannot parse them")
     text = "[" + ",".join(f"{k}:{v}" for k, v in sorted(tags.items())) + "]"
-    if tags and yaml.safe_load(text) != [f"{k}:{v}" for k, v in sorted(tags.items())]:
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = None
+    if tags and parsed != [f"{k}:{v}" for k, v in sorted(tags.items())]:
         raise ConventionError(f"tags {text} do not survive OM's YAML parsing; avoid YAML-special characters")
     return text
 

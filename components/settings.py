@@ -339,12 +339,12 @@ def from_dict(
     before = len(c.problems)
     provider = c.string("provider", "db", allowed=SUPPORTED_PROVIDERS) or "db"
     if len(c.problems) > before:
+        if c.raw("provider") in ("azure-kv", "managed-azure-kv", "gcp"):
+            c.problems[-1] += (
+                "; Azure Key Vault and GCP ids are computed by components.conventions, but om-secrets "
+                "does not declare those stores yet"
+            )
         raise ConfigError(c.problems)  # everything else depends on the provider
-    if c.raw("provider") in ("azure-kv", "managed-azure-kv", "gcp"):
-        c.problems[-1] += (
-            "; Azure Key Vault and GCP ids are computed by components.conventions, but om-secrets "
-            "does not declare those stores yet"
-        )
     cluster_name = c.string("clusterName", "openmetadata")
     prefix = c.string("prefix", "") or ""
     if cluster_name is not None and provider != "db":
@@ -441,7 +441,7 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         c.fail("aws", f"is set but provider {provider!r} does not use AWS; remove it or choose one of {', '.join(AWS_PROVIDERS)}")
         return AwsSettings()
     region = c.string("aws.region", aws_region or "", pattern=_REGION, what="an AWS region such as eu-west-1") or ""
-    if is_aws and not region:
+    if is_aws and not region and c.raw("aws.region") is None:  # an invalid region is reported above
         c.fail("aws.region", "is not set (nor aws:region); OM needs it in OM_SM_REGION: set e.g. eu-west-1")
     window = c.integer("aws.recoveryWindowInDays", 30 if production else 7, 7, 30)
     replicas = c.string_list("aws.replicaRegions")

@@ -1,0 +1,11 @@
+"""om-secrets: one OpenMetadata environment per stack (``pulumi up -s <env>``)."""
+
+import pulumi
+
+from components.environment import OpenMetadataSecrets
+from components.settings import load
+
+settings = load()
+environment = OpenMetadataSecrets(settings.environment, settings)
+for key, value in environment.stack_outputs().items():
+    pulumi.export(key, value)

@@ -1,0 +1,218 @@
+"""``OpenMetadataSecrets``: one environment's store, keys, access and app config from one Settings."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .access.aws_iam import AwsAccess, AwsAccessArgs
+from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
+from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs
+from .app_config.refs import delivery_names
+from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
+from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
+from .kms import SecretsKmsKey, SecretsKmsKeyArgs
+from .settings import APPS, Settings, fernet_parts
+from .stores import SecretStore, store_for
+
+STANDARD_LABELS = {"app.kubernetes.io/managed-by": "om-secrets", "app.kubernetes.io/part-of": "openmetadata"}
+
+
+class OpenMetadataSecrets(pulumi.ComponentResource):
+    """Everything OM and its Airflow ingestion need to keep credentials safe, for one environment.
+
+    Build ``settings`` with ``components.settings.from_dict({...})`` (or ``load()`` in a stack).
+    Attributes: ``store`` (None for ``db``), ``rings`` (per app), ``bootstrap``, ``kms``,
+    ``aws_access``, ``k8s_access``, ``delivery``, ``references`` ({name: "secret:<id>"}).
+    """
+
+    TYPE = "om-secrets:index:OpenMetadataSecrets"
+
+    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(
+            self.TYPE,
+            name,
+            {
+                "environment": settings.environment,
+                "provider": settings.provider,
+                "clusterName": settings.cluster_name,
+                "prefix": settings.prefix,
+                "production": settings.production,
+            },
+            opts,
+        )
+        self.settings = settings
+        child = pulumi.ResourceOptions(parent=self)
+        labels = {**STANDARD_LABELS, "om-secrets/environment": settings.environment}
+
+        self.namespaces = self._namespaces(name, settings, labels) if settings.kubernetes.create_namespaces else []
+        k8s_child = pulumi.ResourceOptions(parent=self, depends_on=self.namespaces)
+
+        self.kms: SecretsKmsKey | None = None
+        kms_key_arn: pulumi.Input[str] | None = settings.aws.kms.key_arn
+        if settings.is_aws and settings.aws.kms.create:
+            self.kms = SecretsKmsKey(
+                f"{name}-kms",
+                SecretsKmsKeyArgs(
+                    cluster_name=settings.cluster_name,
+                    prefix=settings.prefix,
+                    deletion_window_in_days=settings.aws.kms.deletion_window_in_days,
+                    tags=settings.resource_tags,
+                    protect=settings.protect,
+                ),
+                child,
+            )
+            kms_key_arn = self.kms.key_arn
+
+        self.rings = {
+            app: FernetKeyRing(
+                f"{name}-{app}-fernet",
+                FernetKeyRingArgs(
+                    application=app,
+                    generations=settings.fernet.ring(app).generations,
+                    reencrypted_to=settings.fernet.ring(app).reencrypted_to,
+                    protect=settings.protect,
+                ),
+                child,
+            )
+            for app in APPS
+        }
+        self.bootstrap = (
+            BootstrapSecrets(f"{name}-bootstrap", BootstrapSecretsArgs(settings.secrets, protect=settings.protect), child)
+            if settings.secrets
+            else None
+        )
+        self.store: SecretStore | None = store_for(f"{name}-store", settings, kms_key_id=kms_key_arn, opts=k8s_child)
+        if self.store is not None:
+            for app, ring in self.rings.items():
+                self.store.seed(fernet_parts(app), ring.value, name=f"fernet-{app}", key_material=True)
+            for secret in settings.secrets:
+                self.store.seed(
+                    secret.parts, self.bootstrap.values[secret.name], name=secret.name, server_owned=settings.managed
+                )
+            self.store.finish()
+        self.references = self.store.references() if self.store else {}
+
+        self.aws_access: AwsAccess | None = None
+        if settings.is_aws:
+            identity = settings.aws.identity
+            self.aws_access = AwsAccess(
+                f"{name}-aws-access",
+                AwsAccessArgs(
+                    provider=settings.provider,
+                    cluster_name=settings.cluster_name,
+                    prefix=settings.prefix,
+                    identity_mode=identity.mode,
+                    oidc_provider_arn=identity.oidc_provider_arn,
+                    oidc_issuer=identity.oidc_issuer,
+                    eks_cluster_name=identity.eks_cluster_name,
+                    server_namespace=settings.server.namespace,
+                    server_service_account=settings.server.service_account,
+                    ingestion_namespace=settings.ingestion.namespace,
+                    ingestion_service_account=settings.ingestion.service_account,
+                    kms_key_arn=kms_key_arn,
+                    tags=settings.resource_tags,
+                ),
+                child,
+            )
+        irsa = self.aws_access is not None and settings.aws.identity.mode == "irsa"
+        self.k8s_access = KubernetesAccess(
+            f"{name}-k8s-access",
+            KubernetesAccessArgs(
+                secrets_namespace=settings.kubernetes.namespace,
+                server_namespace=settings.server.namespace,
+                server_service_account=settings.server.service_account,
+                ingestion_namespace=settings.ingestion.namespace,
+                ingestion_service_account=settings.ingestion.service_account,
+                grant_secrets_rbac=settings.provider == "kubernetes",
+                server_role_arn=self.aws_access.server_role_arn if irsa else None,
+                ingestion_role_arn=self.aws_access.ingestion_role_arn if irsa else None,
+                labels=labels,
+            ),
+            k8s_child,
+        )
+
+        access_keys = None
+        if self.aws_access is not None and settings.aws.identity.mode == "access-key":
+            access_keys = {
+                "openmetadata": (self.aws_access.server_access_key_id, self.aws_access.server_secret_access_key),
+                "airflow": (self.aws_access.ingestion_access_key_id, self.aws_access.ingestion_secret_access_key),
+            }
+        self.delivery = AppConfigDelivery(
+            f"{name}-app-config",
+            AppConfigDeliveryArgs(
+                settings=settings,
+                fernet_rings={app: ring.value for app, ring in self.rings.items()},
+                access_keys=access_keys,
+                labels=labels,
+            ),
+            k8s_child,
+        )
+        self.rotation_job = self._rotation_job(name, settings)
+        self.register_outputs(self.stack_outputs())
+
+    def _namespaces(self, name: str, settings: Settings, labels: dict) -> list[k8s.core.v1.Namespace]:
+        wanted = sorted({settings.kubernetes.namespace, settings.server.namespace, settings.ingestion.namespace})
+        return [
+            k8s.core.v1.Namespace(
+                f"{name}-ns-{ns}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels=labels),
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            for ns in wanted
+        ]
+
+    def _rotation_job(self, name: str, settings: Settings) -> k8s.batch.v1.Job | None:
+        """The ``airflow rotate-fernet-key`` Job of stage 2 (ring [new, old], not yet re-encrypted)."""
+        ring = settings.fernet.airflow
+        if not settings.fernet.rotation_job_image or len(ring.generations) < 2 or ring.reencrypted_to == ring.primary:
+            return None
+        manifest = rotation_job_manifest(
+            name=f"airflow-rotate-fernet-key-gen-{ring.primary}",
+            namespace=settings.ingestion.namespace,
+            image=settings.fernet.rotation_job_image,
+            ring_secret=delivery_names("airflow").secret,
+            ring_key="fernet-key",
+            database_secret=settings.fernet.rotation_job_database_secret,
+            database_key=settings.fernet.rotation_job_database_key,
+            service_account=settings.ingestion.service_account,
+        )
+        return k8s.batch.v1.Job(
+            f"{name}-airflow-fernet-rotation-gen-{ring.primary}",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery]),
+        )
+
+    def stack_outputs(self) -> dict:
+        """What the stack exports: names, references, ARNs and Helm values; never a secret value."""
+        s = self.settings
+        out = {
+            "environment": s.environment,
+            "provider": s.provider,
+            "clusterName": s.cluster_name,
+            "prefix": s.prefix,
+            "secretReferences": self.references,
+            "fernet": {
+                app: {"generations": list(ring.generations), "primaryGeneration": ring.primary_generation}
+                for app, ring in self.rings.items()
+            },
+            "serviceAccounts": {
+                "openmetadata": f"{s.server.namespace}/{s.server.service_account}",
+                "ingestion": f"{s.ingestion.namespace}/{s.ingestion.service_account}",
+            },
+            "helmValues": {
+                "openmetadata": self.delivery.openmetadata_helm_values,
+                "airflow": self.delivery.airflow_helm_values,
+            },
+        }
+        if self.aws_access is not None:
+            out["iam"] = {
+                "serverPolicyArn": self.aws_access.server_policy_arn,
+                "ingestionPolicyArn": self.aws_access.ingestion_policy_arn,
+                "serverRoleArn": self.aws_access.server_role_arn,
+                "ingestionRoleArn": self.aws_access.ingestion_role_arn,
+            }
+        if self.kms is not None:
+            out["kmsKeyArn"] = self.kms.key_arn
+        return out
