@@ -1,0 +1,531 @@
+"""Stack settings (components/settings.py): defaults, one ConfigError naming every bad key, load()."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import copy
+import dataclasses
+import json
+import threading
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components import settings as settings_module
+from components.settings import ConfigError, from_dict, load
+
+OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+OIDC_ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+KMS_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+K8S: dict[str, Any] = {"provider": "kubernetes"}
+AWS: dict[str, Any] = {
+    "provider": "aws",
+    "aws": {"region": "eu-west-1", "identity": {"oidcProviderArn": OIDC_ARN, "oidcIssuer": OIDC_ISSUER}},
+}
+SSM: dict[str, Any] = {**AWS, "provider": "aws-ssm"}
+AWS_KEYS: dict[str, Any] = {"provider": "aws", "aws": {"region": "eu-west-1", "identity": {"mode": "access-key"}}}
+SECRET = {"name": "mysql", "path": "database/mysql-prod/password"}
+
+
+def merged(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``base`` deep-copied with ``changes``: ``a__b=v`` sets data["a"]["b"], ``None`` deletes the key."""
+    out = copy.deepcopy(base)
+    for dotted, value in changes.items():
+        *path, last = dotted.split("__")
+        node = out
+        for part in path:
+            node = node.setdefault(part, {})
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return out
+
+
+def problems_of(data: dict[str, Any], **kwargs: Any) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        from_dict(data, **kwargs)
+    problems = err.value.problems
+    text = str(err.value)
+    assert all(p in text for p in problems)
+    n = len(problems)
+    assert text.startswith(f"{n} problem{'s' if n != 1 else ''} in the om-secrets configuration:")
+    return problems
+
+
+# ====================================================================== happy paths
+
+
+def test_minimal_kubernetes_defaults():
+    s = from_dict({"provider": "kubernetes"})
+    assert (s.stack, s.environment, s.production, s.protect) == ("dev", "dev", False, False)
+    assert s.provider == "kubernetes" and s.uses_store and s.managed and not s.is_aws
+    assert (s.cluster_name, s.prefix, dict(s.tags)) == ("openmetadata", "", {})
+    assert s.kubernetes.namespace == "openmetadata"
+    assert s.kubernetes.in_cluster is True and s.kubernetes.kubeconfig_path == ""
+    assert (s.server.namespace, s.server.service_account) == ("openmetadata", "openmetadata")
+    assert (s.ingestion.namespace, s.ingestion.service_account) == ("openmetadata", "openmetadata-ingestion")
+    assert s.ingestion.loader == "airflow"
+    assert s.ingestion.host_port == "http://openmetadata.openmetadata.svc.cluster.local:8585/api"
+    assert s.fernet.openmetadata.generations == (1,) and s.fernet.openmetadata.reencrypted_to is None
+    assert s.fernet.airflow.primary == 1
+    assert s.secrets == ()
+    assert s.resource_tags == {"managed-by": "om-secrets"}
+
+
+def test_defaults_follow_the_server_namespace():
+    s = from_dict({"provider": "kubernetes", "server": {"namespace": "om"}})
+    assert s.kubernetes.namespace == "om" and s.ingestion.namespace == "om"
+    assert s.ingestion.host_port == "http://openmetadata.om.svc.cluster.local:8585/api"
+
+
+def test_db_provider_is_the_default():
+    s = from_dict({})
+    assert s.provider == "db" and not s.uses_store and not s.managed
+    assert s.seeded_secrets() == {}
+
+
+@pytest.mark.parametrize("stack", ["prod", "production"])
+def test_production_defaults(stack):
+    s = from_dict(AWS, stack=stack)
+    assert s.environment == stack
+    assert s.production is True and s.protect is True
+    assert s.aws.recovery_window_in_days == 30
+
+
+def test_non_production_defaults_and_overrides():
+    s = from_dict(AWS, stack="staging")
+    assert (s.production, s.protect, s.aws.recovery_window_in_days) == (False, False, 7)
+    s = from_dict(merged(AWS, production=True, protect=False, aws__recoveryWindowInDays=14), stack="dev")
+    assert (s.production, s.protect, s.aws.recovery_window_in_days) == (True, False, 14)
+    # string booleans and numbers, as `pulumi config set` stores scalars
+    s = from_dict(merged(AWS, production="true", aws__recoveryWindowInDays="10"))
+    assert s.production is True and s.protect is True and s.aws.recovery_window_in_days == 10
+    s = from_dict({"provider": "kubernetes", "environment": "prod"}, stack="eu-1")
+    assert s.production is True and s.stack == "eu-1"
+
+
+def test_aws_region_falls_back_to_aws_region_config():
+    data = merged(AWS, aws__region=None)
+    assert from_dict(data, aws_region="us-east-2").aws.region == "us-east-2"
+    # an explicit om-secrets:aws.region wins
+    assert from_dict(AWS, aws_region="us-east-2").aws.region == "eu-west-1"
+
+
+def test_aws_settings_parsed():
+    s = from_dict(
+        merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms={"keyArn": KMS_ARN}),
+    )
+    assert s.is_aws and not s.managed
+    assert s.aws.replica_regions == ("eu-central-1",)
+    assert s.aws.kms.key_arn == KMS_ARN and s.aws.kms.enabled and not s.aws.kms.create
+    assert s.aws.identity.mode == "irsa"
+    assert s.aws.identity.oidc_provider_arn == OIDC_ARN
+    assert s.aws.identity.oidc_issuer == OIDC_ISSUER.removeprefix("https://")
+    pod = from_dict(merged(AWS_KEYS, aws__identity={"mode": "pod-identity", "eksClusterName": "eks-1"}))
+    assert pod.aws.identity.eks_cluster_name == "eks-1"
+
+
+def test_tags_in_every_form():
+    for tags in ({"team": "data"}, ["team:data"], "[team:data]"):
+        s = from_dict({"provider": "kubernetes", "tags": tags})
+        assert dict(s.tags) == {"team": "data"}
+        assert s.resource_tags == {"team": "data", "managed-by": "om-secrets"}
+
+
+@pytest.mark.parametrize("provider, base", [("kubernetes", K8S), ("aws", AWS), ("aws-ssm", SSM), ("managed-aws", merged(AWS, provider="managed-aws"))])
+def test_seeded_secrets_include_fernet_rings_for_store_providers(provider, base):
+    s = from_dict(merged(base, secrets=[SECRET]))
+    assert s.provider == provider
+    assert s.seeded_secrets() == {
+        "fernet-openmetadata": ("fernet", "openmetadata"),
+        "fernet-airflow": ("fernet", "airflow"),
+        "mysql": ("database", "mysql-prod", "password"),
+    }
+
+
+def test_seeded_secrets_exclude_fernet_rings_for_db():
+    s = from_dict({"provider": "db"})
+    assert "fernet-openmetadata" not in s.seeded_secrets()
+    assert s.seeded_secrets() == {}
+
+
+def test_generated_secret_options():
+    s = from_dict(
+        merged(K8S, secrets=[{"name": "api key", "path": ["bot", "ingestion-bot", "config", "jwtToken"], "length": 64, "special": True, "numeric": "false"}])
+    )
+    (secret,) = s.secrets
+    assert secret.generated and secret.from_config is None and secret.value is None
+    assert secret.parts == ("bot", "ingestion-bot", "config", "jwtToken")
+    assert (secret.length, secret.special, secret.upper, secret.lower, secret.numeric) == (64, True, True, True, False)
+
+
+def test_secret_name_defaults_to_its_path():
+    s = from_dict(merged(K8S, secrets=[{"path": "/database/mysql/password/"}]))
+    assert s.secrets[0].name == "database/mysql/password"
+    assert s.secrets[0].parts == ("database", "mysql", "password")
+
+
+def test_from_config_secret_takes_its_value_from_secret_values():
+    s = from_dict(
+        merged(K8S, secrets=[{**SECRET, "fromConfig": "mysqlPassword"}]),
+        secret_values={"mysqlPassword": "s3cr3t", "unused": "x"},
+    )
+    (secret,) = s.secrets
+    assert not secret.generated
+    assert secret.from_config == "mysqlPassword" and secret.value == "s3cr3t"
+
+
+def test_fernet_rings_parsed():
+    s = from_dict(
+        merged(K8S, fernet={"openmetadata": {"generations": [3, 2], "reencryptedTo": 2}, "airflow": {"generations": [2, 1]}})
+    )
+    assert s.fernet.openmetadata.generations == (3, 2) and s.fernet.openmetadata.reencrypted_to == 2
+    assert s.fernet.ring("airflow").primary == 2
+
+
+def test_settings_are_frozen():
+    s = from_dict(K8S)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.provider = "aws"  # type: ignore[misc]
+
+
+# ====================================================================== bad input
+
+# (data, from_dict kwargs, config key, bad value as shown, what is allowed, number of problems)
+BAD = [
+    pytest.param({"provider": "kubernets"}, {}, "provider", "'kubernets'", "(did you mean 'kubernetes'?)", 1, id="unknown-provider"),
+    pytest.param({"provider": "vault"}, {}, "provider", "'vault'", "allowed: db, aws, managed-aws, aws-ssm, managed-aws-ssm, kubernetes", 1, id="unknown-provider-no-hint"),
+    pytest.param({"provider": "azure-kv"}, {}, "provider", "'azure-kv'", "does not declare those stores yet", 1, id="azure-kv-unsupported"),
+    pytest.param({"provider": "managed-azure-kv"}, {}, "provider", "'managed-azure-kv'", "allowed: db, aws", 1, id="managed-azure-kv-unsupported"),
+    pytest.param({"provider": "gcp"}, {}, "provider", "'gcp'", "does not declare those stores yet", 1, id="gcp-unsupported"),
+    pytest.param(merged(K8S, clustrName="om"), {}, "clustrName", "unknown key", "(did you mean 'clusterName'?)", 1, id="typo-top-level"),
+    pytest.param(merged(AWS, aws__regoin="eu-west-1"), {}, "aws.regoin", "unknown key", "(did you mean 'region'?)", 1, id="typo-nested"),
+    pytest.param(merged(AWS, aws__kms={"keyArm": KMS_ARN}), {}, "aws.kms.keyArm", "unknown key", "allowed here: create, keyArn, deletionWindowInDays", 1, id="typo-deeply-nested"),
+    pytest.param(merged(K8S, kubernetes="openmetadata"), {}, "kubernetes", "'openmetadata' is a str", "expected an object with keys namespace", 1, id="section-not-an-object"),
+    pytest.param(merged(AWS, tags={"team": "data", "owner": "a:b"}), {}, "tags.owner", "'a:b'", "remove the ':'", 1, id="tag-colon-aws"),
+    pytest.param(merged(SSM, tags={"url": "http://x"}), {}, "tags.url", "'http://x'", "remove the ':'", 1, id="tag-colon-ssm"),
+    # (the ':' in the key is a second problem: OM's split(":") would cut the key)
+    pytest.param(merged(AWS, tags={"aws:team": "data"}), {}, "tags.aws:team", "'aws:team'", "reserved 'aws:' prefix", 2, id="tag-aws-prefix"),
+    pytest.param(merged(K8S, tags={"bad key": "data"}), {}, "tags.bad key", "'bad key'", "must be 1-63 of letters, digits", 1, id="bad-k8s-label-key"),
+    pytest.param(merged(K8S, tags={"team": "data platform"}), {}, "tags.team", "'data platform'", "at most 63 of letters", 1, id="bad-k8s-label-value"),
+    pytest.param(merged(K8S, tags="[team]"), {}, "tags", "'[team]'", "expected an object such as {team: data}", 1, id="tag-without-colon"),
+    pytest.param(merged(K8S, tags=5), {}, "tags", "5", "expected an object such as {team: data}", 1, id="tags-not-a-collection"),
+    pytest.param({"tags": {"team": "x #y"}}, {}, "tags", "[team:x #y]", "avoid YAML-special characters", 1, id="tag-breaks-yaml"),
+    pytest.param(merged(K8S, tags={"managed-by": "me"}), {}, "tags.managed-by", "'me'", "om-secrets sets 'managed-by' itself; remove it", 1, id="managed-by-tag"),
+    pytest.param(merged(K8S, clusterName=""), {}, "clusterName", "empty", "set a name", 1, id="empty-cluster-name"),
+    pytest.param({"clusterName": ""}, {}, "clusterName", "empty", "set a name such as 'openmetadata'", 1, id="empty-cluster-name-db"),
+    pytest.param(merged(K8S, prefix="my_team"), {}, "prefix", "'my_team'", "use only lower-case letters, digits and '-'", 1, id="underscore-prefix-k8s"),
+    pytest.param(merged(K8S, clusterName="OpenMetadata"), {}, "clusterName", "'OpenMetadata'", "use only lower-case letters, digits and '-'", 1, id="upper-case-cluster-k8s"),
+    pytest.param(merged(AWS, prefix="my.team"), {}, "prefix", "'my.team'", "use only letters, digits, '_', '-' and inner '/'", 1, id="dot-prefix-aws"),
+    pytest.param(merged(SSM, clusterName="aws-prod"), {}, "clusterName", "'aws-prod'", "may not begin with 'aws' or 'ssm'", 1, id="ssm-cluster-starts-with-aws"),
+    pytest.param(merged(SSM, prefix="ssm"), {}, "prefix", "'ssm'", "may not begin with 'aws' or 'ssm'", 1, id="ssm-prefix-ssm"),
+    pytest.param(merged(AWS, aws__region="eu-west"), {}, "aws.region", "'eu-west'", "expected an AWS region such as eu-west-1", 1, id="region-invalid"),
+    pytest.param(merged(AWS, aws__region=None), {}, "aws.region", "is not set (nor aws:region)", "set e.g. eu-west-1", 1, id="aws-without-region"),
+    pytest.param(merged(AWS, aws__recoveryWindowInDays=3), {}, "aws.recoveryWindowInDays", "3 is not allowed", "a whole number from 7 to 30", 1, id="recovery-window-3"),
+    pytest.param(merged(AWS, aws__recoveryWindowInDays=31), {}, "aws.recoveryWindowInDays", "31 is not allowed", "a whole number from 7 to 30", 1, id="recovery-window-31"),
+    pytest.param(merged(AWS, aws__recoveryWindowInDays="a week"), {}, "aws.recoveryWindowInDays", "'a week'", "a whole number from 7 to 30", 1, id="recovery-window-text"),
+    pytest.param(merged(AWS, aws__replicaRegions=["eu-west-1"]), {}, "aws.replicaRegions", "'eu-west-1'", "other than the primary 'eu-west-1'", 1, id="replica-is-primary"),
+    pytest.param(merged(AWS, aws__replicaRegions="us-east-1"), {}, "aws.replicaRegions", "'us-east-1'", "expected a list of strings", 1, id="replicas-not-a-list"),
+    pytest.param(merged(SSM, aws__replicaRegions=["us-east-1"]), {}, "aws.replicaRegions", "['us-east-1']", "replicas exist only for Secrets Manager", 1, id="replicas-on-ssm"),
+    pytest.param(merged(AWS, aws__kms={"create": True, "keyArn": KMS_ARN}), {}, "aws.kms", KMS_ARN, "set one of them", 1, id="kms-create-and-key-arn"),
+    pytest.param(merged(AWS, aws__kms={"keyArn": "arn:aws:kms:eu-west-1:123:key/x"}), {}, "aws.kms.keyArn", "'arn:aws:kms:eu-west-1:123:key/x'", "a KMS key or alias ARN", 1, id="bad-kms-arn"),
+    pytest.param(merged(AWS, aws__kms={"deletionWindowInDays": 5}), {}, "aws.kms.deletionWindowInDays", "5 is not allowed", "from 7 to 30", 1, id="kms-deletion-window"),
+    pytest.param(merged(AWS, aws__identity__mode="iam-user"), {}, "aws.identity.mode", "'iam-user'", "allowed: irsa, pod-identity, access-key", 1, id="unknown-identity-mode"),
+    pytest.param(merged(AWS, aws__identity={}), {}, "aws.identity.oidcProviderArn", "is required", "with identity mode 'irsa'", 2, id="irsa-without-oidc"),
+    pytest.param(merged(AWS, aws__identity__oidcProviderArn="arn:aws:iam::1:role/x"), {}, "aws.identity.oidcProviderArn", "'arn:aws:iam::1:role/x'", "an IAM OIDC provider ARN", 1, id="bad-oidc-arn"),
+    pytest.param(merged(AWS_KEYS, aws__identity__eksClusterName="eks-1"), {}, "aws.identity.eksClusterName", "'eks-1'", "only used with mode 'pod-identity'", 1, id="eks-cluster-without-pod-identity"),
+    pytest.param(merged(AWS_KEYS, aws__identity__oidcIssuer=OIDC_ISSUER), {}, "aws.identity.mode", "'access-key'", "which only 'irsa' uses", 1, id="oidc-with-access-key"),
+    pytest.param(merged(K8S, aws={"region": "eu-west-1"}), {}, "aws", "provider 'kubernetes'", "choose one of aws, managed-aws, aws-ssm, managed-aws-ssm", 1, id="aws-block-on-kubernetes"),
+    pytest.param(merged(K8S, kubernetes={"inCluster": True, "kubeconfigPath": "/etc/kube"}), {}, "kubernetes", "'/etc/kube'", "set one of them", 1, id="in-cluster-and-kubeconfig"),
+    pytest.param(merged(K8S, kubernetes={"inCluster": "yes"}), {}, "kubernetes.inCluster", "'yes'", "expected true or false", 1, id="in-cluster-not-boolean"),
+    pytest.param(merged(K8S, kubernetes={"namespace": "Open_Metadata"}), {}, "kubernetes.namespace", "'Open_Metadata'", "a DNS label", 1, id="bad-namespace"),
+    pytest.param(merged(K8S, kubernetes={"namespace": "n" * 64}), {}, "kubernetes.namespace", "'" + "n" * 64 + "'", "longer than 63", 1, id="namespace-64"),
+    pytest.param(merged(K8S, server={"serviceAccount": "OM"}), {}, "server.serviceAccount", "'OM'", "a DNS label", 1, id="bad-service-account"),
+    pytest.param(merged(K8S, environment="Prod_1"), {}, "environment", "'Prod_1'", "a DNS label", 1, id="bad-environment"),
+    pytest.param(merged(K8S, protect="maybe"), {}, "protect", "'maybe'", "expected true or false", 1, id="protect-not-boolean"),
+    pytest.param(merged(K8S, clusterName=["om"]), {}, "clusterName", "['om'] is a list", "expected a string", 1, id="cluster-name-not-a-string"),
+    pytest.param(merged(K8S, ingestion={"loader": "foo"}), {}, "ingestion.loader", "'foo'", "allowed: airflow, env, noop", 1, id="loader-foo"),
+    pytest.param(merged(K8S, ingestion={"loader": "noop"}), {}, "ingestion.loader", "'noop'", "use 'airflow' or 'env'", 1, id="loader-noop-with-store"),
+    pytest.param(merged(K8S, ingestion={"hostPort": "openmetadata:8585"}), {}, "ingestion.hostPort", "'openmetadata:8585'", "an http(s) URL of the OM API", 1, id="host-port-not-url"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": 2}}), {}, "fernet.openmetadata.generations", "2 is not allowed", "a non-empty list of generation numbers", 1, id="generations-not-a-list"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": []}}), {}, "fernet.openmetadata.generations", "[] is not allowed", "a non-empty list", 1, id="generations-empty"),
+    pytest.param(merged(K8S, fernet={"airflow": {"generations": ["2", "1"]}}), {}, "fernet.airflow.generations", "['2', '1']", "a non-empty list of generation numbers", 1, id="generations-strings"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": [1, 2]}}), {}, "fernet.openmetadata", "generations [1, 2]", "strictly descending, newest (primary) first: [2, 1]", 1, id="generations-not-descending"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": [2, 2, 1]}}), {}, "fernet.openmetadata", "generations [2, 2, 1] repeat 2", "each generation may appear once", 1, id="generations-duplicated"),
+    pytest.param(merged(K8S, fernet={"airflow": {"generations": [3, 2, 1], "reencryptedTo": 4}}), {}, "fernet.airflow.reencryptedTo", "4 is newer than the primary", "it must be <= 3", 1, id="reencrypted-to-newer"),
+    pytest.param(merged(K8S, secrets=[{**SECRET, "fromConfig": "mysqlPassword", "length": 20}]), {"secret_values": {"mysqlPassword": "x"}}, "secrets[0]", "fromConfig 'mysqlPassword' conflicts with generator options ['length']", "set one or the other", 1, id="from-config-and-length"),
+    pytest.param(merged(K8S, secrets=[{**SECRET, "fromConfig": "mysqlPassword"}]), {}, "secrets[0].fromConfig", "'mysqlPassword' is not set", "pulumi config set --secret om-secrets:mysqlPassword", 1, id="from-config-missing"),
+    pytest.param(merged(K8S, secrets=[{**SECRET, "length": 8}]), {}, "secrets[0].length", "8 is not allowed", "a whole number from 16 to 1024", 1, id="length-8"),
+    pytest.param(merged(K8S, secrets=[{**SECRET, "upper": False, "lower": False, "numeric": False, "special": False}]), {}, "secrets[0]", "every character class is off", "enable at least one of upper, lower, numeric, special", 1, id="all-classes-off"),
+    pytest.param(merged(K8S, secrets=[{**SECRET, "lenght": 40}]), {}, "secrets[0].lenght", "unknown key", "allowed: fromConfig, length, lower", 1, id="secret-unknown-key"),
+    pytest.param(
+        merged(K8S, secrets=[{"name": "orders", "path": "database/my_db/password"}, {"name": "billing", "path": "database/my-db/password"}]),
+        {}, "secrets", "'billing' and 'orders' both map to the id 'openmetadata-database-my-db-password'", "rename one", 1, id="collision-after-sanitizing",
+    ),
+    pytest.param(
+        merged(K8S, secrets=[{"name": "ring", "path": "fernet/openmetadata"}]),
+        {}, "secrets", "'fernet-openmetadata' and 'ring' both map to the id 'openmetadata-fernet-openmetadata'", "rename one", 1, id="collision-with-fernet-ring",
+    ),
+    pytest.param(merged(K8S, secrets=[SECRET, {**SECRET, "path": "database/other/password"}]), {}, "secrets[1].name", "'mysql' is used twice", "must be unique", 1, id="duplicate-names"),
+    pytest.param(merged(K8S, secrets=[{"name": "x", "path": ""}]), {}, "secrets[0].path", "'' is not allowed", "expected an OM id path such as 'database/mysql-prod/password'", 1, id="empty-path"),
+    pytest.param(merged(K8S, secrets=[{"name": "x", "path": ["database", " ", "password"]}]), {}, "secrets[0].path", "['database', ' ', 'password']", "expected an OM id path", 1, id="blank-path-part"),
+    pytest.param(merged(K8S, secrets=[{"name": "x"}]), {}, "secrets[0].path", "None is not allowed", "expected an OM id path", 1, id="missing-path"),
+    pytest.param(merged(K8S, secrets=[{"name": "-x", "path": "a/b"}]), {}, "secrets[0].name", "'-x' is not allowed", "letters, digits, spaces and _ . - /", 1, id="bad-secret-name"),
+    pytest.param(merged(K8S, secrets={"name": "x"}), {}, "secrets", "{'name': 'x'} is not allowed", "expected a list of {name, path, length | fromConfig}", 1, id="secrets-not-a-list"),
+    pytest.param(merged(K8S, secrets=[{"name": "long", "path": ["database", "s" * 250, "password"]}]), {}, "secrets", "'long'", "shorten the service or field names", 1, id="id-too-long-k8s"),
+    pytest.param(
+        merged(SSM, secrets=[{"name": "deep", "path": "/".join(["l"] * 15)}]),
+        {}, "secrets", "'deep'", "SSM parameter names allow at most 15", 1, id="ssm-too-many-levels",
+    ),
+    pytest.param({"secrets": [SECRET]}, {}, "secrets", "provider 'db'", "choose a store provider", 1, id="secrets-with-db"),
+]
+
+
+@pytest.mark.parametrize("data, kwargs, key, value, allowed, count", BAD)
+def test_bad_input(data, kwargs, key, value, allowed, count):
+    problems = problems_of(data, **kwargs)
+    assert len(problems) == count, problems
+    hits = [p for p in problems if p.startswith(f"om-secrets:{key}:")]
+    assert hits, f"no problem names om-secrets:{key}: {problems}"
+    assert any(value in p and allowed in p for p in hits), hits
+
+
+def test_bad_input_table_is_large():
+    assert len(BAD) >= 25
+    assert len({p.id for p in BAD}) == len(BAD)
+
+
+def test_irsa_names_both_missing_keys():
+    problems = problems_of(merged(AWS, aws__identity={}))
+    assert sorted(p.split(":", 2)[1] for p in problems) == ["aws.identity.oidcIssuer", "aws.identity.oidcProviderArn"]
+
+
+def test_dropping_a_generation_before_reencryption():
+    problems = problems_of(merged(K8S, fernet={"airflow": {"generations": [3, 2]}}))
+    (problem,) = problems
+    assert problem.startswith("om-secrets:fernet.airflow:")
+    assert "[3, 2]" in problem and "drops generation 1" in problem
+    assert "`airflow rotate-fernet-key`" in problem
+    assert "reencryptedTo" in problem and "`om-secrets:fernet.airflow.reencryptedTo: 3`" in problem
+    # once re-encrypted with a newer key, generation 1 may go
+    assert from_dict(merged(K8S, fernet={"airflow": {"generations": [3, 2], "reencryptedTo": 2}})).fernet.airflow.generations == (3, 2)
+
+
+def test_collision_message_names_both_logical_names_and_provider():
+    data = merged(K8S, secrets=[{"name": "orders db", "path": "database/Orders DB/password"}, {"name": "orders-db", "path": "database/orders-db/password"}])
+    (problem,) = problems_of(data)
+    assert "'orders db'" in problem and "'orders-db'" in problem and "on kubernetes" in problem
+    # the same two names are distinct on AWS ('orders_db' vs 'orders-db')
+    assert len(from_dict(merged(AWS, secrets=data["secrets"])).secrets) == 2
+
+
+def test_unknown_provider_stops_early_with_one_problem():
+    # everything else depends on the provider: only that problem is reported
+    problems = problems_of({"provider": "kubernets", "clusterName": "", "ingestion": {"loader": "foo"}})
+    assert len(problems) == 1 and problems[0].startswith("om-secrets:provider:")
+
+
+def test_all_problems_reported_at_once():
+    data = {
+        "provider": "kubernetes",
+        "prefix": "my_team",
+        "kubernetes": {"namespace": "Bad_NS"},
+        "ingestion": {"loader": "foo"},
+        "fernet": {"openmetadata": {"generations": [1, 2]}},
+        "secrets": [{**SECRET, "length": 8}],
+    }
+    with pytest.raises(ConfigError) as err:
+        from_dict(data)
+    problems = err.value.problems
+    assert len(problems) == 5, problems
+    keys = [p.split(":", 2)[1] for p in problems]
+    assert sorted(keys) == sorted(["prefix", "kubernetes.namespace", "ingestion.loader", "fernet.openmetadata", "secrets[0].length"])
+    assert str(err.value).startswith("5 problems in the om-secrets configuration:")
+    assert str(err.value).count("\n  - ") == 5
+
+
+def test_config_error_is_a_value_error():
+    assert issubclass(ConfigError, ValueError)
+    err = ConfigError(["om-secrets:x: bad"])
+    assert str(err) == "1 problem in the om-secrets configuration:\n  - om-secrets:x: bad"
+
+
+# ====================================================================== load() under Pulumi
+
+
+class _NoResources(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        return [f"{args.name}_id", args.inputs]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+async def _drained(body):
+    """``body()``, then let every Output and RPC it started finish before the loop closes.
+
+    Pulumi tracks pending Outputs in ``SETTINGS.outputs``, whose set is shared by every fresh
+    context (ContextProperty keeps the first value as its default): a task left pending on a
+    closed loop would break the next test's ``wait_for_rpcs``.
+    """
+    try:
+        return await body()
+    finally:
+        await wait_for_rpcs()
+
+
+def _pending_pulumi_outputs() -> set:
+    return contextvars.Context().run(lambda: {t for t in (pulumi_settings.SETTINGS.outputs or ()) if not t.done()})
+
+
+def _under_pulumi(config: dict[str, str], secret_keys: list[str], stack: str, body):
+    """Run the coroutine function ``body`` with Pulumi configured as ``pulumi up`` would.
+
+    Pulumi keeps config, stack name and root resource in context variables: a fresh
+    ``contextvars.Context`` scopes them to this call. The event loop is per thread, so a
+    thread of its own keeps this loop away from the other tests' (set_mocks needs one).
+    """
+    outcome: dict[str, Any] = {}
+
+    def run():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            pulumi.runtime.set_mocks(_NoResources(), project="om-secrets", stack=stack, preview=False)
+            pulumi.runtime.set_all_config(config, secret_keys)
+            outcome["value"] = loop.run_until_complete(_drained(body))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    thread = threading.Thread(target=contextvars.Context().run, args=(run,))
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _cli_config(data: dict[str, Any]) -> dict[str, str]:
+    """``data`` as the Pulumi CLI hands it to the program: objects, lists and booleans as JSON."""
+    return {
+        f"om-secrets:{k}": json.dumps(v) if isinstance(v, (dict, list, bool)) else str(v)
+        for k, v in data.items()
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_pulumi_leaks():
+    before_config = dict(runtime_config.CONFIG.get())
+    before_stack = pulumi.get_stack()
+    yield
+    assert not _pending_pulumi_outputs()
+    assert dict(runtime_config.CONFIG.get()) == before_config
+    assert not any(k.startswith("om-secrets:") for k in runtime_config.CONFIG.get())
+    assert pulumi.get_stack() == before_stack
+
+
+LOAD_CASES = [
+    pytest.param(
+        {
+            "provider": "kubernetes",
+            "clusterName": "openmetadata",
+            "tags": {"team": "data-platform", "environment": "dev"},
+            "kubernetes": {"namespace": "openmetadata", "inCluster": True},
+            "server": {"namespace": "openmetadata", "serviceAccount": "openmetadata"},
+            "ingestion": {"namespace": "openmetadata", "serviceAccount": "openmetadata-ingestion", "loader": "airflow"},
+            "secrets": [{"name": "mysql-password", "path": "database/mysql-dev/password", "length": 32}],
+        },
+        "dev",
+        None,
+        id="stacks/Pulumi.dev.yaml",
+    ),
+    pytest.param(
+        {
+            "provider": "aws",
+            "protect": False,
+            "aws": {"recoveryWindowInDays": 14, "identity": {"oidcProviderArn": OIDC_ARN, "oidcIssuer": OIDC_ISSUER}},
+            "fernet": {"openmetadata": {"generations": [2, 1]}},
+        },
+        "prod",
+        "eu-west-1",
+        id="aws-with-aws-region",
+    ),
+]
+
+
+@pytest.mark.parametrize("data, stack, aws_region", LOAD_CASES)
+def test_load_matches_from_dict(data, stack, aws_region):
+    config = _cli_config(data)
+    config["other-project:provider"] = "ignored"
+    if aws_region:
+        config["aws:region"] = aws_region
+
+    async def body():
+        return load()
+
+    loaded = _under_pulumi(config, [], stack, body)
+    assert loaded == from_dict(data, stack=stack, aws_region=aws_region)
+    assert loaded.stack == stack
+    if aws_region:
+        assert loaded.aws.region == aws_region and loaded.production and loaded.protect is False
+
+
+def test_load_from_config_secret_is_a_secret_output():
+    data = {"provider": "kubernetes", "secrets": [{**SECRET, "fromConfig": "mysqlPassword"}, {"name": "gen", "path": "database/gen/password"}]}
+    config = {**_cli_config(data), "om-secrets:mysqlPassword": "s3cr3t"}
+
+    async def body():
+        s = load()
+        value = s.secrets[0].value
+        return s, value, await value.future(), await value.is_secret()
+
+    loaded, value, plain, is_secret = _under_pulumi(config, ["om-secrets:mysqlPassword"], "dev", body)
+    assert isinstance(value, pulumi.Output)
+    assert plain == "s3cr3t" and is_secret is True
+    assert loaded.secrets[1].value is None and loaded.secrets[1].generated
+    # everything but the Output equals from_dict's result
+    without_value = dataclasses.replace(loaded, secrets=tuple(dataclasses.replace(s, value=None) for s in loaded.secrets))
+    assert without_value == from_dict(data, stack="dev", secret_values={"mysqlPassword": None})
+
+
+def test_load_reports_a_missing_from_config_secret():
+    data = {"provider": "kubernetes", "secrets": [{**SECRET, "fromConfig": "mysqlPassword"}]}
+
+    async def body():
+        return load()
+
+    with pytest.raises(ConfigError) as err:
+        _under_pulumi(_cli_config(data), [], "dev", body)
+    (problem,) = err.value.problems
+    assert problem.startswith("om-secrets:secrets[0].fromConfig: 'mysqlPassword' is not set")
+
+
+def test_load_reports_bad_config_with_full_keys():
+    data = {"provider": "kubernetes", "ingestion": {"loader": "foo"}, "clustrName": "x"}
+
+    async def body():
+        return load()
+
+    with pytest.raises(ConfigError) as err:
+        _under_pulumi(_cli_config(data), [], "dev", body)
+    assert sorted(p.split(":", 2)[1] for p in err.value.problems) == ["clustrName", "ingestion.loader"]
+
+
+def test_load_leaves_no_config_behind():
+    async def body():
+        return load()
+
+    _under_pulumi(_cli_config({"provider": "kubernetes"}), [], "leaky", body)
+    assert "om-secrets:provider" not in runtime_config.CONFIG.get()
+    assert pulumi.get_stack() != "leaky"
+    assert settings_module.NAMESPACE == "om-secrets"
