@@ -323,18 +323,20 @@ def from_dict(
     stack: str = "dev",
     aws_region: str | None = None,
     secret_values: Mapping[str, Any] | None = None,
+    plaintext_refs: frozenset[str] | set[str] = frozenset(),
 ) -> Settings:
     """Validate ``data`` (the ``om-secrets:`` keys without namespace, values already decoded).
 
     ``aws_region`` is the provider's ``aws:region`` fallback; ``secret_values`` maps the config
-    keys named by ``secrets[].fromConfig`` to their (secret) values.
+    keys named by ``secrets[].fromConfig`` to their (secret) values; ``plaintext_refs`` names those
+    that were not set with ``--secret`` (refused: the value sits in plaintext in the stack file).
     """
     c = _Collector(data)
     c.unknown_keys(data, _SCHEMA)
     secret_values = dict(secret_values or {})
 
     environment = c.string("environment", stack, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-')") or stack
-    production = c.boolean("production", environment in PRODUCTION_NAMES)
+    production = c.boolean("production", environment.lower() in PRODUCTION_NAMES)
     protect = c.boolean("protect", production)
     before = len(c.problems)
     provider = c.string("provider", "db", allowed=SUPPORTED_PROVIDERS) or "db"
@@ -373,7 +375,7 @@ def from_dict(
     )
     ingestion = _ingestion(c, server, provider)
     fernet_settings = _fernet(c)
-    secrets = _secrets(c, secret_values)
+    secrets = _secrets(c, secret_values, plaintext_refs)
 
     settings = Settings(
         stack=stack,
@@ -412,14 +414,19 @@ def load() -> Settings:
     refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
     cfg = pulumi.Config(NAMESPACE)
     secret_values = {}
+    plaintext = set()
     for ref in refs:
-        if isinstance(ref, str) and ref:
+        if isinstance(ref, str) and ref and ref not in _SCHEMA:
             data.pop(ref, None)
             value = cfg.get_secret(ref)
             if value is not None:
                 secret_values[ref] = value
+                if not runtime_config.is_config_secret(f"{NAMESPACE}:{ref}"):
+                    plaintext.add(ref)
     aws_region = pulumi.Config("aws").get("region")
-    return from_dict(data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values)
+    return from_dict(
+        data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values, plaintext_refs=plaintext
+    )
 
 
 def _decode(raw: Any) -> Any:
@@ -542,7 +549,7 @@ def _fernet(c: _Collector) -> FernetSettings:
     )
 
 
-def _secrets(c: _Collector, secret_values: Mapping[str, Any]) -> tuple[BootstrapSecret, ...]:
+def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> tuple[BootstrapSecret, ...]:
     items = c.raw("secrets")
     if items is None:
         return ()
@@ -575,7 +582,15 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any]) -> tuple[Bootstrap
         generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)
         if from_config and generator_keys:
             c.fail(key, f"fromConfig {from_config!r} conflicts with generator options {generator_keys}; set one or the other")
-        if from_config and from_config not in secret_values:
+        if from_config in _SCHEMA:
+            sub.fail("fromConfig", f"{from_config!r} is an om-secrets setting; name another key, e.g. {from_config}Password")
+        elif from_config in plaintext_refs:
+            sub.fail(
+                "fromConfig",
+                f"{from_config!r} is stored in plaintext in the stack file; run "
+                f"`pulumi config set --secret {NAMESPACE}:{from_config} <value>`",
+            )
+        elif from_config and from_config not in secret_values:
             sub.fail("fromConfig", f"{from_config!r} is not set; run `pulumi config set --secret {NAMESPACE}:{from_config} <value>`")
         length = sub.integer("length", 32, 16, 1024)
         flags = {k: sub.boolean(k, k != "special") for k in ("special", "upper", "lower", "numeric")}

@@ -529,3 +529,20 @@ def test_load_leaves_no_config_behind():
     assert "om-secrets:provider" not in runtime_config.CONFIG.get()
     assert pulumi.get_stack() != "leaky"
     assert settings_module.NAMESPACE == "om-secrets"
+
+
+def test_from_config_refused_when_set_without_secret():
+    with pytest.raises(settings.ConfigError) as err:
+        settings.from_dict(
+            {"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "xPassword"}]},
+            secret_values={"xPassword": "hunter2-hunter2"},
+            plaintext_refs={"xPassword"},
+        )
+    assert "om-secrets:secrets[0].fromConfig" in str(err.value)
+    assert "--secret" in str(err.value) and "hunter2" not in str(err.value)
+
+
+def test_from_config_may_not_shadow_a_setting():
+    with pytest.raises(settings.ConfigError) as err:
+        settings.from_dict({"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "tags"}]})
+    assert "om-secrets:secrets[0].fromConfig: 'tags' is an om-secrets setting" in str(err.value)
