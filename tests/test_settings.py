@@ -532,8 +532,8 @@ def test_load_leaves_no_config_behind():
 
 
 def test_from_config_refused_when_set_without_secret():
-    with pytest.raises(settings.ConfigError) as err:
-        settings.from_dict(
+    with pytest.raises(ConfigError) as err:
+        from_dict(
             {"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "xPassword"}]},
             secret_values={"xPassword": "hunter2-hunter2"},
             plaintext_refs={"xPassword"},
@@ -543,6 +543,6 @@ def test_from_config_refused_when_set_without_secret():
 
 
 def test_from_config_may_not_shadow_a_setting():
-    with pytest.raises(settings.ConfigError) as err:
-        settings.from_dict({"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "tags"}]})
+    with pytest.raises(ConfigError) as err:
+        from_dict({"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "tags"}]})
     assert "om-secrets:secrets[0].fromConfig: 'tags' is an om-secrets setting" in str(err.value)
