@@ -1,0 +1,1 @@
+"""om-secrets policy rules: the Pulumi policy pack (``__main__``) and ``omsecrets check`` share them."""

@@ -1,0 +1,451 @@
+"""``omsecrets check``: the om-secrets policy rules over offline previews, without the Pulumi CLI.
+
+The adapter hands each rule what the Pulumi engine would: resource rules get every resource's
+inputs, stack rules every resource's final state (custom resources: inputs plus fabricated
+outputs; components: their registered outputs, else inputs; the root stack: its exports), secrets
+in plaintext and unknown values behind pulumi_policy's unknown-checking proxy. The ``production``
+policy config is filled from the ``OpenMetadataSecrets`` component (else from the stack config,
+as the pack reads it from ``PULUMI_CONFIG``). A stack whose config does not validate yields one
+mandatory ``OMS-CFG-001 config-valid`` violation per problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from omsecrets import engine
+from policies.pack import RULES
+from policies.rule import ENVIRONMENT_TYPE, Rule, message_text, production_from_env
+
+FORMATS = ("text", "json", "sarif")
+BASELINE_RULE = "fernet-generation-retained"
+CONFIG_RULE = Rule(
+    id="OMS-CFG-001",
+    name="config-valid",
+    description="The stack's om-secrets configuration validates (components.settings).",
+    level="mandatory",
+    remediation="Fix the named key in the stack's config file; the message says what is allowed.",
+    kind="stack",
+    validate=lambda args, report: None,
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule violation in one stack."""
+
+    rule_id: str
+    rule_name: str
+    level: str
+    message: str
+    remediation: str
+    urn: Optional[str] = None
+    resource_type: Optional[str] = None
+    resource_name: Optional[str] = None
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        """The message as the policy pack reports it."""
+        return message_text(self.rule_id, self.message, self.note, self.remediation)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StackReport:
+    """``check`` of one stack: its violations, or why it could not be previewed."""
+
+    stack: str
+    file: str
+    violations: list[Violation] = field(default_factory=list)
+    error: Optional[str] = None
+    preview_seconds: float = 0.0
+    rules_seconds: float = 0.0
+
+    def count(self, level: str) -> int:
+        return sum(v.level == level for v in self.violations)
+
+
+# --------------------------------------------------------------------------- adapter
+
+
+def _unknowns(value: Any) -> Any:
+    """The engine's "[unknown]" text back to pulumi_policy's unknown sentinel."""
+    if value == engine.UNKNOWN_TEXT:
+        return UNKNOWN_STRING_VALUE
+    if isinstance(value, dict):
+        return {k: _unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns(v) for v in value]
+    return value
+
+
+def _props(value: Any) -> Any:
+    return unknown_checking_proxy(_unknowns(engine.plain(value, show_secrets=True)))
+
+
+def _options(resource: engine.CapturedResource) -> PolicyResourceOptions:
+    o = resource.options
+    return PolicyResourceOptions(
+        protect=bool(o.get("protect")),
+        ignore_changes=list(o.get("ignoreChanges") or []),
+        delete_before_replace=True if o.get("deleteBeforeReplace") else None,
+        aliases=[a for a in resource.aliases if isinstance(a, str)],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=list(dict.fromkeys(o.get("additionalSecretOutputs") or [])),
+        parent=resource.parent,
+    )
+
+
+def _state(resource: engine.CapturedResource) -> Any:
+    """What AnalyzeStack sees: a custom resource's outputs, a component's registered outputs."""
+    if resource.custom:
+        return resource.state
+    return resource.outputs or resource.inputs
+
+
+@dataclass
+class _Prepared:
+    """What every rule of one preview shares: props proxies, options, providers, stack resources."""
+
+    by_urn: dict[str, engine.CapturedResource]
+    inputs: dict[str, Any]
+    options: dict[str, PolicyResourceOptions]
+    providers: dict[str, Optional[PolicyProviderResource]]
+    stack_resources: list[PolicyResource]
+
+
+def _provider(resource, by_urn) -> Optional[PolicyProviderResource]:
+    if not resource.provider:
+        return None
+    urn = resource.provider.rsplit("::", 1)[0]
+    found = by_urn.get(urn)
+    if found is None:
+        return None
+    return PolicyProviderResource(found.type, _props(found.inputs), found.urn, found.name)
+
+
+def prepare(result: engine.PreviewResult) -> _Prepared:
+    """Build the props proxies and PolicyResources of ``result`` once for all rules."""
+    by_urn = {r.urn: r for r in result.resources}
+    options = {r.urn: _options(r) for r in result.resources}
+    providers = {r.urn: _provider(r, by_urn) for r in result.resources}
+    stack_resources: dict[str, PolicyResource] = {}
+    root = PolicyResource(
+        engine.STACK_TYPE, _props(result.outputs), result.stack_urn, f"{result.project}-{result.stack}",
+        PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), []), None, None, [], {},
+    )
+    for r in result.resources:
+        stack_resources[r.urn] = PolicyResource(
+            r.type, _props(_state(r)), r.urn, r.name, options[r.urn], providers[r.urn], None, [], {}
+        )
+    for r in result.resources:
+        resource = stack_resources[r.urn]
+        resource.parent = stack_resources.get(r.parent) or (root if r.parent == result.stack_urn else None)
+        resource.dependencies = [stack_resources[d] for d in r.options.get("dependsOn") or [] if d in stack_resources]
+    return _Prepared(
+        by_urn=by_urn,
+        inputs={r.urn: _props(r.inputs) for r in result.resources},
+        options=options,
+        providers=providers,
+        stack_resources=[root, *stack_resources.values()],
+    )
+
+
+def resource_args(result: engine.PreviewResult, config: Optional[Mapping] = None, *,
+                  prepared: Optional[_Prepared] = None) -> list[ResourceValidationArgs]:
+    """One ``ResourceValidationArgs`` per registered resource (components included)."""
+    p = prepared or prepare(result)
+    return [
+        ResourceValidationArgs(r.type, p.inputs[r.urn], r.urn, r.name, p.options[r.urn], p.providers[r.urn], dict(config or {}))
+        for r in result.resources
+    ]
+
+
+def stack_args(result: engine.PreviewResult, config: Optional[Mapping] = None, *,
+               prepared: Optional[_Prepared] = None) -> StackValidationArgs:
+    """The ``StackValidationArgs`` of the whole preview (parents and dependencies linked)."""
+    p = prepared or prepare(result)
+    return StackValidationArgs(p.stack_resources, dict(config or {}))
+
+
+def environment_production(result: engine.PreviewResult) -> bool:
+    """``production`` of the OpenMetadataSecrets component, else what the pack would read from env."""
+    for r in result.resources:
+        if r.type == ENVIRONMENT_TYPE and isinstance(r.plain_inputs.get("production"), bool):
+            return r.plain_inputs["production"]
+    return production_from_env({"PULUMI_CONFIG": json.dumps(result.config), "PULUMI_STACK": result.stack})
+
+
+def rule_config(rule: Rule, config: Optional[Mapping], production: bool) -> tuple[dict, Optional[str]]:
+    """The rule's policy config (Pulumi's ``{name: level | {enforcementLevel, ...}}`` shape) and level override."""
+    entry = (config or {}).get(rule.name)
+    if isinstance(entry, str):
+        return {"production": production}, entry
+    entry = dict(entry or {})
+    level = entry.pop("enforcementLevel", None)
+    return {"production": production, **entry}, level
+
+
+def run_rules(result: engine.PreviewResult, rules: Iterable[Rule] = RULES, config: Optional[Mapping] = None,
+              *, prepared: Optional[_Prepared] = None) -> list[Violation]:
+    """Every violation of ``rules`` in ``result``, mandatory first."""
+    p = prepared or prepare(result)
+    production = environment_production(result)
+    violations: list[Violation] = []
+    for rule in rules:
+        cfg, override = rule_config(rule, config, production)
+        if override == "disabled":
+            continue
+
+        def sink(finding, rule=rule, override=override):
+            resource = p.by_urn.get(finding.urn) if finding.urn else None
+            violations.append(Violation(
+                rule_id=rule.id, rule_name=rule.name,
+                level="mandatory" if override == "remediate" else (override or finding.level),
+                message=finding.message, remediation=rule.remediation, urn=finding.urn,
+                resource_type=resource.type if resource else None,
+                resource_name=resource.name if resource else None,
+                note=rule.level_note(finding.production),
+            ))
+
+        if rule.kind == "stack":
+            _run(rule, StackValidationArgs(p.stack_resources, cfg), sink)
+            continue
+        for r in result.resources:
+            if rule.applies_to(r.type):
+                args = ResourceValidationArgs(r.type, p.inputs[r.urn], r.urn, r.name, p.options[r.urn], p.providers[r.urn], cfg)
+                _run(rule, args, sink)
+    return sorted(violations, key=lambda v: (v.level != "mandatory", v.rule_id, v.urn or ""))
+
+
+def _run(rule: Rule, args, sink) -> None:
+    try:
+        rule.run(args, sink)
+    except UnknownValueError:
+        pass  # Pulumi reports "can't run policy during preview" here; the update runs it
+
+
+# --------------------------------------------------------------------------- stacks
+
+
+def find_config_error(exc: BaseException) -> Optional[BaseException]:
+    """The ``components.settings.ConfigError`` in ``exc``'s cause/context chain, if any."""
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if any(cls.__name__ == "ConfigError" for cls in type(current).__mro__):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def config_violations(error: BaseException, stack_file: str) -> list[Violation]:
+    problems = list(getattr(error, "problems", None) or [str(error)])
+    out = []
+    for problem in problems:
+        key = problem.split(": ", 1)[0] if problem.startswith("om-secrets:") else None
+        remediation = f"Fix {key} in {stack_file}." if key else f"Fix the configuration in {stack_file}."
+        out.append(Violation(CONFIG_RULE.id, CONFIG_RULE.name, "mandatory", problem, remediation))
+    return out
+
+
+def _relative(path: Path, project_dir: Path) -> str:
+    try:
+        return path.resolve().relative_to(project_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = None,
+                policy_config: Optional[Mapping] = None) -> StackReport:
+    """Preview ``stack`` and run every rule (config errors become OMS-CFG-001 violations)."""
+    project_dir = Path(project_dir)
+    stack_file = _relative(Path(config_file) if config_file else engine.stack_file_path(project_dir, stack), project_dir)
+    report = StackReport(stack=stack, file=stack_file)
+    started = time.perf_counter()
+    try:
+        result = engine.preview(project_dir, stack, config_file=config_file)
+    except engine.StackNotFoundError as exc:
+        report.error = str(exc)
+        return report
+    except Exception as exc:  # noqa: BLE001 a config error is a finding, anything else an error
+        report.preview_seconds = time.perf_counter() - started
+        config_error = find_config_error(exc)
+        if config_error is None:
+            report.error = f"the program failed: {type(exc).__name__}: {exc}"
+        else:
+            report.violations = config_violations(config_error, stack_file)
+        return report
+    report.preview_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    report.violations = run_rules(result, RULES, policy_config)
+    report.rules_seconds = time.perf_counter() - started
+    return report
+
+
+def rules_with_config() -> tuple[Rule, ...]:
+    return (*RULES, CONFIG_RULE)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render_text(reports: Sequence[StackReport]) -> str:
+    lines = []
+    for r in reports:
+        if r.error:
+            lines.append(f"stack {r.stack} ({r.file}): ERROR {r.error}")
+            continue
+        counts = f"{r.count('mandatory')} mandatory, {r.count('advisory')} advisory"
+        lines.append(f"stack {r.stack} ({r.file}): {counts}" if r.violations else f"stack {r.stack} ({r.file}): no violations")
+        for v in r.violations:
+            where = f"{v.resource_type} {v.resource_name}" if v.resource_type else "stack"
+            lines.append(f"  {v.level.upper():<9} {v.rule_id} {v.rule_name}  {where}")
+            lines.append(f"      {v.message}" + (f" ({v.note})" if v.note else ""))
+            lines.append(f"      remediation: {v.remediation}")
+    total = {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")}
+    lines.append(f"{len(reports)} stack(s): {total['mandatory']} mandatory, {total['advisory']} advisory violation(s)")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(reports: Sequence[StackReport]) -> str:
+    document = {
+        "tool": "om-secrets",
+        "stacks": [
+            {"stack": r.stack, "file": r.file, "error": r.error, "violations": [v.to_dict() for v in r.violations]}
+            for r in reports
+        ],
+        "summary": {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")},
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def render(reports: Sequence[StackReport], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(reports)
+    if fmt == "sarif":
+        from omsecrets import sarif
+
+        return json.dumps(sarif.to_sarif(reports, rules_with_config()), indent=2) + "\n"
+    return render_text(reports)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+    """Add ``check`` to an ``omsecrets`` subparsers object."""
+    parser = subparsers.add_parser(
+        "check", parents=list(parents), help="run the om-secrets policy rules over stacks, offline",
+        description="Preview each stack offline and run the om-secrets policy rules. "
+        "Exit 1 on any mandatory violation, 2 if a stack could not be previewed.",
+    )
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stacks/Pulumi.*.yaml)")
+    parser.add_argument("--config-file", metavar="PATH", help="stack config file instead of Pulumi.STACK.yaml (one stack)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--baseline", metavar="FILE", help=f"previous `omsecrets preview --json` document (for {BASELINE_RULE})")
+    parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
+    parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml (default: found upward from cwd)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.set_defaults(func=cmd_check)
+    return parser
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input files (exit 2)."""
+
+
+def _project_dir(value: Optional[str]) -> Path:
+    start = Path(value or ".").resolve()
+    for folder in [start] if value else [start, *start.parents]:
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    raise UsageError(f"no Pulumi.yaml in {start}" + ("" if value else " or above; pass --project-dir"))
+
+
+def _load_json(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc}") from None
+
+
+def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
+    stacks = list(args.stacks)
+    if args.config_file:
+        if len(stacks) > 1:
+            raise UsageError("--config-file applies to one stack; name at most one")
+        if not Path(args.config_file).is_file():
+            raise UsageError(f"config file not found: {args.config_file}")
+        if not stacks:
+            name = Path(args.config_file).name
+            stacks = [name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else "dev"]
+    stacks = stacks or engine.list_stacks(project_dir)
+    if not stacks:
+        raise UsageError(f"no stacks in {engine.stack_file_path(project_dir, 'x').parent}")
+    return stacks
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the stacks; exit 0 (clean or advisory only), 1 (mandatory violations), 2 (errors)."""
+    try:
+        return _check(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    project_dir = _project_dir(args.project_dir)
+    stacks = _stacks(args, project_dir)
+    policy_config = _load_json(args.policy_config, "policy config") if args.policy_config else {}
+    if args.baseline:
+        entry = policy_config.get(BASELINE_RULE)
+        entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry or {})
+        policy_config[BASELINE_RULE] = {**entry, "baseline": _load_json(args.baseline, "baseline")}
+    reports = [check_stack(project_dir, s, config_file=args.config_file, policy_config=policy_config) for s in stacks]
+    text = render(reports, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    for r in reports:
+        if r.error:
+            print(f"error: stack {r.stack}: {r.error}", file=sys.stderr)
+    if any(r.error for r in reports):
+        return 2
+    return 1 if any(r.count("mandatory") for r in reports) else 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m omsecrets.check``: the command on its own, until cli.py wires ``register``."""
+    parser = argparse.ArgumentParser(prog="omsecrets")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["check", *(argv if argv is not None else sys.argv[1:])])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
