@@ -149,7 +149,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             k8s_child,
         )
         self.rotation_job = self._rotation_job(name, settings)
-        self.register_outputs(self.stack_outputs())
+        self.register_outputs({**self.stack_outputs(), "production": settings.production})
 
     def _namespaces(self, name: str, settings: Settings, labels: dict) -> list[k8s.core.v1.Namespace]:
         wanted = sorted({settings.kubernetes.namespace, settings.server.namespace, settings.ingestion.namespace})

@@ -78,7 +78,15 @@ class FernetKeyRing(pulumi.ComponentResource):
             pulumi.Output.all(*(self.keys[g] for g in generations)).apply(lambda ks: fernet.KeyRing(ks).value)
         )
         self.primary: pulumi.Output[str] = self.keys[generations[0]]
-        self.register_outputs({"value": self.value, "generations": generations, "primaryGeneration": generations[0]})
+        self.register_outputs(
+            {
+                "application": args.application,
+                "value": self.value,
+                "generations": generations,
+                "primaryGeneration": generations[0],
+                "reencryptedTo": args.reencrypted_to,
+            }
+        )
 
 
 def rotation_job_manifest(

@@ -431,7 +431,8 @@ def test_component_pod_identity_declares_associations():
         assert json.loads(inputs[("aws:iam/role:Role", f"om-{who}")]["assumeRolePolicy"]) == pod_identity_trust_policy()
         assoc = inputs[("aws:eks/podIdentityAssociation:PodIdentityAssociation", f"om-{who}")]
         assert assoc == {"clusterName": "eks-prod", "namespace": ns, "serviceAccount": sa,
-                         "roleArn": f"arn:aws:iam::{ACCOUNT}:role/om-{who}", "tags": {"owner": "data"}}
+                         "roleArn": f"arn:aws:iam::{ACCOUNT}:role/om-{who}",
+                         "tags": {"owner": "data", "om-secrets/identity": who}}
     no_cluster = AwsAccessArgs(provider="managed-aws-ssm", identity_mode="pod-identity")
     _, inputs, _ = run(lambda: access_outputs(AwsAccess("om", no_cluster)))
     assert not any(t.startswith("aws:eks/") for t, _ in inputs)
@@ -444,7 +445,7 @@ def test_component_access_keys_are_secret():
         assert out[f"{who}_access_key_id"] == ("AKIAMOCK", False)
         assert out[f"{who}_secret_access_key"] == ("mock-secret-key", True)
         assert "secret" in reqs[("aws:iam/accessKey:AccessKey", f"om-{who}")].additionalSecretOutputs
-        assert inputs[("aws:iam/user:User", f"om-{who}")]["tags"] == {"owner": "data"}
+        assert inputs[("aws:iam/user:User", f"om-{who}")]["tags"] == {"owner": "data", "om-secrets/identity": who}
         assert inputs[("aws:iam/userPolicyAttachment:UserPolicyAttachment", f"om-{who}")]["user"] == f"om-{who}"
     assert "server_role_arn" not in out and not any(t == "aws:iam/role:Role" for t, _ in inputs)
 

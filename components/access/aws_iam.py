@@ -212,6 +212,10 @@ def pod_identity_trust_policy() -> dict[str, Any]:
     }
 
 
+#: Tag naming which identity a policy, role or user serves (read by the iam-ingestion-read-only rule).
+IDENTITY_TAG = "om-secrets/identity"
+
+
 def to_json(doc: dict[str, Any]) -> str:
     """Canonical JSON rendering used for every policy input."""
     return json.dumps(doc, sort_keys=True)
@@ -307,6 +311,7 @@ class AwsAccess(pulumi.ComponentResource):
 
     def _identity(self, child: str, builder, namespace: str, service_account: str) -> _Identity:
         args, child_opts = self._args, pulumi.ResourceOptions(parent=self)
+        tags = {**args.tags, IDENTITY_TAG: "server" if builder is server_policy_document else "ingestion"}
         policy_json = self._env.apply(
             lambda env: to_json(
                 builder(
@@ -319,11 +324,11 @@ class AwsAccess(pulumi.ComponentResource):
             child,
             description=f"OpenMetadata secrets access ({args.provider}) for {namespace}/{service_account}",
             policy=policy_json,
-            tags=args.tags,
+            tags=tags,
             opts=child_opts,
         )
         if args.identity_mode == "access-key":
-            user = aws.iam.User(child, tags=args.tags, opts=child_opts)
+            user = aws.iam.User(child, tags=tags, opts=child_opts)
             aws.iam.UserPolicyAttachment(child, user=user.name, policy_arn=policy.arn, opts=child_opts)
             key = aws.iam.AccessKey(
                 child,
@@ -338,7 +343,7 @@ class AwsAccess(pulumi.ComponentResource):
             )
         else:
             trust = pulumi.Output.from_input(to_json(pod_identity_trust_policy()))
-        role = aws.iam.Role(child, assume_role_policy=trust, tags=args.tags, opts=child_opts)
+        role = aws.iam.Role(child, assume_role_policy=trust, tags=tags, opts=child_opts)
         aws.iam.RolePolicyAttachment(child, role=role.name, policy_arn=policy.arn, opts=child_opts)
         if args.identity_mode == "pod-identity" and args.eks_cluster_name is not None:
             aws.eks.PodIdentityAssociation(
@@ -347,7 +352,7 @@ class AwsAccess(pulumi.ComponentResource):
                 namespace=namespace,
                 service_account=service_account,
                 role_arn=role.arn,
-                tags=args.tags,
+                tags=tags,
                 opts=child_opts,
             )
         return _Identity(policy, policy_json, role.arn, None, None)
