@@ -414,7 +414,7 @@ def test_component_irsa(provider):
         attachment = inputs[("aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"om-{who}")]
         assert attachment == {"role": f"om-{who}", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/om-{who}"}
         for typ in ("aws:iam/policy:Policy", "aws:iam/role:Role"):
-            assert inputs[(typ, f"om-{who}")]["tags"] == {"owner": "data"}
+            assert inputs[(typ, f"om-{who}")]["tags"] == {"owner": "data", "om-secrets/identity": who}
     assert "server_access_key_id" not in out
     assert {t for t, _ in inputs} == {
         "om-secrets:access:AwsAccess", "aws:iam/policy:Policy", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
