@@ -74,16 +74,16 @@ def stage1(tmp_path, migrated_db):
     shutil.copy(migrated_db, home / "airflow.db")
     k1, k2 = generate_key(), generate_key()
     secret = {
-        "password": secrets.token_urlsafe(24),
+        "password": "p" + secrets.token_urlsafe(24),  # never starts with '-' (argparse)
         "extra": json.dumps({"token": secrets.token_urlsafe(16)}),
-        "variable": secrets.token_urlsafe(16),
+        "variable": "v" + secrets.token_urlsafe(16),
     }
     ring1 = KeyRing([k1])
     assert rotation_problems([1], None, key=CFG_KEY) == []
     _ok(run_airflow(
         ["connections", "add", CONN_ID, "--conn-type", "postgres", "--conn-host", "db.internal",
-         "--conn-login", "om", "--conn-password", secret["password"],
-         "--conn-extra", secret["extra"]],
+         "--conn-login", "om", f"--conn-password={secret['password']}",
+         f"--conn-extra={secret['extra']}"],
         _env(ring1), home,
     ))
     _ok(run_airflow(["variables", "set", VAR_KEY, secret["variable"]], _env(ring1), home))
