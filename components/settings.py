@@ -459,6 +459,11 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         c.fail("aws.replicaRegions", f"{list(replicas)!r}: replicas exist only for Secrets Manager, not {provider!r}")
     create = c.boolean("aws.kms.create", False)
     key_arn = c.string("aws.kms.keyArn", None, pattern=_KMS_ARN, what="a KMS key or alias ARN")
+    if key_arn and ":alias/" in key_arn:
+        # IAM matches key use only against key ARNs: the policies om-secrets writes would not let OM decrypt.
+        c.fail("aws.kms.keyArn", f"{key_arn!r} is an alias ARN; IAM policies cannot grant use of a KMS key by its alias, "
+               "so OM could not decrypt: give the key ARN, arn:aws:kms:<region>:<account>:key/<key-id>")
+        key_arn = None
     if create and key_arn:
         c.fail("aws.kms", f"create: true and keyArn {key_arn!r} conflict; set one of them")
     deletion = c.integer("aws.kms.deletionWindowInDays", 30, 7, 30)
@@ -577,6 +582,8 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             sub.fail("name", f"{name!r} is not allowed; expected letters, digits, spaces and _ . - /")
         elif name in names:
             sub.fail("name", f"{name!r} is used twice; secret names must be unique")
+        elif name in {f"fernet-{app}" for app in APPS}:
+            sub.fail("name", f"{name!r} is reserved for the Fernet ring om-secrets seeds; choose another name")
         names.add(name)
         from_config = sub.string("fromConfig", None)
         generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)

@@ -87,6 +87,10 @@ class SecretStore(pulumi.ComponentResource):
         if immutable and server_owned:
             raise ValueError(f"secret {name or '/'.join(parts)!r}: a server-owned secret cannot be immutable")
         name = name or "/".join(parts)
+        if name in self.seeded:
+            raise conventions.ConventionError(
+                f"secret {name!r} is seeded twice in store {self.name!r}; logical names must be unique"
+            )
         sid = self.secret_id(parts)
         other = self._names_by_id.get(sid)
         if other is not None:

@@ -1,0 +1,322 @@
+"""OpenMetadataSecrets composition through the real program, and as a platform team would use it.
+
+Per provider: which children exist (store, KMS key, AWS access, Kubernetes RBAC, IRSA-annotated
+ServiceAccounts, namespaces), which stack outputs are exported, and that no secret value reaches
+the outputs. Then ``components.settings.from_dict`` + ``OpenMetadataSecrets`` in a team's own
+program (tests/fixtures/programs/platform_team.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components import conventions
+from omsecrets import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
+
+ENVIRONMENT = "om-secrets:index:OpenMetadataSecrets"
+KMS = "om-secrets:kms:SecretsKmsKey"
+AWS_ACCESS = "om-secrets:access:AwsAccess"
+K8S_ACCESS = "om-secrets:access:KubernetesAccess"
+BOOTSTRAP = "om-secrets:bootstrap:BootstrapSecrets"
+RING = "om-secrets:fernet:FernetKeyRing"
+DELIVERY = "om-secrets:app:AppConfigDelivery"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+IRSA = "eks.amazonaws.com/role-arn"
+STORE_TYPES = {
+    "aws": "om-secrets:stores:AwsSecretsManagerStore",
+    "managed-aws": "om-secrets:stores:AwsSecretsManagerStore",
+    "aws-ssm": "om-secrets:stores:AwsSsmParameterStore",
+    "managed-aws-ssm": "om-secrets:stores:AwsSsmParameterStore",
+    "kubernetes": "om-secrets:stores:KubernetesSecretStore",
+}
+PLANTED = {
+    "redshiftPassword": "PLANTED-redshift-5b8e2f17c4",
+    "botToken": "PLANTED-bot-token-91c3d0aa7e",
+    "bigqueryKey": "PLANTED-bigquery-key-2f6d8b4c19",
+    "nightlyPassword": "PLANTED-nightly-pw-7a0e3c5d62",
+    "airflowDbPassword": "PLANTED-airflow-db-e4c19b7f03",
+}
+STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "kubernetes", "db", "dev", "staging", "prod", "local")
+BASE_OUTPUTS = {"environment", "provider", "clusterName", "prefix", "secretReferences", "fernet", "serviceAccounts", "helmValues"}
+
+
+def stack_file(stack: str) -> Path:
+    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
+    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def stack_config(stack: str) -> dict:
+    raw = yaml.safe_load(stack_file(stack).read_text())["config"]
+    return {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("om-secrets:")}
+
+
+_PREVIEWS: dict[str, engine.PreviewResult] = {}
+
+
+@pytest.fixture
+def previewed(preview_stack):
+    """``previewed(stack)``: the real program for ``stack``, ``fromConfig`` secrets planted (cached)."""
+
+    def get(stack: str) -> engine.PreviewResult:
+        if stack not in _PREVIEWS:
+            planted = {k: v for k, v in PLANTED.items() if k in stack_config(stack)}
+            _PREVIEWS[stack] = preview_stack(stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
+        return _PREVIEWS[stack]
+
+    return get
+
+
+def component(result: engine.PreviewResult, name: str | None = None) -> engine.CapturedResource:
+    found = [r for r in result.by_type(ENVIRONMENT) if name is None or r.name == name]
+    assert len(found) == 1
+    return found[0]
+
+
+def descendants(result: engine.PreviewResult, urn: str) -> list[engine.CapturedResource]:
+    out = []
+    for child in result.children(urn):
+        out += [child, *descendants(result, child.urn)]
+    return out
+
+
+def child_types(result: engine.PreviewResult, root: engine.CapturedResource) -> Counter:
+    return Counter(r.type for r in result.children(root.urn))
+
+
+def secret_strings(result: engine.PreviewResult) -> set[str]:
+    """Every plaintext string held in a secret anywhere in the preview (inputs and provider state)."""
+    found: set[str] = set()
+
+    def walk(value, inside: bool) -> None:
+        if engine.is_secret(value):
+            walk(value.get("value"), True)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v, inside)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, inside)
+        elif inside and isinstance(value, str) and len(value) >= 12:
+            found.add(value)
+            found.update(part for part in value.split(",") if len(part) >= 12)  # each key of a ring
+
+    for resource in result.resources:
+        walk(resource.inputs, False)
+        walk(resource.state, False)
+    return found
+
+
+# -------------------------------------------------------------------------------- composition
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_children_per_provider(stack, previewed):
+    result = previewed(stack)
+    cfg = stack_config(stack)
+    provider = cfg["provider"]
+    aws = provider in ("aws", "managed-aws", "aws-ssm", "managed-aws-ssm")
+    kms_create = bool(cfg.get("aws", {}).get("kms", {}).get("create"))
+    env = component(result)
+    types = child_types(result, env)
+
+    assert env.name == cfg.get("environment", stack)
+    assert env.inputs["provider"] == provider
+    assert types[RING] == 2 and types[DELIVERY] == 1 and types[K8S_ACCESS] == 1
+    assert types[KMS] == (1 if kms_create else 0)
+    assert types[AWS_ACCESS] == (1 if aws else 0)
+    assert types[BOOTSTRAP] == (1 if cfg.get("secrets") else 0)
+    stores = [t for t in types if t.startswith("om-secrets:stores:")]
+    assert stores == ([STORE_TYPES[provider]] if provider != "db" else [])
+    # Kubernetes RBAC on Secrets only for OM's kubernetes provider, in the secrets namespace
+    roles = result.by_type(ROLE)
+    if provider == "kubernetes":
+        namespace = cfg.get("kubernetes", {}).get("namespace", "openmetadata")
+        assert len(roles) == len(result.by_type(ROLE_BINDING)) == 2
+        assert {r.inputs["metadata"]["namespace"] for r in roles} == {namespace}
+    else:
+        assert roles == [] and result.by_type(ROLE_BINDING) == []
+    # no AWS resource at all outside AWS providers
+    if not aws:
+        assert not [r for r in result.resources if r.type.startswith("aws:")]
+    # every resource of the stack lives under the environment component
+    assert {r.urn for r in descendants(result, env.urn)} == {r.urn for r in result.resources} - {env.urn}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_service_accounts_carry_the_irsa_role_only_on_irsa_stacks(stack, previewed):
+    result = previewed(stack)
+    cfg = stack_config(stack)
+    irsa = cfg["provider"] != "db" and cfg["provider"] != "kubernetes" and \
+        cfg.get("aws", {}).get("identity", {}).get("mode", "irsa") == "irsa"
+    accounts = {r.name.rsplit("-", 1)[1]: r for r in result.by_type(SERVICE_ACCOUNT)}
+    assert set(accounts) == {"server", "ingestion"}
+    server, ingestion = cfg.get("server", {}), cfg.get("ingestion", {})
+    assert accounts["server"].inputs["metadata"]["name"] == server.get("serviceAccount", "openmetadata")
+    assert accounts["ingestion"].inputs["metadata"]["name"] == ingestion.get("serviceAccount", "openmetadata-ingestion")
+    assert accounts["ingestion"].inputs["metadata"]["namespace"] == ingestion.get(
+        "namespace", server.get("namespace", "openmetadata"))
+    outputs = engine.plain(result.outputs)
+    for kind, key in (("server", "serverRoleArn"), ("ingestion", "ingestionRoleArn")):
+        annotations = accounts[kind].inputs["metadata"].get("annotations", {})
+        if irsa:
+            assert annotations == {IRSA: outputs["iam"][key]}
+            assert outputs["iam"][key].startswith("arn:aws:iam::")
+        else:
+            assert IRSA not in annotations
+    if irsa:
+        assert outputs["iam"]["serverRoleArn"] != outputs["iam"]["ingestionRoleArn"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespaces_only_with_create_namespaces(stack, previewed):
+    result = previewed(stack)
+    cfg = stack_config(stack)
+    namespaces = result.by_type(NAMESPACE)
+    if not cfg.get("kubernetes", {}).get("createNamespaces"):
+        assert namespaces == []
+        return
+    server = cfg.get("server", {}).get("namespace", "openmetadata")
+    wanted = {cfg.get("kubernetes", {}).get("namespace", server), server, cfg.get("ingestion", {}).get("namespace", server)}
+    assert sorted(n.inputs["metadata"]["name"] for n in namespaces) == sorted(wanted)
+    assert all(n.options["retainOnDelete"] for n in namespaces)
+    # everything namespaced is created after its namespace
+    ns_urns = {n.urn for n in namespaces}
+    for resource in result.resources:
+        if resource.type.startswith("kubernetes:") and resource.type != NAMESPACE:
+            assert ns_urns <= set(resource.options["dependsOn"]) or any(
+                ns_urns <= set(a.options["dependsOn"]) for a in ancestors(result, resource)), resource.name
+
+
+def ancestors(result: engine.PreviewResult, resource: engine.CapturedResource) -> list[engine.CapturedResource]:
+    by_urn = {r.urn: r for r in result.resources}
+    out, parent = [], by_urn.get(resource.parent)
+    while parent is not None:
+        out.append(parent)
+        parent = by_urn.get(parent.parent)
+    return out
+
+
+# ------------------------------------------------------------------------------------- outputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_outputs(stack, previewed):
+    result = previewed(stack)
+    cfg = stack_config(stack)
+    outputs = engine.plain(result.outputs)
+    aws = cfg["provider"] not in ("db", "kubernetes")
+    expected = set(BASE_OUTPUTS)
+    if aws:
+        expected.add("iam")
+    if cfg.get("aws", {}).get("kms", {}).get("create"):
+        expected.add("kmsKeyArn")
+        assert outputs["kmsKeyArn"] == result.by_type("aws:kms/key:Key")[0].state["arn"]
+    assert set(outputs) == expected
+    assert outputs["provider"] == cfg["provider"]
+    assert outputs["environment"] == cfg.get("environment", stack)
+    assert outputs["clusterName"] == cfg.get("clusterName", "openmetadata")
+    assert outputs["prefix"] == cfg.get("prefix", "")
+    assert outputs["fernet"] == {app: {"generations": [1], "primaryGeneration": 1} for app in ("openmetadata", "airflow")}
+    server, ingestion = cfg.get("server", {}), cfg.get("ingestion", {})
+    server_ns = server.get("namespace", "openmetadata")
+    assert outputs["serviceAccounts"] == {
+        "openmetadata": f"{server_ns}/{server.get('serviceAccount', 'openmetadata')}",
+        "ingestion": f"{ingestion.get('namespace', server_ns)}/{ingestion.get('serviceAccount', 'openmetadata-ingestion')}",
+    }
+    for ref in outputs["secretReferences"].values():
+        conventions.parse_reference(ref)
+    # the component registers what the stack exports, plus whether the stack is production (for policies)
+    production = cfg.get("production", outputs["environment"] in ("prod", "production"))
+    assert engine.plain(component(result).outputs) == {**outputs, "production": production}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_secret_value_anywhere_in_outputs(stack, previewed):
+    result = previewed(stack)
+    secrets = secret_strings(result)
+    assert secrets, "the preview holds secrets (keys, passwords): the check must not be vacuous"
+    if stack in ("local", "managed-aws"):  # access-key stacks: the IAM secret keys are among them
+        assert any(r.type == "aws:iam/accessKey:AccessKey" for r in result.resources)
+    shown = json.dumps(engine.plain(result.outputs, show_secrets=True))
+    hidden = json.dumps(engine.plain(result.outputs))
+    assert engine.SECRET_TEXT not in hidden  # no output is even a (masked) secret
+    for value in secrets:
+        assert value not in shown
+
+
+# --------------------------------------------------------------------------- platform team use
+
+
+_PLATFORM: list[engine.PreviewResult] = []
+
+
+@pytest.fixture
+def platform(preview_config, fixture_program):
+    """tests/fixtures/programs/platform_team.py previewed with the team's secret config (cached)."""
+    if not _PLATFORM:
+        _PLATFORM.append(preview_config({"platform:botToken": "PLANTED-team-bot-0a9b8c7d"}, stack="platform",
+                                        secret_keys=["platform:botToken"], program=fixture_program("platform_team")))
+    return _PLATFORM[0]
+
+
+def test_platform_program_declares_two_independent_environments(platform):
+    analytics, sandbox = component(platform, "analytics"), component(platform, "sandbox")
+    assert analytics.parent == sandbox.parent == platform.stack_urn
+    a, s = child_types(platform, analytics), child_types(platform, sandbox)
+    assert a[STORE_TYPES["managed-aws-ssm"]] == 1 and a[AWS_ACCESS] == 1 and a[BOOTSTRAP] == 1 and a[NAMESPACE] == 0
+    assert s[STORE_TYPES["kubernetes"]] == 1 and s[AWS_ACCESS] == 0 and s[BOOTSTRAP] == 0 and s[NAMESPACE] == 2
+    assert len(platform.by_type(ROLE)) == 2  # only the kubernetes environment grants Secret RBAC
+    # every resource name is prefixed by its environment: two environments never share a URN
+    for env in (analytics, sandbox):
+        for resource in descendants(platform, env.urn):
+            assert resource.name.startswith(f"{env.name}-"), resource.name
+
+
+def test_platform_program_exports_each_environment(platform):
+    outputs = engine.plain(platform.outputs)
+    assert set(outputs) == {"analytics", "sandbox"}
+    assert set(outputs["analytics"]) == BASE_OUTPUTS | {"iam"}
+    assert set(outputs["sandbox"]) == BASE_OUTPUTS
+    assert outputs["analytics"]["secretReferences"] == {
+        "fernet-airflow": "secret:/analytics/openmetadata/fernet/airflow",
+        "fernet-openmetadata": "secret:/analytics/openmetadata/fernet/openmetadata",
+        "ingestion-bot": "secret:/analytics/openmetadata/bot/ingestion-bot/config/jwttoken",
+        "warehouse": "secret:/analytics/openmetadata/database/warehouse/password",
+    }
+    assert outputs["sandbox"]["secretReferences"] == {
+        "fernet-airflow": "secret:sandbox-fernet-airflow",
+        "fernet-openmetadata": "secret:sandbox-fernet-openmetadata",
+    }
+
+
+def test_platform_program_physical_names_do_not_collide(platform):
+    kube = Counter(
+        (r.type, r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"])
+        for r in platform.resources if r.type.startswith("kubernetes:")
+    )
+    assert [k for k, n in kube.items() if n > 1] == []
+    aws_names = Counter(r.inputs["name"] for r in platform.resources if r.type == "aws:ssm/parameter:Parameter")
+    assert all(n == 1 for n in aws_names.values())
+
+
+def test_platform_program_keeps_its_secret_config_secret(platform):
+    params = {r.name: r for r in platform.by_type("aws:ssm/parameter:Parameter")}
+    bot = params["analytics-store-ingestion-bot"]
+    assert bot.plain_inputs["value"] == "PLANTED-team-bot-0a9b8c7d" and bot.secret_input("value")
+    assert bot.options["ignoreChanges"] == ["value"]  # managed provider: OM owns later changes
+    document = json.dumps(platform.to_document())
+    assert "PLANTED-team-bot-0a9b8c7d" not in document
+    for value in secret_strings(platform):
+        assert value not in document
+        assert value not in json.dumps(engine.plain(platform.outputs, show_secrets=True))

@@ -1,0 +1,340 @@
+"""Fernet key rings through the real program: one state-held key per generation, no churn, safe rotation.
+
+A ring's keys are ``RandomBytes`` resources: Pulumi keeps their value in state, so a key changes
+only if its resource is replaced. These tests preview the real program and check the resources,
+the ring value seeded in the store and delivered to each app, and the rotation stages
+``[1] -> [2, 1] -> [2]`` (with the ``airflow rotate-fernet-key`` Job of stage 2).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+from cryptography.fernet import Fernet, MultiFernet
+
+from components.fernet import KeyRing
+from components.fernet_ring import key_from_random_bytes
+from components.settings import ConfigError
+from omsecrets import engine
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
+APPS = ("openmetadata", "airflow")
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+RING = "om-secrets:fernet:FernetKeyRing"
+JOB = "kubernetes:batch/v1:Job"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+#: The key each app's delivered Secret holds its ring under.
+DELIVERED = {"openmetadata": ("openmetadata-secrets", "FERNET_KEY"), "airflow": ("airflow-secrets", "fernet-key")}
+IMAGE = "apache/airflow:2.10.5"
+PLANTED = {  # fromConfig values of the fixture stacks (any value: they are not under test here)
+    "redshiftPassword": "planted-redshift", "botToken": "planted-bot", "bigqueryKey": "planted-bq",
+    "nightlyPassword": "planted-nightly", "airflowDbPassword": "planted-airflow-db",
+}
+
+
+def stack_file(stack: str) -> Path:
+    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
+    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def planted_for(stack: str) -> dict[str, str]:
+    return {k: v for k, v in PLANTED.items() if k in stack_file(stack).read_text()}
+
+
+@pytest.fixture
+def run(preview_stack):
+    """``run(stack, **config)``: the real program for ``stack`` with ``om-secrets`` keys overridden."""
+
+    def get(stack: str, **config) -> engine.PreviewResult:
+        planted = planted_for(stack)
+        return preview_stack(stack, config_file=stack_file(stack), config={**planted, **config}, secret_keys=tuple(planted))
+
+    return get
+
+
+_PREVIEWS: dict[str, engine.PreviewResult] = {}
+
+
+@pytest.fixture
+def previewed(run):
+    """``previewed(stack)``: ``run(stack)`` without overrides, cached."""
+
+    def get(stack: str) -> engine.PreviewResult:
+        if stack not in _PREVIEWS:
+            _PREVIEWS[stack] = run(stack)
+        return _PREVIEWS[stack]
+
+    return get
+
+
+def generation_keys(result: engine.PreviewResult, app: str) -> dict[int, str]:
+    """``{generation: Fernet key}`` from the ring's RandomBytes (what Pulumi keeps in state)."""
+    (ring,) = [r for r in result.by_type(RING) if r.inputs["application"] == app]
+    out = {}
+    for resource in result.children(ring.urn):
+        assert resource.type == RANDOM_BYTES
+        gen = int(resource.name.rsplit("-gen-", 1)[1])
+        out[gen] = key_from_random_bytes(engine.plain(resource.state, show_secrets=True)["base64"])
+    return out
+
+
+def key_resources(result: engine.PreviewResult, app: str) -> dict[int, engine.CapturedResource]:
+    (ring,) = [r for r in result.by_type(RING) if r.inputs["application"] == app]
+    return {int(r.name.rsplit("-gen-", 1)[1]): r for r in result.children(ring.urn)}
+
+
+def expected_ring(result: engine.PreviewResult, app: str, generations) -> str:
+    keys = generation_keys(result, app)
+    return KeyRing([keys[g] for g in generations]).value
+
+
+def delivered_ring(result: engine.PreviewResult, app: str) -> str:
+    name, key = DELIVERED[app]
+    (secret,) = [r for r in result.by_type(K8S_SECRET) if r.inputs["metadata"]["name"] == name]
+    return secret.plain_inputs["stringData"][key]
+
+
+def stored_ring(result: engine.PreviewResult, app: str) -> str | None:
+    """The ring value seeded in the store under ``fernet-<app>`` (None for ``db``)."""
+    stores = [r for r in result.resources if r.type.startswith("om-secrets:stores:")]
+    if not stores:
+        return None
+    prefix = f"{stores[0].name}-fernet-{app}"
+    for resource in result.children(stores[0].urn):
+        if resource.name != prefix:
+            continue
+        inputs = resource.plain_inputs
+        if resource.type == "aws:secretsmanager/secretVersion:SecretVersion":
+            return inputs["secretString"]
+        if resource.type == "aws:ssm/parameter:Parameter":
+            return inputs["value"]
+        if resource.type == K8S_SECRET:
+            return inputs["stringData"]["value"]
+    raise AssertionError(f"no fernet-{app} in the store")
+
+
+def environment(result: engine.PreviewResult) -> str:
+    return engine.plain(result.outputs)["environment"]
+
+
+# ------------------------------------------------------------------------------- key resources
+
+STACKS = ("dev", "staging", "prod", "local", "aws", "kubernetes", "db")
+PRODUCTION = {"prod", "aws", "kubernetes"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_random_bytes_per_generation(stack, previewed):
+    result = previewed(stack)
+    env = environment(result)
+    for app in APPS:
+        resources = key_resources(result, app)
+        assert sorted(resources) == [1]
+        for gen, resource in resources.items():
+            assert resource.name == f"{env}-{app}-fernet-gen-{gen}"
+            assert resource.inputs == {"length": 32}
+            assert {"base64", "hex"} <= set(resource.options["additionalSecretOutputs"])
+            assert resource.options["protect"] is (stack in PRODUCTION)
+    assert len(result.by_type(RANDOM_BYTES)) == 2
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ring_in_store_and_delivered_secret_is_the_generation_keys(stack, previewed):
+    result = previewed(stack)
+    document = json.dumps(result.to_document())
+    for app in APPS:
+        ring = expected_ring(result, app, [1])
+        assert delivered_ring(result, app) == ring
+        stored = stored_ring(result, app)
+        assert stored == (None if stack == "db" else ring)
+        parsed = KeyRing.parse(ring)  # a valid ring: 44-character urlsafe keys, not OM's public default
+        assert parsed.value == ring and len(parsed) == 1
+        token = Fernet(parsed.primary.encode()).encrypt(b"om-secret")
+        assert MultiFernet([Fernet(k.encode()) for k in parsed.keys]).decrypt(token) == b"om-secret"
+        assert ring not in document
+        for key in generation_keys(result, app).values():
+            assert key not in document
+
+
+def test_apps_never_share_a_key(previewed):
+    result = previewed("prod")
+    assert generation_keys(result, "openmetadata")[1] != generation_keys(result, "airflow")[1]
+
+
+def test_ring_component_records_generations_and_keeps_its_value_secret(previewed):
+    result = previewed("prod")
+    for ring in result.by_type(RING):
+        assert ring.inputs["generations"] == [1] and ring.inputs["primaryGeneration"] == 1
+        assert engine.is_secret(ring.outputs["value"])
+        assert engine.plain(ring.outputs)["value"] == engine.SECRET_TEXT
+
+
+# ---------------------------------------------------------------------------------- stability
+
+
+def key_snapshot(result: engine.PreviewResult) -> dict:
+    return {
+        r.urn: (r.inputs, r.options, engine.plain(r.state, show_secrets=True))
+        for r in result.by_type(RANDOM_BYTES)
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_two_previews_of_one_stack_do_not_churn_keys(stack, run):
+    first, second = run(stack), run(stack)
+    assert key_snapshot(first) == key_snapshot(second)
+    for app in APPS:
+        assert delivered_ring(first, app) == delivered_ring(second, app)
+        assert stored_ring(first, app) == stored_ring(second, app)
+
+
+def test_different_stacks_never_share_a_key_resource_or_value(previewed):
+    results = {stack: previewed(stack) for stack in ("dev", "staging", "prod", "local")}
+    urns = [urn for r in results.values() for urn in key_snapshot(r)]
+    assert len(urns) == len(set(urns)) == 8
+    values = [key for r in results.values() for app in APPS for key in generation_keys(r, app).values()]
+    assert len(values) == len(set(values)) == 8
+
+
+# ----------------------------------------------------------------------------------- rotation
+
+
+@pytest.fixture
+def stage(run):
+    """``stage(stack, airflow_ring, **fernet)``: ``run`` with the Airflow ring (and other fernet keys) set."""
+
+    def get(stack: str, airflow: dict, **fernet) -> engine.PreviewResult:
+        return run(stack, fernet={"airflow": airflow, **fernet})
+
+    return get
+
+
+JOB_SETTINGS = {"image": IMAGE, "databaseSecret": "airflow-metadata-conn", "databaseSecretKey": "uri"}
+
+
+_STAGES: dict[int, engine.PreviewResult] = {}
+
+
+@pytest.fixture
+def stages(stage):
+    """The three rotation stages of the Airflow ring on ``dev`` (rotation Job configured), cached."""
+    if not _STAGES:
+        _STAGES[1] = stage("dev", {"generations": [1]}, rotationJob=JOB_SETTINGS)
+        _STAGES[2] = stage("dev", {"generations": [2, 1]}, rotationJob=JOB_SETTINGS)
+        _STAGES[3] = stage("dev", {"generations": [2], "reencryptedTo": 2}, rotationJob=JOB_SETTINGS)
+    return _STAGES
+
+
+def test_stage_2_keeps_generation_1_unchanged_and_adds_generation_2(stages):
+    one, two = key_resources(stages[1], "airflow"), key_resources(stages[2], "airflow")
+    assert sorted(one) == [1] and sorted(two) == [1, 2]
+    old, kept = one[1], two[1]
+    assert (kept.urn, kept.inputs, kept.options, kept.parent) == (old.urn, old.inputs, old.options, old.parent)
+    assert generation_keys(stages[2], "airflow")[1] == generation_keys(stages[1], "airflow")[1]
+    assert two[2].name == "dev-airflow-fernet-gen-2" and two[2].inputs == {"length": 32}
+    # primary is generation 2, generation 1 still decrypts
+    ring = expected_ring(stages[2], "airflow", [2, 1])
+    assert delivered_ring(stages[2], "airflow") == stored_ring(stages[2], "airflow") == ring
+    parsed = KeyRing.parse(ring)
+    assert parsed.primary == generation_keys(stages[2], "airflow")[2]
+    old_token = Fernet(generation_keys(stages[1], "airflow")[1].encode()).encrypt(b"connection password")
+    assert MultiFernet([Fernet(k.encode()) for k in parsed.keys]).decrypt(old_token) == b"connection password"
+    assert engine.plain(stages[2].outputs)["fernet"]["airflow"] == {"generations": [2, 1], "primaryGeneration": 2}
+    # every stage-1 key resource (both apps) is still there, identical; the OpenMetadata ring is untouched
+    before, after = key_snapshot(stages[1]), key_snapshot(stages[2])
+    assert {urn: after[urn] for urn in before} == before
+    assert delivered_ring(stages[2], "openmetadata") == delivered_ring(stages[1], "openmetadata")
+
+
+def test_stage_3_drops_generation_1_and_keeps_generation_2(stages):
+    two, three = key_resources(stages[2], "airflow"), key_resources(stages[3], "airflow")
+    assert sorted(three) == [2]
+    assert (three[2].urn, three[2].inputs, three[2].options) == (two[2].urn, two[2].inputs, two[2].options)
+    key2 = generation_keys(stages[2], "airflow")[2]
+    assert generation_keys(stages[3], "airflow") == {2: key2}
+    assert delivered_ring(stages[3], "airflow") == stored_ring(stages[3], "airflow") == KeyRing([key2]).value
+    (ring,) = [r for r in stages[3].by_type(RING) if r.inputs["application"] == "airflow"]
+    assert ring.inputs["reencryptedTo"] == 2 and ring.inputs["primaryGeneration"] == 2
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_dropping_a_generation_before_reencryption_is_refused(app, run):
+    with pytest.raises(ConfigError) as info:
+        run("dev", fernet={app: {"generations": [2]}})
+    message = str(info.value)
+    assert "airflow rotate-fernet-key" in message
+    assert f"om-secrets:fernet.{app}" in message and "reencryptedTo" in message
+
+
+def job_manifest(job: engine.CapturedResource) -> dict:
+    inputs = job.plain_inputs
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": inputs["metadata"], "spec": inputs["spec"]}
+
+
+def test_rotation_job_only_in_stage_2(stages):
+    assert stages[1].by_type(JOB) == [] and stages[3].by_type(JOB) == []
+    (job,) = stages[2].by_type(JOB)
+    manifest = job_manifest(job)
+    assert manifest["metadata"]["name"] == "airflow-rotate-fernet-key-gen-2"
+    assert manifest["metadata"]["namespace"] == "openmetadata"  # dev's ingestion namespace
+    pod = manifest["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == IMAGE
+    assert container["args"] == ["airflow", "rotate-fernet-key"]
+    assert pod["serviceAccountName"] == "openmetadata-ingestion"
+    env = {e["name"]: e for e in container["env"]}
+    assert env["AIRFLOW__CORE__FERNET_KEY"] == {
+        "name": "AIRFLOW__CORE__FERNET_KEY", "valueFrom": {"secretKeyRef": {"name": "airflow-secrets", "key": "fernet-key"}}}
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]["valueFrom"] == {
+        "secretKeyRef": {"name": "airflow-metadata-conn", "key": "uri"}}
+    # no plaintext: every env var comes from a Secret, no input is secret, no key appears anywhere
+    assert all("value" not in e for e in container["env"])
+    assert not any(job.secret_input(k) for k in job.inputs)
+    shown = json.dumps(job.to_document(show_secrets=True))
+    for key in generation_keys(stages[2], "airflow").values():
+        assert key not in shown
+    kubernetes_validate.validate(manifest, "1.33", strict=True)
+    # the Job runs after the ring it re-encrypts with is delivered
+    assert any("AppConfigDelivery" in dep for dep in job.options["dependsOn"])
+
+
+def test_rotation_job_uses_the_configured_ingestion_namespace_and_default_db_secret(stage):
+    result = stage("prod", {"generations": [2, 1]}, rotationJob={"image": IMAGE})
+    (job,) = result.by_type(JOB)
+    manifest = job_manifest(job)
+    assert manifest["metadata"]["namespace"] == "airflow"
+    pod = manifest["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "airflow-worker"
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in pod["containers"][0]["env"]}
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == {"name": "airflow-airflow-metadata", "key": "connection"}
+    kubernetes_validate.validate(manifest, "1.33", strict=True)
+
+
+def test_rotation_job_is_gone_once_reencryption_is_recorded_and_back_for_the_next_rotation(stage):
+    # [2, 1] with reencryptedTo 2: the Job did its work; generation 1 may now leave the ring.
+    done = stage("dev", {"generations": [2, 1], "reencryptedTo": 2}, rotationJob={"image": IMAGE})
+    assert done.by_type(JOB) == []
+    # the next rotation, [3, 2] (generation 2's values were re-encrypted): a Job for generation 3
+    nxt = stage("dev", {"generations": [3, 2], "reencryptedTo": 2}, rotationJob={"image": IMAGE})
+    (job,) = nxt.by_type(JOB)
+    assert job.inputs["metadata"]["name"] == "airflow-rotate-fernet-key-gen-3"
+    assert delivered_ring(nxt, "airflow") == expected_ring(nxt, "airflow", [3, 2])
+
+
+def test_no_rotation_job_without_an_image_or_for_the_openmetadata_ring(run, stage):
+    assert stage("dev", {"generations": [2, 1]}).by_type(JOB) == []
+    om_only = run("dev", fernet={"openmetadata": {"generations": [2, 1]}, "rotationJob": {"image": IMAGE}})
+    assert om_only.by_type(JOB) == []
+    assert delivered_ring(om_only, "openmetadata") == expected_ring(om_only, "openmetadata", [2, 1])
+
+
+def test_rotation_in_a_store_stack_seeds_the_new_ring(stage):
+    result = stage("prod", {"generations": [2, 1]})
+    ring = expected_ring(result, "airflow", [2, 1])
+    assert stored_ring(result, "airflow") == delivered_ring(result, "airflow") == ring
+    # both generations are protected key material in production
+    assert all(r.options["protect"] for r in key_resources(result, "airflow").values())
