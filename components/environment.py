@@ -163,9 +163,12 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         ]
 
     def _rotation_job(self, name: str, settings: Settings) -> k8s.batch.v1.Job | None:
-        """The ``airflow rotate-fernet-key`` Job of stage 2 (ring [new, old], not yet re-encrypted)."""
+        """The ``airflow rotate-fernet-key`` Job of step 2, declared only when asked (``rotationJob.run``).
+
+        Not in the ``up`` of step 1: pods still on the old ring would keep writing old-key values.
+        """
         ring = settings.fernet.airflow
-        if not settings.fernet.rotation_job_image or len(ring.generations) < 2 or ring.reencrypted_to == ring.primary:
+        if not settings.fernet.rotation_job_run:
             return None
         manifest = rotation_job_manifest(
             name=f"airflow-rotate-fernet-key-gen-{ring.primary}",

@@ -110,6 +110,7 @@ class FernetSettings:
     openmetadata: RingSettings = field(default_factory=RingSettings)
     airflow: RingSettings = field(default_factory=RingSettings)
     rotation_job_image: str | None = None
+    rotation_job_run: bool = False
     rotation_job_database_secret: str = "airflow-airflow-metadata"
     rotation_job_database_key: str = "connection"
 
@@ -209,7 +210,7 @@ _SCHEMA: dict[str, Any] = {
     "fernet": {
         "openmetadata": {"generations": None, "reencryptedTo": None},
         "airflow": {"generations": None, "reencryptedTo": None},
-        "rotationJob": {"image": None, "databaseSecret": None, "databaseSecretKey": None},
+        "rotationJob": {"image": None, "run": None, "databaseSecret": None, "databaseSecretKey": None},
     },
     "secrets": None,
 }
@@ -364,6 +365,8 @@ def from_dict(
         c.fail("tags", f"{c.raw('tags')!r}: {exc}; expected an object such as {{team: data}}")
     if "managed-by" in tags:
         c.fail("tags.managed-by", f"{tags['managed-by']!r}: om-secrets sets 'managed-by' itself; remove it")
+    if "app" in tags and provider == "kubernetes":
+        c.fail("tags.app", f"{tags['app']!r}: OM labels its secrets app=openmetadata, which would replace this tag; rename it")
     for problem in conventions.tag_problems(provider if provider in conventions.PROVIDERS else "db", tags, key=f"{NAMESPACE}:tags"):
         c.problems.append(problem)
 
@@ -543,12 +546,21 @@ def _fernet(c: _Collector) -> FernetSettings:
     image = c.string("fernet.rotationJob.image", None)
     db_secret = c.string("fernet.rotationJob.databaseSecret", "airflow-airflow-metadata", pattern=_DNS_SUBDOMAIN, what="a Kubernetes Secret name")
     db_key = c.string("fernet.rotationJob.databaseSecretKey", "connection")
-    if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("databaseSecret", "databaseSecretKey")):
+    if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("run", "databaseSecret", "databaseSecretKey")):
         c.fail("fernet.rotationJob.image", "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5")
+    run = c.boolean("fernet.rotationJob.run", False)
+    airflow = rings["airflow"]
+    if run and (len(airflow.generations) < 2 or airflow.reencrypted_to == airflow.primary):
+        c.fail(
+            "fernet.rotationJob.run",
+            f"true, but the airflow ring {list(airflow.generations)} (reencryptedTo: {airflow.reencrypted_to}) has "
+            "nothing to re-encrypt; run it only in step 2, with [new, old] and every Airflow pod restarted",
+        )
     return FernetSettings(
         openmetadata=rings["openmetadata"],
         airflow=rings["airflow"],
         rotation_job_image=image,
+        rotation_job_run=run,
         rotation_job_database_secret=db_secret or "airflow-airflow-metadata",
         rotation_job_database_key=db_key or "connection",
     )

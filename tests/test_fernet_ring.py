@@ -224,7 +224,7 @@ def stages(stage):
     """The three rotation stages of the Airflow ring on ``dev`` (rotation Job configured), cached."""
     if not _STAGES:
         _STAGES[1] = stage("dev", {"generations": [1]}, rotationJob=JOB_SETTINGS)
-        _STAGES[2] = stage("dev", {"generations": [2, 1]}, rotationJob=JOB_SETTINGS)
+        _STAGES[2] = stage("dev", {"generations": [2, 1]}, rotationJob={**JOB_SETTINGS, "run": True})
         _STAGES[3] = stage("dev", {"generations": [2], "reencryptedTo": 2}, rotationJob=JOB_SETTINGS)
     return _STAGES
 
@@ -303,7 +303,7 @@ def test_rotation_job_only_in_stage_2(stages):
 
 
 def test_rotation_job_uses_the_configured_ingestion_namespace_and_default_db_secret(stage):
-    result = stage("prod", {"generations": [2, 1]}, rotationJob={"image": IMAGE})
+    result = stage("prod", {"generations": [2, 1]}, rotationJob={"image": IMAGE, "run": True})
     (job,) = result.by_type(JOB)
     manifest = job_manifest(job)
     assert manifest["metadata"]["namespace"] == "airflow"
@@ -319,10 +319,21 @@ def test_rotation_job_is_gone_once_reencryption_is_recorded_and_back_for_the_nex
     done = stage("dev", {"generations": [2, 1], "reencryptedTo": 2}, rotationJob={"image": IMAGE})
     assert done.by_type(JOB) == []
     # the next rotation, [3, 2] (generation 2's values were re-encrypted): a Job for generation 3
-    nxt = stage("dev", {"generations": [3, 2], "reencryptedTo": 2}, rotationJob={"image": IMAGE})
+    nxt = stage("dev", {"generations": [3, 2], "reencryptedTo": 2}, rotationJob={"image": IMAGE, "run": True})
     (job,) = nxt.by_type(JOB)
     assert job.inputs["metadata"]["name"] == "airflow-rotate-fernet-key-gen-3"
     assert delivered_ring(nxt, "airflow") == expected_ring(nxt, "airflow", [3, 2])
+
+
+def test_step_1_declares_no_job_so_pods_restart_before_reencryption(stage):
+    assert stage("dev", {"generations": [2, 1]}, rotationJob={"image": IMAGE}).by_type(JOB) == []
+
+
+@pytest.mark.parametrize("airflow", [{"generations": [1]}, {"generations": [2, 1], "reencryptedTo": 2}])
+def test_running_the_job_with_nothing_to_reencrypt_is_refused(airflow, stage):
+    with pytest.raises(ConfigError) as info:
+        stage("dev", airflow, rotationJob={"image": IMAGE, "run": True})
+    assert "om-secrets:fernet.rotationJob.run" in str(info.value)
 
 
 def test_no_rotation_job_without_an_image_or_for_the_openmetadata_ring(run, stage):

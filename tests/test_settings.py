@@ -546,3 +546,10 @@ def test_from_config_may_not_shadow_a_setting():
     with pytest.raises(ConfigError) as err:
         from_dict({"provider": "kubernetes", "secrets": [{"path": "database/x/password", "fromConfig": "tags"}]})
     assert "om-secrets:secrets[0].fromConfig: 'tags' is an om-secrets setting" in str(err.value)
+
+
+def test_app_tag_refused_on_kubernetes_only():
+    with pytest.raises(ConfigError) as err:
+        from_dict({"provider": "kubernetes", "tags": {"app": "om"}})
+    assert "om-secrets:tags.app: 'om'" in str(err.value)
+    assert from_dict({"provider": "db", "tags": {"app": "om"}}).tags == {"app": "om"}
