@@ -1,0 +1,214 @@
+"""``preview --out DIR``: preview.json, the app config files, IAM policy documents and Kubernetes manifests.
+
+The app config files come from ``components.app_config.files.render_files`` with the Settings the
+program built, rebuilt from the stack config the engine used (decoded like ``settings.load``).
+Nothing written holds a secret value unless ``show_secrets``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Optional
+
+from components import settings as settings_module
+from components.app_config import files
+from components.settings import NAMESPACE, Settings
+from omsecrets import engine
+
+PREVIEW_FILE = "preview.json"
+POLICY_TYPE = "aws:iam/policy:Policy"
+ENVIRONMENT_TYPE = "om-secrets:index:OpenMetadataSecrets"
+_NOT_OBJECTS = ("helm.sh", "yaml", "kustomize")
+_UNSAFE = str.maketrans({c: "_" for c in " /\\:*?\"<>|"})
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _decode(raw: Any) -> Any:
+    """A config string as ``settings.load`` decodes it: JSON objects, lists and booleans parsed."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (dict, list, bool)) else raw
+
+
+def settings_from_config(config: Mapping[str, str], stack: str, secret_keys: Iterable[str] = ()) -> Settings:
+    """The Settings ``settings.load()`` builds from CLI-style ``config`` (raises ``ConfigError``).
+
+    ``fromConfig`` values are replaced by the ``[secret]`` placeholder: rendering never needs them.
+    """
+    data = {key: _decode(raw) for full, raw in config.items()
+            for ns, _, key in [full.partition(":")] if ns == NAMESPACE and key}
+    known = getattr(settings_module, "_SCHEMA", {})
+    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
+    secret_keys = set(secret_keys)
+    secret_values, plaintext = {}, set()
+    for ref in refs:
+        if isinstance(ref, str) and ref and ref not in known:
+            data.pop(ref, None)
+            if f"{NAMESPACE}:{ref}" in config:
+                secret_values[ref] = engine.SECRET_TEXT
+                if f"{NAMESPACE}:{ref}" not in secret_keys:
+                    plaintext.add(ref)
+    return settings_module.from_dict(data, stack=stack, aws_region=config.get("aws:region"),
+                                     secret_values=secret_values, plaintext_refs=plaintext)
+
+
+def stack_file_settings(path: str | os.PathLike, stack: str, project: Optional[str] = None) -> Settings:
+    """Settings of a ``Pulumi.<stack>.yaml`` without running the program."""
+    stack_file = engine.load_stack_file(path, project)
+    return settings_from_config(stack_file.config, stack, stack_file.secret_keys)
+
+
+def _mismatch(result: engine.PreviewResult, s: Settings) -> Optional[str]:
+    expected = {"environment": s.environment, "provider": s.provider, "clusterName": s.cluster_name,
+                "prefix": s.prefix, "production": s.production}
+    for component in result.by_type(ENVIRONMENT_TYPE):
+        declared = engine.plain(component.inputs)
+        differing = sorted(k for k, v in expected.items() if declared.get(k) != v)
+        if differing:
+            return (f"OpenMetadataSecrets {component.name!r} was not built from the stack config "
+                    f"({', '.join(differing)} differ)")
+    return None
+
+
+def stack_settings(result: engine.PreviewResult) -> Settings:
+    """The Settings rebuilt from the preview's stack config.
+
+    ValueError when the program declares no OpenMetadataSecrets, or one whose inputs (environment,
+    provider, clusterName, prefix, production) disagree: its settings did not come from the config.
+    """
+    if not result.by_type(ENVIRONMENT_TYPE):
+        raise ValueError("the program declares no OpenMetadataSecrets")
+    settings = settings_from_config(result.config, result.stack, result.secret_keys)
+    problem = _mismatch(result, settings)
+    if problem:
+        raise ValueError(problem)
+    return settings
+
+
+# --------------------------------------------------------------------------- captured objects
+
+
+def policy_documents(result: engine.PreviewResult) -> dict[str, dict]:
+    """``{resource name: policy document}`` of every ``aws:iam/policy:Policy`` with a JSON policy."""
+    out = {}
+    for policy in result.by_type(POLICY_TYPE):
+        text = engine.plain(policy.inputs.get("policy"))
+        try:
+            document = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            continue
+        if isinstance(document, dict):
+            out[policy.name.translate(_UNSAFE)] = document
+    return out
+
+
+def api_version_kind(type_token: str) -> Optional[tuple[str, str]]:
+    """``(apiVersion, kind)`` of a Kubernetes object type token; None for non-objects (Helm, yaml...)."""
+    package, _, rest = type_token.partition(":")
+    module, _, kind = rest.partition(":")
+    group, _, version = module.partition("/")
+    if package != "kubernetes" or not version or not kind or group in _NOT_OBJECTS:
+        return None
+    if kind.endswith(("Patch", "List")):
+        return None
+    return (version if group == "core" else f"{group}/{version}"), kind
+
+
+def object_metadata(resource: engine.CapturedResource, show_secrets: bool = False) -> dict:
+    """A Kubernetes resource's metadata (name falls back to the fabricated one, then the resource name)."""
+    metadata = engine.plain(resource.inputs.get("metadata"), show_secrets)
+    metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    if "name" not in metadata:
+        fabricated = engine.plain(resource.state.get("metadata"), show_secrets)
+        name = fabricated.get("name") if isinstance(fabricated, dict) else None
+        metadata["name"] = name if isinstance(name, str) else resource.name
+    return metadata
+
+
+def manifest(resource: engine.CapturedResource, show_secrets: bool = False) -> Optional[dict]:
+    """The object a Kubernetes resource declares; Secret values are ``[secret]`` unless ``show_secrets``."""
+    found = api_version_kind(resource.type) if resource.custom else None
+    if found is None:
+        return None
+    body = engine.plain(resource.inputs, show_secrets)
+    out = {"apiVersion": found[0], "kind": found[1], "metadata": object_metadata(resource, show_secrets)}
+    out.update({k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")})
+    if found[1] == "Secret" and not show_secrets:
+        for field in ("data", "stringData"):
+            keys = engine.plain(resource.inputs.get(field), show_secrets=True)
+            if isinstance(keys, dict):
+                out[field] = {k: engine.SECRET_TEXT for k in keys}
+    return out
+
+
+def k8s_manifests(result: engine.PreviewResult, show_secrets: bool = False) -> list[dict]:
+    """Every Kubernetes object the program declares, as a manifest."""
+    return [m for m in (manifest(r, show_secrets) for r in result.resources) if m is not None]
+
+
+# --------------------------------------------------------------------------- files
+
+
+def resource_files(policies: Mapping[str, dict], manifests: Iterable[Mapping[str, Any]],
+                   show_secrets: bool = False) -> dict[str, str]:
+    """``iam/<name>.json`` and ``k8s/<kind>-<ns>-<name>.yaml``, formatted like ``render_files``."""
+    out = {f"iam/{name}.json": json.dumps(doc, indent=2, sort_keys=True) + "\n" for name, doc in policies.items()}
+    for obj in manifests:
+        path = files.manifest_path(obj)
+        if path in out:
+            raise ValueError(f"two files would be written to {path}")
+        out[path] = files.to_yaml(obj if show_secrets else files.redact(obj))
+    return out
+
+
+def output_files(result: engine.PreviewResult, show_secrets: bool = False,
+                 warn=None) -> dict[str, str]:
+    """Every file but preview.json; app config files are left out (with a warning) without Settings."""
+    out = resource_files(policy_documents(result), k8s_manifests(result, show_secrets), show_secrets)
+    try:
+        app_files = files.render_files(stack_settings(result))
+    except ValueError as exc:
+        (warn or _warn)(f"not writing the app config files: {exc}")
+        return out
+    clashes = sorted(set(app_files) & set(out))
+    if clashes:
+        raise ValueError(f"two files would be written to {clashes[0]}")
+    return {**app_files, **out}
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _write(path: Path, text: str, private: bool) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if private:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_outputs(result: engine.PreviewResult, out_dir: str | os.PathLike, show_secrets: bool = False) -> list[Path]:
+    """Write preview.json and every rendered file under ``out_dir``; return their paths.
+
+    With ``show_secrets`` the files hold secret values and are created readable by the owner only.
+    """
+    out_dir = Path(out_dir)
+    document = json.dumps(result.to_document(show_secrets), indent=2) + "\n"
+    written = [_write(out_dir / PREVIEW_FILE, document, show_secrets)]
+    for relative, text in sorted(output_files(result, show_secrets).items()):
+        written.append(_write(out_dir / relative, text, show_secrets))
+    return written

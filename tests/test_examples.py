@@ -1,0 +1,85 @@
+"""examples/custom_program: a program of its own previews, declares the components, and graphs/renders."""
+
+from __future__ import annotations
+
+import functools
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import yaml
+
+from omsecrets import cli, engine, graph, render
+from tests.test_render import APP_FILES, parse, secret_values
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "custom_program"
+
+
+@functools.lru_cache(maxsize=None)
+def demo() -> engine.PreviewResult:
+    return engine.preview(EXAMPLE, "demo")
+
+
+def test_it_is_a_project_of_its_own_with_a_demo_stack():
+    assert engine.load_project(EXAMPLE)["name"] not in ("", engine.load_project(ROOT)["name"])
+    assert engine.list_stacks(EXAMPLE) == ["demo"]
+
+
+def test_previews_with_the_components_and_its_own_resource():
+    result = demo()
+    assert result.project == "om-secrets-demo"
+    types = {r.type for r in result.resources}
+    assert {"om-secrets:index:OpenMetadataSecrets", "om-secrets:stores:AwsSsmParameterStore",
+            "om-secrets:access:AwsAccess", "om-secrets:access:KubernetesAccess", "om-secrets:app:AppConfigDelivery",
+            "om-secrets:bootstrap:BootstrapSecrets", "om-secrets:fernet:FernetKeyRing"} <= types
+    (environment,) = result.by_type("om-secrets:index:OpenMetadataSecrets")
+    assert engine.plain(environment.inputs) == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
+                                                 "clusterName": "openmetadata", "production": False}
+    assert len(result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")) == 2
+    catalog = result.get("secret-catalog", "aws:ssm/parameter:Parameter")
+    parents = {r.urn: r.parent for r in result.resources}
+
+    def under_environment(urn):
+        return urn == environment.urn or (urn in parents and under_environment(parents[urn]))
+
+    assert catalog.parent == result.stack_urn and catalog.options["dependsOn"]
+    assert all(under_environment(urn) for urn in catalog.options["dependsOn"])
+    assert catalog.plain_inputs["type"] == "String"  # pulumi-aws still wraps every SSM value as a secret
+    assert json.loads(catalog.plain_inputs["value"]) == engine.plain(result.outputs)["secretReferences"]
+    assert catalog.plain_inputs["tags"] == {"team": "analytics", "environment": "demo", "managed-by": "om-secrets"}
+
+
+def test_preview_through_the_cli(capsys):
+    assert cli.main(["preview", "demo", "--project-dir", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "om-secrets:index:OpenMetadataSecrets demo" in out and "aws:ssm/parameter:Parameter secret-catalog" in out
+
+
+def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
+    g = graph.build_graph(demo())
+    access = {(g.label_of(e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "access"}
+    assert access == {(f"aws iam Role demo-aws-access-{w}", "AwsSsmParameterStore demo-store", "read")
+                      for w in ("server", "ingestion")}
+    assumes = {(g.node(e.source).lines[1], g.node(e.target).lines[1]) for e in g.edges if e.label == "assumes"}
+    assert assumes == {(f"demo-k8s-access-{w}", f"demo-aws-access-{w}") for w in ("server", "ingestion")}
+    root = ET.parse(graph.write_graph(demo(), tmp_path / "demo.svg")).getroot()
+    assert "secret-catalog" in ET.tostring(root, encoding="unicode")
+
+
+def test_out_writes_the_declared_objects_but_no_app_files(tmp_path, capsys):
+    written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(demo(), tmp_path)}
+    assert "preview.json" in written and not written & APP_FILES
+    assert {"iam/demo-aws-access-server.json", "iam/demo-aws-access-ingestion.json",
+            "k8s/secret-openmetadata-openmetadata-secrets.yaml"} <= written
+    assert "not built from the stack config" in capsys.readouterr().err
+    forbidden = secret_values(demo())
+    for name in written:
+        parse(tmp_path / name)
+        assert not [v for v in forbidden if v in (tmp_path / name).read_text()]
+
+
+def test_readme_commands_name_the_example():
+    readme = (EXAMPLE / "README.md").read_text()
+    assert "omsecrets preview demo --project-dir examples/custom_program" in readme
+    assert yaml.safe_load((EXAMPLE / "stacks" / "Pulumi.demo.yaml").read_text())["config"]["aws:region"] == "eu-west-1"

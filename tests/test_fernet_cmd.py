@@ -1,0 +1,83 @@
+"""``omsecrets fernet generate|check``: usable keys, a refused OM default key, and no key echoed back."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+
+from components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key, validate_key
+from omsecrets import fernet_cmd
+from tests.test_stacks_cmd import run_cli
+
+
+def run(argv, capsys, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = run_cli(fernet_cmd, ["fernet", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_generate_prints_count_distinct_working_keys(capsys):
+    code, out, err = run(["generate", "--count", "3"], capsys)
+    keys = out.splitlines()
+    assert code == 0 and err == "" and len(keys) == 3 == len(set(keys))
+    for key in keys:
+        assert validate_key(key) == key
+        assert Fernet(key).decrypt(Fernet(key).encrypt(b"x")) == b"x"
+
+
+def test_generate_prints_one_key_by_default(capsys):
+    code, out, _ = run(["generate"], capsys)
+    assert code == 0 and len(out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("count", ["0", "101", "two"])
+def test_generate_refuses_a_bad_count(count, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run(["generate", "--count", count], capsys)
+    assert exit_info.value.code == 2
+
+
+def test_check_accepts_a_ring_and_does_not_echo_it(capsys):
+    new, old = generate_key(), generate_key()
+    code, out, err = run(["check", f"{new},{old}"], capsys)
+    assert code == 0 and err == ""
+    assert out == f"ok: ring of 2 key(s), primary {new[:4]}…\n"
+    assert new not in out and old not in out
+
+
+def test_check_reads_stdin_with_dash(capsys, monkeypatch):
+    key = generate_key()
+    code, out, _ = run(["check", "-"], capsys, stdin=key + "\n", monkeypatch=monkeypatch)
+    assert code == 0 and out == f"ok: ring of 1 key(s), primary {key[:4]}…\n"
+
+
+def test_check_refuses_the_om_public_default_key(capsys, monkeypatch):
+    ring = f"{generate_key()},{OM_PUBLIC_DEFAULT_KEY}"
+    code, out, err = run(["check", "-"], capsys, stdin=ring, monkeypatch=monkeypatch)
+    assert code == 1 and out == ""
+    assert "key 2 of 2" in err and "PUBLIC default key" in err
+    assert OM_PUBLIC_DEFAULT_KEY not in err and ring.split(",")[0] not in err
+
+
+@pytest.mark.parametrize("ring, reason", [
+    ("", "empty"),
+    ("abc", "has 3 characters"),
+    ("{k},{k}", "are the same key"),
+    ("{k},", "stray or trailing comma"),
+])
+def test_check_explains_why_a_ring_is_unusable(ring, reason, capsys, monkeypatch):
+    key = generate_key()
+    code, out, err = run(["check", "-"], capsys, stdin=ring.format(k=key), monkeypatch=monkeypatch)
+    assert code == 1 and out == "" and reason in err and key not in err
+
+
+def test_help_has_examples():
+    parser = argparse.ArgumentParser(prog="omsecrets")
+    help_text = fernet_cmd.register(parser.add_subparsers()).format_help()
+    assert "omsecrets fernet generate --count 2" in help_text and "omsecrets fernet check -" in help_text

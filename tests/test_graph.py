@@ -1,0 +1,272 @@
+"""``preview --graph``: edges derived from the declared IAM and RBAC, in valid SVG, DOT and Mermaid."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from omsecrets import cli, engine, graph
+from tests.test_render import planted_preview
+
+ROOT = Path(__file__).resolve().parents[1]
+STACKS = engine.list_stacks(ROOT)
+SVG = "{http://www.w3.org/2000/svg}"
+MANAGED = ("managed-aws", "managed-aws-ssm", "kubernetes")
+STORE_TYPES = {"aws": "AwsSecretsManagerStore", "managed-aws": "AwsSecretsManagerStore",
+               "aws-ssm": "AwsSsmParameterStore", "managed-aws-ssm": "AwsSsmParameterStore",
+               "kubernetes": "KubernetesSecretStore"}
+
+
+def stack_config(stack: str) -> dict:
+    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def access_edges(g: graph.Graph) -> set[tuple[str, str, str]]:
+    return {(g.label_of(e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "access"}
+
+
+def name_of(g: graph.Graph, node_id: str) -> str:
+    return g.node(node_id).lines[1]
+
+
+def expected_store_edges(stack: str) -> set[tuple[str, str, str]]:
+    """From the stack file alone: who the server and ingestion are, and what OM's provider lets them do."""
+    config = stack_config(stack)
+    provider = config["om-secrets:provider"]
+    store = f"{STORE_TYPES[provider]} {stack}-store"
+    if provider == "kubernetes":
+        server = "k8s ServiceAccount {0}-k8s-access-server {1[namespace]}/{1[serviceAccount]}"
+        ingestion = "k8s ServiceAccount {0}-k8s-access-ingestion {1[namespace]}/{1[serviceAccount]}"
+        server = server.format(stack, config["om-secrets:server"])
+        ingestion = ingestion.format(stack, config["om-secrets:ingestion"])
+    else:
+        kind = "User" if config["om-secrets:aws"]["identity"]["mode"] == "access-key" else "Role"
+        server, ingestion = (f"aws iam {kind} {stack}-aws-access-{who}" for who in ("server", "ingestion"))
+    return {(server, store, "read/write" if provider in MANAGED else "read"), (ingestion, store, "read")}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_store_edges_match_the_stacks_iam_and_rbac(stack):
+    edges = access_edges(graph.build_graph(planted_preview(stack)))
+    store_edges = {e for e in edges if e[1].endswith(f"{stack}-store")}
+    assert store_edges == expected_store_edges(stack)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_delivery_secret_goes_to_its_app(stack):
+    g = graph.build_graph(planted_preview(stack))
+    delivered = {(name_of(g, e.source), g.label_of(e.target)) for e in g.edges if e.kind == "delivery"}
+    assert delivered == {(f"{stack}-app-config-openmetadata-secret", "app openmetadata"),
+                         (f"{stack}-app-config-airflow-secret", "app airflow")}
+
+
+def test_irsa_service_accounts_assume_their_roles_and_roles_hold_their_policies():
+    g = graph.build_graph(planted_preview("prod"))
+    links = {(name_of(g, e.source), e.label, name_of(g, e.target)) for e in g.edges if e.kind == "link"}
+    assert links == {(f"prod-k8s-access-{w}", "assumes", f"prod-aws-access-{w}") for w in ("server", "ingestion")} | {
+        (f"prod-aws-access-{w}", "attached", f"prod-aws-access-{w}") for w in ("server", "ingestion")}
+
+
+def test_shared_namespace_rbac_reaches_the_delivery_secrets_too():
+    """dev keeps OM's secrets, the server and ingestion in one namespace; its Roles name no resources."""
+    edges = access_edges(graph.build_graph(planted_preview("dev")))
+    assert ("k8s ServiceAccount dev-k8s-access-ingestion openmetadata/openmetadata-ingestion",
+            "AppConfigDelivery dev-app-config", "read") in edges
+
+
+CUSTOM = '''
+import json, pulumi, pulumi_aws as aws, pulumi_kubernetes as k8s
+
+def secret(name):
+    return aws.secretsmanager.Secret(name, name=f"/team/{name}")
+
+a, b, c, d = secret("a"), secret("b"), secret("c"), secret("d")
+doc = pulumi.Output.all(a.arn, b.arn, c.arn, d.arn).apply(lambda arns: json.dumps({"Statement": [
+    {"Effect": "Allow", "Action": "secretsmanager:Get*", "Resource": arns[0]},
+    {"Effect": "Allow", "Action": ["secretsmanager:PutSecretValue"], "Resource": arns[1]},
+    {"Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": arns[2]},
+    {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": arns[3]},
+    {"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}))
+role = aws.iam.Role("reader", assume_role_policy="{}")
+policy = aws.iam.Policy("mixed", policy=doc)
+aws.iam.RolePolicyAttachment("reader", role=role.name, policy_arn=policy.arn)
+aws.iam.RolePolicy("inline", role=role.name, policy=pulumi.Output.all(c.arn, d.arn).apply(
+    lambda arns: json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": arns}]})))
+for name in ("one", "two"):
+    k8s.core.v1.Secret(name, metadata={"name": name, "namespace": "apps"}, string_data={"v": "x"})
+k8s.rbac.v1.Role("only-one", metadata={"name": "only-one", "namespace": "apps"},
+                 rules=[{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["one"],
+                         "verbs": ["list", "watch"]}])
+k8s.rbac.v1.RoleBinding("only-one", metadata={"name": "only-one", "namespace": "apps"},
+                        role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "only-one"},
+                        subjects=[{"kind": "ServiceAccount", "name": "job", "namespace": "batch"}])
+'''
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("custom")
+    (folder / "Pulumi.yaml").write_text("name: custom\nruntime: python\n")
+    (folder / "__main__.py").write_text(CUSTOM)
+    return engine.preview(folder, "x", config={})
+
+
+def test_edges_follow_policy_actions_resources_and_rbac_resource_names(custom):
+    edges = access_edges(graph.build_graph(custom))
+    role = "aws iam Role reader"
+    assert edges == {
+        (role, "aws secretsmanager Secret a /team/a", "read"),
+        (role, "aws secretsmanager Secret b /team/b", "write"),
+        (role, "aws secretsmanager Secret c /team/c", "write"),  # GetSecretValue denied by the other policy
+        ("k8s ServiceAccount (not declared) batch/job", "k8s Secret one apps/one", "read"),
+    }
+
+
+def test_statement_and_rule_access():
+    arn = "arn:aws:ssm:eu-west-1:1:parameter/p/openmetadata/x"
+    allow = {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:AddTagsToResource"],
+             "Resource": "arn:aws:ssm:*:*:parameter/p/*"}
+
+    def access(*statements):
+        return graph.policy_access([{"Statement": list(statements)}], arn)
+
+    assert access(allow) == (True, False)
+    assert access({**allow, "Resource": "arn:aws:ssm:*:*:parameter/q/*"}) == (False, False)
+    assert access({**allow, "Action": "SSM:Put*"}) == (False, True)
+    assert access({**allow, "Action": "ssm:*"}, {"Effect": "Deny", "Action": "ssm:Get*", "Resource": "*"}) == (
+        False, True)
+    assert access({**allow, "Action": "ssm:*"}, {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": "*"}) == (
+        True, True)  # GetParameters is still allowed
+    assert access({**allow, "Action": "*"}, {"Effect": "Deny", "Action": "ssm:Get*", "Resource": "*"}) == (False, True)
+    assert access({**allow, "Action": "secretsmanager:*"}) == (False, False)  # another service's actions
+    assert graph.rule_access({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, "s") == (True, True)
+    assert graph.rule_access({"apiGroups": ["apps"], "resources": ["secrets"], "verbs": ["get"]}, "s") == (False, False)
+
+
+# ----------------------------------------------------------------- formats
+
+
+def svg_edges(root) -> set[str]:
+    return {g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if "edge" in g.get("class", "")}
+
+
+def rects(root, css_class: str) -> dict[str, tuple[float, float, float, float]]:
+    out = {}
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == css_class:
+            r = group.find(f"{SVG}rect")
+            x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+            out[group.get("id")] = (x, y, x + w, y + h)
+    return out
+
+
+def _inside(inner, outer) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_svg_is_valid_laid_out_and_carries_the_access_edges(stack, tmp_path):
+    result = planted_preview(stack)
+    g = graph.build_graph(result)
+    path = graph.write_graph(result, tmp_path / "g.svg")
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{SVG}svg" and root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    titles = svg_edges(root)
+    assert {f"{s} -> {t}: {label}" for s, t, label in expected_store_edges(stack)} <= titles
+    assert len(titles) == len(g.edges)
+    nodes, clusters = rects(root, "node"), rects(root, "cluster")
+    assert set(nodes) == {n.id for n in g.nodes} and set(clusters) == {c.id for c in g.clusters}
+    boxes = list(nodes.values())
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]
+    for node in g.nodes:
+        if node.cluster:
+            assert _inside(nodes[node.id], clusters[node.cluster])
+    for cluster in g.clusters:
+        if cluster.parent:
+            assert _inside(clusters[cluster.id], clusters[cluster.parent])
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert all(_inside(box, (0, 0, width, height)) for box in boxes + list(clusters.values()))
+
+
+def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str, str]], int]:
+    """Declared node ids, edges (source, target, label) and the number of clusters of a DOT file."""
+    assert text.startswith("digraph") and text.count("{") == text.count("}")
+    nodes = set(re.findall(r"^\s*(\w+) \[(?:label|shape)=", text, re.M))
+    edges = re.findall(r'^\s*(\w+) -> (\w+) \[label="([^"]*)"', text, re.M)
+    return nodes, edges, len(re.findall(r"subgraph cluster_\w+ \{", text))
+
+
+def mermaid_structure(text: str) -> tuple[set[str], list[tuple[str, str, str]]]:
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert sum(line.strip().startswith("subgraph ") for line in lines) == sum(line.strip() == "end" for line in lines)
+    ids = set(re.findall(r"^\s*(\w+)\[\"", text, re.M)) | set(re.findall(r"^\s*subgraph (\w+)\[", text, re.M))
+    edges = re.findall(r'^\s*(\w+) -\.?->\|"([^"]*)"\| (\w+)$', text, re.M)
+    return ids, [(s, t, label) for s, label, t in edges]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dot_and_mermaid_declare_every_node_and_cluster_edge(stack, tmp_path):
+    result = planted_preview(stack)
+    g = graph.build_graph(result)
+    nodes, edges, clusters = dot_structure(graph.write_graph(result, tmp_path / "g.dot").read_text())
+    assert {n.id for n in g.nodes} <= nodes and clusters == len(g.clusters)
+    assert all(s in nodes and t in nodes for s, t, _ in edges) and len(edges) == len(g.edges)
+    ids, m_edges = mermaid_structure(graph.write_graph(result, tmp_path / "g.mmd").read_text())
+    assert ids == {n.id for n in g.nodes} | {c.id for c in g.clusters}
+    assert sorted(m_edges) == sorted((e.source, e.target, e.label) for e in g.edges)
+    store_edges = {(g.label_of(s), g.label_of(t), label) for s, t, label in m_edges if t.startswith("c")
+                   and g.label_of(t).endswith(f"{stack}-store")}
+    assert store_edges == expected_store_edges(stack)
+
+
+def test_labels_are_escaped_in_every_format():
+    nasty = 'a "quoted" <b> & c|d\\e'
+    g = graph.Graph(nasty, [graph.Node("n1", (nasty, "x"), 0, "c1"), graph.Node("n2", ("y",), 2)],
+                    [graph.Cluster("c1", nasty)], [graph.Edge("n1", "n2", nasty, "access")])
+    root = ET.fromstring(graph.to_svg(g))
+    assert root.find(f"{SVG}title").text == nasty
+    dot = graph.to_dot(g)
+    assert 'label="a \\"quoted\\" <b> & c|d\\\\e' in dot and dot_structure(dot)[2] == 1
+    mermaid = graph.to_mermaid(g)
+    assert nasty not in mermaid and "a #quot;quoted#quot; #lt;b#gt; #amp; c#124;d" in mermaid
+
+
+def test_output_is_deterministic():
+    result = planted_preview("staging")
+    assert all(graph.render_graph(result, f) == graph.render_graph(result, f) for f in ("svg", "dot", "mermaid"))
+
+
+def test_graph_file_extension_is_checked(tmp_path):
+    assert [graph.graph_format(n) for n in ("a.svg", "a.DOT", "a.gv", "a.mmd")] == ["svg", "dot", "dot", "mermaid"]
+    with pytest.raises(ValueError, match="cannot tell the graph format"):
+        graph.write_graph(planted_preview("dev"), tmp_path / "g.png")
+    parser = argparse.ArgumentParser()
+    graph.register_graph_option(parser)
+    assert parser.parse_args(["--graph", "out/g.svg"]).graph == "out/g.svg"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--graph", "g.png"])
+
+
+def test_preview_graph_through_the_cli(tmp_path, capsys):
+    path = tmp_path / "prod.svg"
+    argv = ["preview", "prod", "--project-dir", str(ROOT), "--graph", str(path)]
+    parser = cli.build_parser()
+    preview = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["preview"]
+    if "--graph" in preview._option_string_actions:  # wired into cli.py
+        assert cli.main(argv) == 0
+    else:
+        graph.register_graph_option(preview)
+        args = parser.parse_args(argv)
+        assert graph.write_graph_from_args(args, cli.load_preview(args)) == path
+    assert "prod-store: read/write" in path.read_text()
+    assert f"wrote {path}" in capsys.readouterr().err
