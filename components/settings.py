@@ -70,9 +70,9 @@ class AwsSettings:
 
 @dataclass(frozen=True)
 class KubernetesSettings:
-    """Where OM's ``kubernetes`` provider keeps secrets (``OM_SM_NAMESPACE`` ...)."""
+    """Where OM's ``kubernetes`` provider keeps secrets (``OM_SM_NAMESPACE`` ...): a namespace of its own."""
 
-    namespace: str = "openmetadata"
+    namespace: str = "openmetadata-secrets"
     in_cluster: bool = True
     kubeconfig_path: str = ""
     create_namespaces: bool = False
@@ -371,12 +371,12 @@ def from_dict(
         c.problems.append(problem)
 
     aws = _aws(c, provider, production, aws_region)
-    kube = _kubernetes(c, provider)
     server = AppSettings(
         namespace=c.string("server.namespace", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
         service_account=c.string("server.serviceAccount", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
     )
     ingestion = _ingestion(c, server, provider)
+    kube = _kubernetes(c, provider, server, ingestion)
     fernet_settings = _fernet(c)
     secrets = _secrets(c, secret_values, plaintext_refs)
 
@@ -493,9 +493,16 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
     )
 
 
-def _kubernetes(c: _Collector, provider: str) -> KubernetesSettings:
-    namespace = c.string("kubernetes.namespace", c.raw("server.namespace") if isinstance(c.raw("server.namespace"), str) else "openmetadata",
-                         pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-', at most 63)")
+def _kubernetes(c: _Collector, provider: str, server: AppSettings, ingestion: AppSettings) -> KubernetesSettings:
+    default = f"{server.namespace}-secrets"[:63].rstrip("-")
+    namespace = c.string("kubernetes.namespace", default, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-', at most 63)")
+    apps = {server.namespace: "the OM server", ingestion.namespace: "ingestion"}
+    if provider == "kubernetes" and namespace in apps:
+        c.fail(
+            "kubernetes.namespace",
+            f"{namespace!r} is also where {apps[namespace]} runs: the secrets Roles would let ingestion read every "
+            f"Secret there (OM's FERNET_KEY too); use a namespace of its own, e.g. {default!r}",
+        )
     kubeconfig = c.string("kubernetes.kubeconfigPath", "") or ""
     in_cluster = c.boolean("kubernetes.inCluster", not kubeconfig)
     if in_cluster and kubeconfig:

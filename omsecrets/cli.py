@@ -287,5 +287,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return report_failure(failure, getattr(args, "debug", False))
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # `python -m omsecrets.cli`: use the package's module, whose errors main() knows
+    from omsecrets.cli import main as _main
+
+    raise SystemExit(_main())

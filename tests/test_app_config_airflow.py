@@ -51,7 +51,7 @@ def test_airflow_cfg_parses_and_holds_no_secret(provider, loader, mode):
     if provider in AWS_PROVIDERS and expected:
         assert section["aws_region"] == REGION
     if provider == "kubernetes" and expected:
-        assert section == {"kubernetes_namespace": "openmetadata", "kubernetes_in_cluster": "true",
+        assert section == {"kubernetes_namespace": "openmetadata-secrets", "kubernetes_in_cluster": "true",
                            "kubernetes_kubeconfig_path": ""}
 
 
@@ -84,7 +84,7 @@ def test_ingestion_env_names_match_reference(provider, loader, mode):
     if provider == "db":
         assert env == {}
     elif provider == "kubernetes":
-        assert env == {"KUBERNETES_NAMESPACE": "openmetadata", "KUBERNETES_IN_CLUSTER": "true",
+        assert env == {"KUBERNETES_NAMESPACE": "openmetadata-secrets", "KUBERNETES_IN_CLUSTER": "true",
                        "KUBERNETES_KUBECONFIG_PATH": ""}
     else:
         assert env["AWS_DEFAULT_REGION"] == REGION
@@ -145,7 +145,7 @@ def test_airflow_reads_the_fragment(provider, mode, tmp_path):
     assert got["core"]["fernet_key"] == PLANTED_FERNET  # the env var wins over the empty value
     section = got["openmetadata_secrets_manager"]
     if provider == "kubernetes":
-        assert section == {"kubernetes_namespace": "openmetadata", "kubernetes_in_cluster": "true",
+        assert section == {"kubernetes_namespace": "openmetadata-secrets", "kubernetes_in_cluster": "true",
                            "kubernetes_kubeconfig_path": ""}
     else:
         assert section["aws_region"] == REGION

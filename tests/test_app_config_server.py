@@ -116,7 +116,7 @@ def test_yaml_blocks(provider, loader, mode):
     sm = blocks["secretsManagerConfiguration"]
     assert (sm["secretsManager"], sm["prefix"], sm["tags"]) == (provider, "", ["env:dev", "team:data"])
     if provider == "kubernetes":
-        assert sm["parameters"] == {"namespace": "openmetadata", "inCluster": "true", "kubeconfigPath": ""}
+        assert sm["parameters"] == {"namespace": "openmetadata-secrets", "inCluster": "true", "kubeconfigPath": ""}
     elif mode == "access-key":
         assert sm["parameters"] == {"region": REGION, "accessKeyId": "${OM_SM_ACCESS_KEY_ID}",
                                     "secretAccessKey": "${OM_SM_ACCESS_KEY}"}

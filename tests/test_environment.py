@@ -187,7 +187,7 @@ def test_namespaces_only_with_create_namespaces(stack, previewed):
         assert namespaces == []
         return
     server = cfg.get("server", {}).get("namespace", "openmetadata")
-    wanted = {cfg.get("kubernetes", {}).get("namespace", server), server, cfg.get("ingestion", {}).get("namespace", server)}
+    wanted = {cfg.get("kubernetes", {}).get("namespace", f"{server}-secrets"), server, cfg.get("ingestion", {}).get("namespace", server)}
     assert sorted(n.inputs["metadata"]["name"] for n in namespaces) == sorted(wanted)
     assert all(n.options["retainOnDelete"] for n in namespaces)
     # everything namespaced is created after its namespace

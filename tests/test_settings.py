@@ -67,7 +67,7 @@ def test_minimal_kubernetes_defaults():
     assert (s.stack, s.environment, s.production, s.protect) == ("dev", "dev", False, False)
     assert s.provider == "kubernetes" and s.uses_store and s.managed and not s.is_aws
     assert (s.cluster_name, s.prefix, dict(s.tags)) == ("openmetadata", "", {})
-    assert s.kubernetes.namespace == "openmetadata"
+    assert s.kubernetes.namespace == "openmetadata-secrets"
     assert s.kubernetes.in_cluster is True and s.kubernetes.kubeconfig_path == ""
     assert (s.server.namespace, s.server.service_account) == ("openmetadata", "openmetadata")
     assert (s.ingestion.namespace, s.ingestion.service_account) == ("openmetadata", "openmetadata-ingestion")
@@ -81,7 +81,7 @@ def test_minimal_kubernetes_defaults():
 
 def test_defaults_follow_the_server_namespace():
     s = from_dict({"provider": "kubernetes", "server": {"namespace": "om"}})
-    assert s.kubernetes.namespace == "om" and s.ingestion.namespace == "om"
+    assert s.kubernetes.namespace == "om-secrets" and s.ingestion.namespace == "om"
     assert s.ingestion.host_port == "http://openmetadata.om.svc.cluster.local:8585/api"
 
 
@@ -440,7 +440,7 @@ LOAD_CASES = [
             "provider": "kubernetes",
             "clusterName": "openmetadata",
             "tags": {"team": "data-platform", "environment": "dev"},
-            "kubernetes": {"namespace": "openmetadata", "inCluster": True},
+            "kubernetes": {"namespace": "openmetadata-secrets", "inCluster": True},
             "server": {"namespace": "openmetadata", "serviceAccount": "openmetadata"},
             "ingestion": {"namespace": "openmetadata", "serviceAccount": "openmetadata-ingestion", "loader": "airflow"},
             "secrets": [{"name": "mysql-password", "path": "database/mysql-dev/password", "length": 32}],
@@ -553,3 +553,11 @@ def test_app_tag_refused_on_kubernetes_only():
         from_dict({"provider": "kubernetes", "tags": {"app": "om"}})
     assert "om-secrets:tags.app: 'om'" in str(err.value)
     assert from_dict({"provider": "db", "tags": {"app": "om"}}).tags == {"app": "om"}
+
+
+@pytest.mark.parametrize("app", ["server", "ingestion"])
+def test_kubernetes_store_namespace_must_not_be_an_app_namespace(app):
+    with pytest.raises(ConfigError) as err:
+        from_dict({"provider": "kubernetes", "kubernetes": {"namespace": "apps"}, app: {"namespace": "apps"}})
+    assert "om-secrets:kubernetes.namespace: 'apps' is also where" in str(err.value)
+    assert "FERNET_KEY" in str(err.value)
