@@ -408,28 +408,33 @@ def load() -> Settings:
     import pulumi
     from pulumi.runtime import config as runtime_config
 
-    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    data: dict[str, Any] = {}
-    for full_key, raw in everything.items():
-        ns, _, key = full_key.partition(":")
-        if ns == NAMESPACE and key:
-            data[key] = _decode(raw)
-    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
+    data, refs = split_config({**runtime_config.get_config_env(), **runtime_config.CONFIG.get()})
     cfg = pulumi.Config(NAMESPACE)
-    secret_values = {}
-    plaintext = set()
+    secret_values, plaintext = {}, set()
     for ref in refs:
-        if isinstance(ref, str) and ref and ref not in _SCHEMA:
-            data.pop(ref, None)
-            value = cfg.get_secret(ref)
-            if value is not None:
-                secret_values[ref] = value
-                if not runtime_config.is_config_secret(f"{NAMESPACE}:{ref}"):
-                    plaintext.add(ref)
+        value = cfg.get_secret(ref)
+        if value is not None:
+            secret_values[ref] = value
+            if not runtime_config.is_config_secret(f"{NAMESPACE}:{ref}"):
+                plaintext.add(ref)
     aws_region = pulumi.Config("aws").get("region")
     return from_dict(
         data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values, plaintext_refs=plaintext
     )
+
+
+def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """CLI-style config (``"om-secrets:key": text``) decoded as ``load`` reads it.
+
+    Returns the ``om-secrets`` keys (JSON objects, lists and booleans parsed) without the keys that
+    ``secrets[].fromConfig`` names, and those names.
+    """
+    data = {key: _decode(raw) for full, raw in config.items() for ns, _, key in [full.partition(":")] if ns == NAMESPACE and key}
+    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
+    refs = [r for r in refs if isinstance(r, str) and r and r not in _SCHEMA]
+    for ref in refs:
+        data.pop(ref, None)
+    return data, refs
 
 
 def _decode(raw: Any) -> Any:

@@ -29,35 +29,14 @@ _UNSAFE = str.maketrans({c: "_" for c in " /\\:*?\"<>|"})
 # --------------------------------------------------------------------------- settings
 
 
-def _decode(raw: Any) -> Any:
-    """A config string as ``settings.load`` decodes it: JSON objects, lists and booleans parsed."""
-    if not isinstance(raw, str):
-        return raw
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw
-    return value if isinstance(value, (dict, list, bool)) else raw
-
-
 def settings_from_config(config: Mapping[str, str], stack: str, secret_keys: Iterable[str] = ()) -> Settings:
     """The Settings ``settings.load()`` builds from CLI-style ``config`` (raises ``ConfigError``).
 
     ``fromConfig`` values are replaced by the ``[secret]`` placeholder: rendering never needs them.
     """
-    data = {key: _decode(raw) for full, raw in config.items()
-            for ns, _, key in [full.partition(":")] if ns == NAMESPACE and key}
-    known = getattr(settings_module, "_SCHEMA", {})
-    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
-    secret_keys = set(secret_keys)
-    secret_values, plaintext = {}, set()
-    for ref in refs:
-        if isinstance(ref, str) and ref and ref not in known:
-            data.pop(ref, None)
-            if f"{NAMESPACE}:{ref}" in config:
-                secret_values[ref] = engine.SECRET_TEXT
-                if f"{NAMESPACE}:{ref}" not in secret_keys:
-                    plaintext.add(ref)
+    data, refs = settings_module.split_config(config)
+    secret_values = {ref: engine.SECRET_TEXT for ref in refs if f"{NAMESPACE}:{ref}" in config}
+    plaintext = {ref for ref in secret_values if f"{NAMESPACE}:{ref}" not in set(secret_keys)}
     return settings_module.from_dict(data, stack=stack, aws_region=config.get("aws:region"),
                                      secret_values=secret_values, plaintext_refs=plaintext)
 
