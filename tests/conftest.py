@@ -10,6 +10,7 @@ from typing import Any, Optional
 import pytest
 
 from omsecrets import engine
+from tests.support import previews
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -47,6 +48,28 @@ def preview_stack(project_dir):
         return engine.preview(project_dir, stack, **kwargs)
 
     return run
+
+
+_PLANTED_PREVIEWS: dict[tuple[str, str], engine.PreviewResult] = {}
+
+
+@pytest.fixture
+def previewed(request, preview_stack):
+    """``previewed(stack)``: the real program for ``stack``, every ``fromConfig`` secret planted (cached).
+
+    The values are ``tests.support.previews.PLANTED``. Each test module gets previews of its own,
+    so a result one module holds is never handed to another.
+    """
+
+    def get(stack: str) -> engine.PreviewResult:
+        key = (request.module.__name__, stack)
+        if key not in _PLANTED_PREVIEWS:
+            planted = previews.planted_keys(stack)
+            _PLANTED_PREVIEWS[key] = preview_stack(stack, config_file=previews.stack_file(stack), config=planted,
+                                                   secret_keys=tuple(planted))
+        return _PLANTED_PREVIEWS[key]
+
+    return get
 
 
 @pytest.fixture

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 
 import kubernetes_validate
 import pulumi
 import pytest
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.stack import wait_for_rpcs
 
 from components.app_config.airflow import airflow_helm_values
 from components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs
 from components.app_config.manifests import config_data, secret_keys
 from components.app_config.server import openmetadata_helm_values
 from components.settings import APPS, AWS_PROVIDERS
+from tests.support import mocks
 from tests.test_app_config import CASES, case, make_settings
 
 RINGS = {"openmetadata": "PLANTED-om-ring-AAAA,PLANTED-om-ring-BBBB", "airflow": "PLANTED-af-ring-CCCC"}
@@ -28,54 +25,18 @@ FERNET_KEYS = {"openmetadata": "FERNET_KEY", "airflow": "fernet-key"}
 CONFIG_MAP, SECRET = "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.inputs = {}
-
-    def new_resource(self, args):
-        self.inputs[(args.typ, args.name)] = args.inputs
-        return f"{args.name}-id", args.inputs
-
-    def call(self, args):
-        return {}, None
-
-
-class Monitor(MockMonitor):
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.requests = {}
-
-    def RegisterResource(self, request):
-        self.requests[(request.type, request.name)] = request
-        return super().RegisterResource(request)
-
-
 def deploy(settings, *, keyed=None, labels=None):
     """Declare AppConfigDelivery('om', ...) under mocks; return (component, mock inputs, requests)."""
-    mocks = Mocks()
-    monitor = Monitor(mocks)
     if keyed is None:
         keyed = settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == "access-key"
 
-    async def main():
+    def build():
         rings = {app: pulumi.Output.from_input(ring) for app, ring in RINGS.items()}
-        component = AppConfigDelivery(
+        return AppConfigDelivery(
             "om", AppConfigDeliveryArgs(settings, rings, KEYS if keyed else None, labels or {"team": "data"})
         )
-        await wait_for_rpcs()
-        return component
 
-    def body():
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            pulumi.runtime.set_mocks(mocks, project="om", stack="test", preview=False, monitor=monitor)
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
-
-    component = contextvars.Context().run(body)
-    return component, mocks.inputs, monitor.requests
+    return mocks.declare(build, mocks.Mocks(calls={}))  # calls={}: any invoke fails; the delivery makes none
 
 
 def unwrap(value):

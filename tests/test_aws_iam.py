@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import fnmatch
 import json
 
@@ -13,8 +11,6 @@ import pulumi
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.stack import wait_for_rpcs
 
 from components.access import aws_iam
 from components.conventions import secret_id
@@ -30,6 +26,7 @@ from components.access.aws_iam import (
     secret_scope_arn,
     server_policy_document,
 )
+from tests.support import mocks
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 KMS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -328,56 +325,21 @@ CALLS = {
 }
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.resources = {}
-
-    def new_resource(self, args):
-        self.resources[(args.typ, args.name)] = args.inputs
-        state = dict(args.inputs)
-        kind = args.typ.split(":")[-1].lower()
-        if args.typ.startswith("aws:iam/"):
-            state.setdefault("name", args.name)
-            state["arn"] = f"arn:aws:iam::{ACCOUNT}:{kind}/{args.name}"
-        if args.typ == "aws:iam/accessKey:AccessKey":
-            return "AKIAMOCK", {**state, "secret": "mock-secret-key"}
-        return f"{args.name}-id", state
-
-    def call(self, args):
-        return CALLS[args.token]
-
-
-class Monitor(MockMonitor):
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.requests = {}
-
-    def RegisterResource(self, request):
-        self.requests[(request.type, request.name)] = request
-        return super().RegisterResource(request)
+def aws_state(args):
+    """IAM resources get a name and an ARN; an access key gets an id and a secret."""
+    state = dict(args.inputs)
+    kind = args.typ.split(":")[-1].lower()
+    if args.typ.startswith("aws:iam/"):
+        state.setdefault("name", args.name)
+        state["arn"] = f"arn:aws:iam::{ACCOUNT}:{kind}/{args.name}"
+    if args.typ == "aws:iam/accessKey:AccessKey":
+        return "AKIAMOCK", {**state, "secret": "mock-secret-key"}
+    return f"{args.name}-id", state
 
 
 def run(program):
-    """Run ``program`` (returns {key: Output}) in a fresh loop/context; resolve (value, is_secret)."""
-    mocks = Mocks()
-    monitor = Monitor(mocks)
-
-    async def main():
-        outputs = program()
-        resolved = {k: (await v.future(), await v.is_secret()) for k, v in outputs.items() if v is not None}
-        await wait_for_rpcs()
-        return resolved
-
-    def body():
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            pulumi.runtime.set_mocks(mocks, project="om", stack="test", preview=False, monitor=monitor)
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
-
-    return contextvars.Context().run(body), mocks.resources, monitor.requests
+    """Run ``program`` (returns {key: Output}) under mocks; resolve (value, is_secret), None outputs left out."""
+    return mocks.run(program, mocks.Mocks(aws_state, CALLS), secrecy=True, drop_none=True)
 
 
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABC123"

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import string
-from pathlib import Path
 
 import pytest
-import yaml
 
 from components import conventions
 from components.settings import ConfigError
 from omsecrets import engine
+from tests.support.previews import PLANTED, stack_config
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 BOOTSTRAP = "om-secrets:bootstrap:BootstrapSecrets"
 CLASSES = {
@@ -28,45 +25,12 @@ CLASSES = {
     "lower": set(string.ascii_lowercase),
     "numeric": set(string.digits),
 }
-PLANTED = {
-    "redshiftPassword": "PLANTED-redshift-5b8e2f17c4",
-    "botToken": "PLANTED-bot-token-91c3d0aa7e",
-    "bigqueryKey": "PLANTED-bigquery-key-2f6d8b4c19",
-    "nightlyPassword": "PLANTED-nightly-pw-7a0e3c5d62",
-    "airflowDbPassword": "PLANTED-airflow-db-e4c19b7f03",
-}
 STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "kubernetes", "dev", "staging", "prod", "local")
 PRODUCTION = {"aws", "kubernetes", "prod"}
 
 
-def stack_file(stack: str) -> Path:
-    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
-    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def stack_config(stack: str) -> dict:
-    raw = yaml.safe_load(stack_file(stack).read_text())["config"]
-    return {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("om-secrets:")}
-
-
 def declared_secrets(stack: str) -> dict[str, dict]:
     return {s.get("name", s["path"]): s for s in stack_config(stack).get("secrets", [])}
-
-
-_PREVIEWS: dict[str, engine.PreviewResult] = {}
-
-
-@pytest.fixture
-def previewed(preview_stack):
-    """``previewed(stack)``: the real program for ``stack``, ``fromConfig`` secrets planted (cached)."""
-
-    def get(stack: str) -> engine.PreviewResult:
-        if stack not in _PREVIEWS:
-            planted = {s["fromConfig"]: PLANTED[s["fromConfig"]] for s in declared_secrets(stack).values() if "fromConfig" in s}
-            _PREVIEWS[stack] = preview_stack(stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
-        return _PREVIEWS[stack]
-
-    return get
 
 
 @pytest.fixture

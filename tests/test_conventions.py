@@ -171,6 +171,13 @@ def test_sanitize_k8s_refuses_an_empty_result(name):
 
 # ====================================================================== every provider
 
+
+def _row(case_id, parts, prefix, cluster, *, aws, kubernetes, azure, gcp):
+    """A PROVIDER_TABLE row: ``secret_id(provider, parts, prefix=prefix, cluster_name=cluster)`` per provider family."""
+    return pytest.param(parts, prefix, cluster, {"aws": aws, "kubernetes": kubernetes, "azure": azure, "gcp": gcp},
+                        id=case_id)
+
+
 # Derived by hand from openmetadata-service/src/main/java/org/openmetadata/service/secrets/SecretsManager.java
 # (buildSecretId) with each provider's SecretsIdConfig, from:
 #   openmetadata-service/src/main/java/org/openmetadata/service/secrets/AWSSecretsManager.java and
@@ -178,100 +185,55 @@ def test_sanitize_k8s_refuses_an_empty_result(name):
 #   openmetadata-service/src/main/java/org/openmetadata/service/secrets/KubernetesSecretsManager.java,
 #   openmetadata-service/src/main/java/org/openmetadata/service/secrets/AzureKVSecretsManager.java,
 #   openmetadata-service/src/main/java/org/openmetadata/service/secrets/GCPSecretsManager.java.
-# Columns: (parts, prefix, clusterName) -> {family: id}.
+# Rows: case id, parts, prefix, clusterName, then the expected id on each provider family.
 PROVIDER_TABLE = [
-    pytest.param(
-        ("database", "mysql-test", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/mysql-test/password",
-            "kubernetes": "openmetadata-database-mysql-test-password",
-            "azure": "openmetadata-database-mysql-test-password",
-            "gcp": "openmetadata_database_mysqltest_password",  # '-' is not kept on GCP
-        },
-        id="no-prefix",
-    ),
-    pytest.param(
-        ("database", "mysql-test", "password"), "team", "prod",
-        {
-            # starting separator: prefix and cluster become two levels
-            "aws": "/team/prod/database/mysql-test/password",
-            # no starting separator: prefix and clusterName are GLUED (the docs' team-prod-... is wrong)
-            "kubernetes": "teamprod-database-mysql-test-password",
-            "azure": "teamprod-database-mysql-test-password",
-            "gcp": "teamprod_database_mysqltest_password",
-        },
-        id="prefix-and-cluster-glued",
-    ),
-    pytest.param(
-        ("database", "My Service", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/my_service/password",
-            "kubernetes": "openmetadata-database-my-service-password",
-            "azure": "openmetadata-database-myservice-password",
-            "gcp": "openmetadata_database_myservice_password",
-        },
-        id="space-and-upper-case",
-    ),
-    pytest.param(
-        ("database", "mysql.prod.eu", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/mysql_prod_eu/password",
-            "kubernetes": "openmetadata-database-mysql-prod-eu-password",
-            "azure": "openmetadata-database-mysqlprodeu-password",
-            "gcp": "openmetadata_database_mysqlprodeu_password",
-        },
-        id="dots",
-    ),
-    pytest.param(
-        ("database", "Bäckerei DB", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/b_ckerei_db/password",
-            "kubernetes": "openmetadata-database-b-ckerei-db-password",
-            "azure": "openmetadata-database-bckereidb-password",
-            "gcp": "openmetadata_database_bckereidb_password",
-        },
-        id="non-ascii",
-    ),
-    pytest.param(
-        ("database", "my_db", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/my_db/password",
-            "kubernetes": "openmetadata-database-my-db-password",
-            "azure": "openmetadata-database-mydb-password",
-            "gcp": "openmetadata_database_my_db_password",
-        },
-        id="underscore",
-    ),
-    pytest.param(
-        ("database", "test", "authType", "password"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/database/test/authtype/password",
-            "kubernetes": "openmetadata-database-test-authtype-password",
-            "azure": "openmetadata-database-test-authtype-password",
-            "gcp": "openmetadata_database_test_authtype_password",
-        },
-        id="nested-field",
-    ),
-    pytest.param(
-        ("bot", "ingestion-bot", "config", "JWTToken"), "", "openmetadata",
-        {
-            "aws": "/openmetadata/bot/ingestion-bot/config/jwttoken",
-            "kubernetes": "openmetadata-bot-ingestion-bot-config-jwttoken",
-            "azure": "openmetadata-bot-ingestion-bot-config-jwttoken",
-            "gcp": "openmetadata_bot_ingestionbot_config_jwttoken",
-        },
-        id="bot-jwt",
-    ),
-    pytest.param(
-        ("database", "Sales DWH", "authType", "password"), "acme", "om1",
-        {
-            "aws": "/acme/om1/database/sales_dwh/authtype/password",
-            "kubernetes": "acmeom1-database-sales-dwh-authtype-password",
-            "azure": "acmeom1-database-salesdwh-authtype-password",
-            "gcp": "acmeom1_database_salesdwh_authtype_password",
-        },
-        id="prefix-cleaning-nesting",
-    ),
+    _row("no-prefix", ("database", "mysql-test", "password"), "", "openmetadata",
+         aws="/openmetadata/database/mysql-test/password",
+         kubernetes="openmetadata-database-mysql-test-password",
+         azure="openmetadata-database-mysql-test-password",
+         gcp="openmetadata_database_mysqltest_password"),  # '-' is not kept on GCP
+    _row("prefix-and-cluster-glued", ("database", "mysql-test", "password"), "team", "prod",
+         # starting separator: prefix and cluster become two levels
+         aws="/team/prod/database/mysql-test/password",
+         # no starting separator: prefix and clusterName are GLUED (the docs' team-prod-... is wrong)
+         kubernetes="teamprod-database-mysql-test-password",
+         azure="teamprod-database-mysql-test-password",
+         gcp="teamprod_database_mysqltest_password"),
+    _row("space-and-upper-case", ("database", "My Service", "password"), "", "openmetadata",
+         aws="/openmetadata/database/my_service/password",
+         kubernetes="openmetadata-database-my-service-password",
+         azure="openmetadata-database-myservice-password",
+         gcp="openmetadata_database_myservice_password"),
+    _row("dots", ("database", "mysql.prod.eu", "password"), "", "openmetadata",
+         aws="/openmetadata/database/mysql_prod_eu/password",
+         kubernetes="openmetadata-database-mysql-prod-eu-password",
+         azure="openmetadata-database-mysqlprodeu-password",
+         gcp="openmetadata_database_mysqlprodeu_password"),
+    _row("non-ascii", ("database", "Bäckerei DB", "password"), "", "openmetadata",
+         aws="/openmetadata/database/b_ckerei_db/password",
+         kubernetes="openmetadata-database-b-ckerei-db-password",
+         azure="openmetadata-database-bckereidb-password",
+         gcp="openmetadata_database_bckereidb_password"),
+    _row("underscore", ("database", "my_db", "password"), "", "openmetadata",
+         aws="/openmetadata/database/my_db/password",
+         kubernetes="openmetadata-database-my-db-password",
+         azure="openmetadata-database-mydb-password",
+         gcp="openmetadata_database_my_db_password"),
+    _row("nested-field", ("database", "test", "authType", "password"), "", "openmetadata",
+         aws="/openmetadata/database/test/authtype/password",
+         kubernetes="openmetadata-database-test-authtype-password",
+         azure="openmetadata-database-test-authtype-password",
+         gcp="openmetadata_database_test_authtype_password"),
+    _row("bot-jwt", ("bot", "ingestion-bot", "config", "JWTToken"), "", "openmetadata",
+         aws="/openmetadata/bot/ingestion-bot/config/jwttoken",
+         kubernetes="openmetadata-bot-ingestion-bot-config-jwttoken",
+         azure="openmetadata-bot-ingestion-bot-config-jwttoken",
+         gcp="openmetadata_bot_ingestionbot_config_jwttoken"),
+    _row("prefix-cleaning-nesting", ("database", "Sales DWH", "authType", "password"), "acme", "om1",
+         aws="/acme/om1/database/sales_dwh/authtype/password",
+         kubernetes="acmeom1-database-sales-dwh-authtype-password",
+         azure="acmeom1-database-salesdwh-authtype-password",
+         gcp="acmeom1_database_salesdwh_authtype_password"),
 ]
 
 

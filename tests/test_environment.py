@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import yaml
 
 from components import conventions
 from omsecrets import engine
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
+from tests.support.previews import stack_config, strings_in_secrets
 
 ENVIRONMENT = "om-secrets:index:OpenMetadataSecrets"
 KMS = "om-secrets:kms:SecretsKmsKey"
@@ -40,41 +36,8 @@ STORE_TYPES = {
     "managed-aws-ssm": "om-secrets:stores:AwsSsmParameterStore",
     "kubernetes": "om-secrets:stores:KubernetesSecretStore",
 }
-PLANTED = {
-    "redshiftPassword": "PLANTED-redshift-5b8e2f17c4",
-    "botToken": "PLANTED-bot-token-91c3d0aa7e",
-    "bigqueryKey": "PLANTED-bigquery-key-2f6d8b4c19",
-    "nightlyPassword": "PLANTED-nightly-pw-7a0e3c5d62",
-    "airflowDbPassword": "PLANTED-airflow-db-e4c19b7f03",
-}
 STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "kubernetes", "db", "dev", "staging", "prod", "local")
 BASE_OUTPUTS = {"environment", "provider", "clusterName", "prefix", "secretReferences", "fernet", "serviceAccounts", "helmValues"}
-
-
-def stack_file(stack: str) -> Path:
-    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
-    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def stack_config(stack: str) -> dict:
-    raw = yaml.safe_load(stack_file(stack).read_text())["config"]
-    return {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("om-secrets:")}
-
-
-_PREVIEWS: dict[str, engine.PreviewResult] = {}
-
-
-@pytest.fixture
-def previewed(preview_stack):
-    """``previewed(stack)``: the real program for ``stack``, ``fromConfig`` secrets planted (cached)."""
-
-    def get(stack: str) -> engine.PreviewResult:
-        if stack not in _PREVIEWS:
-            planted = {k: v for k, v in PLANTED.items() if k in stack_config(stack)}
-            _PREVIEWS[stack] = preview_stack(stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
-        return _PREVIEWS[stack]
-
-    return get
 
 
 def component(result: engine.PreviewResult, name: str | None = None) -> engine.CapturedResource:
@@ -97,23 +60,11 @@ def child_types(result: engine.PreviewResult, root: engine.CapturedResource) -> 
 def secret_strings(result: engine.PreviewResult) -> set[str]:
     """Every plaintext string held in a secret anywhere in the preview (inputs and provider state)."""
     found: set[str] = set()
-
-    def walk(value, inside: bool) -> None:
-        if engine.is_secret(value):
-            walk(value.get("value"), True)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v, inside)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v, inside)
-        elif inside and isinstance(value, str) and len(value) >= 12:
-            found.add(value)
-            found.update(part for part in value.split(",") if len(part) >= 12)  # each key of a ring
-
     for resource in result.resources:
-        walk(resource.inputs, False)
-        walk(resource.state, False)
+        for value in (*strings_in_secrets(resource.inputs), *strings_in_secrets(resource.state)):
+            if len(value) >= 12:
+                found.add(value)
+                found.update(part for part in value.split(",") if len(part) >= 12)  # each key of a ring
     return found
 
 

@@ -9,7 +9,6 @@ the ring value seeded in the store and delivered to each app, and the rotation s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -19,9 +18,8 @@ from components.fernet import KeyRing
 from components.fernet_ring import key_from_random_bytes
 from components.settings import ConfigError
 from omsecrets import engine
+from tests.support.previews import stack_file
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
 APPS = ("openmetadata", "airflow")
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 RING = "om-secrets:fernet:FernetKeyRing"
@@ -34,11 +32,6 @@ PLANTED = {  # fromConfig values of the fixture stacks (any value: they are not 
     "redshiftPassword": "planted-redshift", "botToken": "planted-bot", "bigqueryKey": "planted-bq",
     "nightlyPassword": "planted-nightly", "airflowDbPassword": "planted-airflow-db",
 }
-
-
-def stack_file(stack: str) -> Path:
-    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
-    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
 
 
 def planted_for(stack: str) -> dict[str, str]:

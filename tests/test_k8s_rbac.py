@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-
 import kubernetes_validate
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.stack import wait_for_rpcs
 
 from components.access.k8s_rbac import (
     IRSA_ANNOTATION,
@@ -21,6 +16,7 @@ from components.access.k8s_rbac import (
     server_role_rules,
     service_account_manifest,
 )
+from tests.support.mocks import run
 
 K8S_VERSIONS = ("1.33", "1.37")
 ROLE_ARN = "arn:aws:iam::123456789012:role/om-server"
@@ -97,51 +93,6 @@ def test_args_refuse_a_shared_service_account():
 
 
 # --- component under mocks ------------------------------------------------------------------------
-
-
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.resources = {}
-
-    def new_resource(self, args):
-        self.resources[(args.typ, args.name)] = args.inputs
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args):
-        return {}
-
-
-class Monitor(MockMonitor):
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.requests = {}
-
-    def RegisterResource(self, request):
-        self.requests[(request.type, request.name)] = request
-        return super().RegisterResource(request)
-
-
-def run(program):
-    """Run ``program`` (returns {key: Output | None}) in a fresh loop/context; resolve the outputs."""
-    mocks = Mocks()
-    monitor = Monitor(mocks)
-
-    async def main():
-        outputs = program()
-        resolved = {k: (await v.future() if v is not None else None) for k, v in outputs.items()}
-        await wait_for_rpcs()
-        return resolved
-
-    def body():
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            pulumi.runtime.set_mocks(mocks, project="om", stack="test", preview=False, monitor=monitor)
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
-
-    return contextvars.Context().run(body), mocks.resources, monitor.requests
 
 
 def access_outputs(access):

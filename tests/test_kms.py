@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import json
 
 import parliament
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.stack import wait_for_rpcs
 
 from components.kms import (
     KEY_ADMIN_ACTIONS,
@@ -19,6 +15,7 @@ from components.kms import (
     alias_name,
     key_policy_document,
 )
+from tests.support import mocks
 
 ACCOUNT = "123456789012"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -108,52 +105,17 @@ CALLS = {
 }
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.resources = {}
-
-    def new_resource(self, args):
-        self.resources[(args.typ, args.name)] = args.inputs
-        state = dict(args.inputs)
-        if args.typ == "aws:kms/key:Key":
-            state.update(keyId="key-1234", arn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/key-1234")
-        return f"{args.name}-id", state
-
-    def call(self, args):
-        return CALLS[args.token]
-
-
-class Monitor(MockMonitor):
-    def __init__(self, mocks):
-        super().__init__(mocks)
-        self.requests = {}
-
-    def RegisterResource(self, request):
-        self.requests[(request.type, request.name)] = request
-        return super().RegisterResource(request)
+def kms_state(args):
+    """A KMS key gets a key id and an ARN."""
+    state = dict(args.inputs)
+    if args.typ == "aws:kms/key:Key":
+        state.update(keyId="key-1234", arn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/key-1234")
+    return f"{args.name}-id", state
 
 
 def run(program):
-    """Run ``program`` (returns {key: Output}) in a fresh loop/context; resolve the outputs."""
-    mocks = Mocks()
-    monitor = Monitor(mocks)
-
-    async def main():
-        outputs = program()
-        resolved = {k: await v.future() for k, v in outputs.items()}
-        await wait_for_rpcs()
-        return resolved
-
-    def body():
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            pulumi.runtime.set_mocks(mocks, project="om", stack="test", preview=False, monitor=monitor)
-            return loop.run_until_complete(main())
-        finally:
-            loop.close()
-
-    return contextvars.Context().run(body), mocks.resources, monitor.requests
+    """Run ``program`` (returns {key: Output}) under mocks; resolve the outputs."""
+    return mocks.run(program, mocks.Mocks(kms_state, CALLS))
 
 
 def key_outputs(key):

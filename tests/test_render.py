@@ -16,6 +16,7 @@ import yaml
 from components.app_config import files
 from components.settings import ConfigError
 from omsecrets import cli, engine, render
+from tests.support.previews import strings_in_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = engine.list_stacks(ROOT)
@@ -37,26 +38,17 @@ def planted_preview(stack: str, planted: str = PLANTED) -> engine.PreviewResult:
 
 def secret_values(result: engine.PreviewResult) -> set[str]:
     """Every value the preview holds as a secret (inputs, fabricated state, outputs), and ring members."""
+    held = []
+    for resource in result.resources:
+        held += strings_in_secrets(resource.inputs)
+        declared = {k for k, v in resource.inputs.items() if not engine.is_secret(v)}  # echoed as outputs
+        held += strings_in_secrets({k: v for k, v in resource.state.items() if k not in declared})
+    held += strings_in_secrets(result.outputs)
     found: set[str] = set()
-
-    def walk(value, inside: bool) -> None:
-        if engine.is_secret(value):
-            walk(value.get("value"), True)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item, inside)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, inside)
-        elif inside and isinstance(value, str) and len(value) >= 8:
+    for value in held:
+        if len(value) >= 8:
             ring = [part for part in value.split(",") if len(part) >= 8 and not re.search(r"\s", part)]
             found.update([value, *ring])
-
-    for resource in result.resources:
-        walk(resource.inputs, False)
-        declared = {k for k, v in resource.inputs.items() if not engine.is_secret(v)}  # echoed as outputs
-        walk({k: v for k, v in resource.state.items() if k not in declared}, False)
-    walk(result.outputs, False)
     return found
 
 

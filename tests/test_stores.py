@@ -9,18 +9,14 @@ the exported ``secretReferences``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
 from components import conventions
 from components.conventions import ConventionError
 from components.settings import ConfigError
 from omsecrets import engine
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
+from tests.support.previews import planted_keys, stack_config, stack_file
 
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -39,48 +35,8 @@ STORE_STACKS = tuple(s for s in PROVIDER_STACKS if s != "db")
 SHIPPED_STACKS = ("dev", "staging", "prod", "local")
 ALL_STORE_STACKS = STORE_STACKS + SHIPPED_STACKS
 
-#: Known values for every ``fromConfig`` secret, planted as secret config.
-PLANTED = {
-    "redshiftPassword": "PLANTED-redshift-5b8e2f17c4",
-    "botToken": "PLANTED-bot-token-91c3d0aa7e",
-    "bigqueryKey": "PLANTED-bigquery-key-2f6d8b4c19",
-    "nightlyPassword": "PLANTED-nightly-pw-7a0e3c5d62",
-    "airflowDbPassword": "PLANTED-airflow-db-e4c19b7f03",
-}
-
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def stack_file(stack: str) -> Path:
-    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
-    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def stack_config(stack: str) -> dict:
-    """The ``om-secrets:`` keys of a stack file, namespace stripped."""
-    raw = yaml.safe_load(stack_file(stack).read_text())["config"]
-    return {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("om-secrets:")}
-
-
-def planted_keys(stack: str) -> dict[str, str]:
-    return {s["fromConfig"]: PLANTED[s["fromConfig"]] for s in stack_config(stack).get("secrets", []) if "fromConfig" in s}
-
-
-_PREVIEWS: dict[str, engine.PreviewResult] = {}
-
-
-@pytest.fixture
-def previewed(preview_stack):
-    """``previewed(stack)``: the real program for ``stack``, every ``fromConfig`` secret planted (cached)."""
-
-    def get(stack: str) -> engine.PreviewResult:
-        if stack not in _PREVIEWS:
-            planted = planted_keys(stack)
-            _PREVIEWS[stack] = preview_stack(stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
-        return _PREVIEWS[stack]
-
-    return get
 
 
 def logical_parts(stack: str) -> dict[str, tuple[str, ...]]:

@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import base64
 import socket
-from pathlib import Path
 
 import boto3
 import kubernetes_validate
 import pytest
 import requests
-import yaml
 
 from components.fernet import KeyRing
 from omsecrets import engine
+from tests.support.previews import planted_keys, stack_file_config
 
 pytestmark = pytest.mark.moto
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
 K8S_VERSION = "1.33"
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -40,48 +37,12 @@ KMS_KEY = "aws:kms/key:Key"
 AWS_STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "staging", "prod", "local")
 K8S_STACKS = ("kubernetes", "dev")
 
-#: Known values for the ``fromConfig`` secrets of the fixture stacks.
-PLANTED = {
-    "redshiftPassword": "PLANTED-redshift-5b8e2f17c4",
-    "botToken": "PLANTED-bot-token-91c3d0aa7e",
-    "bigqueryKey": "PLANTED-bigquery-key-2f6d8b4c19",
-    "nightlyPassword": "PLANTED-nightly-pw-7a0e3c5d62",
-    "airflowDbPassword": "PLANTED-airflow-db-e4c19b7f03",
-}
-
-
-def stack_file(stack: str) -> Path:
-    fixture = FIXTURE_STACKS / f"Pulumi.{stack}.yaml"
-    return fixture if fixture.is_file() else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def stack_config(stack: str) -> dict:
-    return yaml.safe_load(stack_file(stack).read_text())["config"]
-
-
-_PREVIEWS: dict[str, engine.PreviewResult] = {}
-
-
-@pytest.fixture
-def previewed(preview_stack):
-    """``previewed(stack)``: the real program for ``stack``, ``fromConfig`` secrets planted (cached)."""
-
-    def get(stack: str) -> engine.PreviewResult:
-        if stack not in _PREVIEWS:
-            secrets = stack_config(stack).get("om-secrets:secrets") or []
-            planted = {s["fromConfig"]: PLANTED[s["fromConfig"]] for s in secrets if "fromConfig" in s}
-            _PREVIEWS[stack] = preview_stack(stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
-        return _PREVIEWS[stack]
-
-    return get
-
-
 def references(result: engine.PreviewResult) -> dict[str, str]:
     return engine.plain(result.outputs)["secretReferences"]
 
 
 def planted_for(stack: str) -> set[str]:
-    return {PLANTED[s["fromConfig"]] for s in stack_config(stack).get("om-secrets:secrets") or [] if "fromConfig" in s}
+    return set(planted_keys(stack).values())
 
 
 # ----------------------------------------------------------------------------------- moto
@@ -191,8 +152,8 @@ def test_every_reference_reads_back_as_om_ingestion_does(stack, aws, previewed):
     document = result.to_document(show_secrets=True)
     refs = document["outputs"]["secretReferences"]
     assert refs == references(result)  # references are not secret: the same with or without --show-secrets
-    region = stack_config(stack)["aws:region"]
-    provider = stack_config(stack)["om-secrets:provider"]
+    region = stack_file_config(stack)["aws:region"]
+    provider = stack_file_config(stack)["om-secrets:provider"]
     ssm = provider.endswith("aws-ssm")
 
     declared = replay_ssm(result, aws, region) if ssm else replay_secrets_manager(result, aws)
@@ -212,11 +173,11 @@ def test_every_reference_reads_back_as_om_ingestion_does(stack, aws, previewed):
         assert len(KeyRing.parse(read[f"fernet-{app}"])) == 1
 
 
-@pytest.mark.parametrize("stack", [s for s in AWS_STACKS if stack_config(s).get("om-secrets:aws", {}).get("replicaRegions")])
+@pytest.mark.parametrize("stack", [s for s in AWS_STACKS if stack_file_config(s).get("om-secrets:aws", {}).get("replicaRegions")])
 def test_replicas_serve_the_same_ids_in_their_region(stack, aws, previewed):
     result = previewed(stack)
     declared = replay_secrets_manager(result, aws)
-    regions = stack_config(stack)["om-secrets:aws"]["replicaRegions"]
+    regions = stack_file_config(stack)["om-secrets:aws"]["replicaRegions"]
     for region in regions:
         replica = aws("secretsmanager", region)
         for ref in references(result).values():
@@ -227,9 +188,9 @@ def test_replicas_serve_the_same_ids_in_their_region(stack, aws, previewed):
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_tags_round_trip(stack, aws, previewed):
     result = previewed(stack)
-    region = stack_config(stack)["aws:region"]
-    expected = {**stack_config(stack).get("om-secrets:tags", {}), "managed-by": "om-secrets"}
-    if stack_config(stack)["om-secrets:provider"].endswith("aws-ssm"):
+    region = stack_file_config(stack)["aws:region"]
+    expected = {**stack_file_config(stack).get("om-secrets:tags", {}), "managed-by": "om-secrets"}
+    if stack_file_config(stack)["om-secrets:provider"].endswith("aws-ssm"):
         replay_ssm(result, aws, region)
         ssm = aws("ssm", region)
         for param in result.by_type(PARAMETER):
@@ -278,7 +239,7 @@ def test_kubernetes_store_manifests_are_valid(stack, previewed):
 @pytest.mark.parametrize("stack", K8S_STACKS)
 def test_kubernetes_references_read_back_as_om_ingestion_does(stack, previewed):
     result = previewed(stack)
-    namespace = (stack_config(stack).get("om-secrets:kubernetes") or {}).get("namespace", "openmetadata")
+    namespace = (stack_file_config(stack).get("om-secrets:kubernetes") or {}).get("namespace", "openmetadata")
     by_name = {}
     for resource in store_secrets(result):
         meta = resource.inputs["metadata"]
