@@ -72,6 +72,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                     generations=settings.fernet.ring(app).generations,
                     reencrypted_to=settings.fernet.ring(app).reencrypted_to,
                     protect=settings.protect,
+                    imported=settings.fernet.ring(app).imported_values,
                 ),
                 child,
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -18,6 +18,16 @@ def key_from_random_bytes(b64: str) -> str:
     return fernet.validate_key(b64)
 
 
+def _imported_key(ring: str, gen: int):
+    def check(key: str) -> str:
+        try:
+            return fernet.validate_key(key)
+        except ValueError as exc:
+            raise ValueError(f"{ring}: imported key of generation {gen}: {exc}") from None
+
+    return check
+
+
 @dataclass(frozen=True)
 class FernetKeyRingArgs:
     """One application's ring.
@@ -28,12 +38,15 @@ class FernetKeyRingArgs:
         reencrypted_to: the generation every stored value was re-encrypted with (recorded after
             the re-encryption step); a generation may leave the ring only below it.
         protect: protect every generation's key resource (production).
+        imported: generation -> an existing key (secret Input), e.g. the ``FERNET_KEY`` a running
+            deployment already encrypts with; every other generation is generated.
     """
 
     application: str
     generations: Sequence[int] = field(default=(1,))
     reencrypted_to: int | None = None
     protect: bool = False
+    imported: Mapping[int, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class FernetKeyRing(pulumi.ComponentResource):
@@ -52,6 +65,12 @@ class FernetKeyRing(pulumi.ComponentResource):
         if problems:
             raise ValueError("\n".join(problems))
         generations = list(args.generations)
+        unknown = sorted(set(args.imported) - set(generations))
+        if unknown:
+            raise ValueError(f"{name}: imported generations {unknown} are not in the ring {generations}")
+        for gen, key in args.imported.items():
+            if isinstance(key, str):
+                _imported_key(name, gen)(key)  # plain values fail here, secret Outputs when resolved
         super().__init__(
             self.TYPE,
             name,
@@ -60,6 +79,7 @@ class FernetKeyRing(pulumi.ComponentResource):
                 "generations": generations,
                 "primaryGeneration": generations[0],
                 "reencryptedTo": args.reencrypted_to,
+                "importedGenerations": sorted(args.imported),
             },
             opts,
         )
@@ -68,6 +88,9 @@ class FernetKeyRing(pulumi.ComponentResource):
         self.primary_generation = generations[0]
         self.keys: dict[int, pulumi.Output[str]] = {}
         for gen in generations:
+            if gen in args.imported:
+                self.keys[gen] = pulumi.Output.secret(pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen)))
+                continue
             raw = random.RandomBytes(
                 f"{name}-gen-{gen}",
                 length=32,

@@ -99,6 +99,11 @@ class RingSettings:
 
     generations: tuple[int, ...] = (1,)
     reencrypted_to: int | None = None
+    #: generation -> config key holding an existing key (set with ``--secret``), e.g. to adopt a
+    #: running deployment's ``FERNET_KEY``; other generations are generated.
+    imported: Mapping[int, str] = field(default_factory=dict)
+    #: generation -> the imported key's value (an Output under Pulumi).
+    imported_values: Mapping[int, Any] = field(default_factory=dict)
 
     @property
     def primary(self) -> int:
@@ -208,8 +213,8 @@ _SCHEMA: dict[str, Any] = {
     "server": {"namespace": None, "serviceAccount": None},
     "ingestion": {"namespace": None, "serviceAccount": None, "loader": None, "hostPort": None, "authProvider": None},
     "fernet": {
-        "openmetadata": {"generations": None, "reencryptedTo": None},
-        "airflow": {"generations": None, "reencryptedTo": None},
+        "openmetadata": {"generations": None, "reencryptedTo": None, "imported": None},
+        "airflow": {"generations": None, "reencryptedTo": None, "imported": None},
         "rotationJob": {"image": None, "run": None, "databaseSecret": None, "databaseSecretKey": None},
     },
     "secrets": None,
@@ -377,7 +382,7 @@ def from_dict(
     )
     ingestion = _ingestion(c, server, provider)
     kube = _kubernetes(c, provider, server, ingestion)
-    fernet_settings = _fernet(c)
+    fernet_settings = _fernet(c, secret_values, plaintext_refs)
     secrets = _secrets(c, secret_values, plaintext_refs)
 
     settings = Settings(
@@ -426,12 +431,17 @@ def load() -> Settings:
 def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """CLI-style config (``"om-secrets:key": text``) decoded as ``load`` reads it.
 
-    Returns the ``om-secrets`` keys (JSON objects, lists and booleans parsed) without the keys that
-    ``secrets[].fromConfig`` names, and those names.
+    Returns the ``om-secrets`` keys (JSON objects, lists and booleans parsed) without the secret
+    value keys that ``secrets[].fromConfig`` and ``fernet.<app>.imported`` name, and those names.
     """
     data = {key: _decode(raw) for full, raw in config.items() for ns, _, key in [full.partition(":")] if ns == NAMESPACE and key}
     refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
-    refs = [r for r in refs if isinstance(r, str) and r and r not in _SCHEMA]
+    fernet_data = data.get("fernet") if isinstance(data.get("fernet"), Mapping) else {}
+    for app in APPS:
+        ring = fernet_data.get(app) if isinstance(fernet_data.get(app), Mapping) else {}
+        if isinstance(ring.get("imported"), Mapping):
+            refs.extend(ring["imported"].values())
+    refs = list(dict.fromkeys(r for r in refs if isinstance(r, str) and r and r not in _SCHEMA))
     for ref in refs:
         data.pop(ref, None)
     return data, refs
@@ -540,7 +550,7 @@ def _ingestion(c: _Collector, server: AppSettings, provider: str) -> IngestionSe
     )
 
 
-def _fernet(c: _Collector) -> FernetSettings:
+def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> FernetSettings:
     rings = {}
     for app in APPS:
         key = f"fernet.{app}"
@@ -554,7 +564,13 @@ def _fernet(c: _Collector) -> FernetSettings:
         reenc = c.integer(f"{key}.reencryptedTo", None, 1, 10_000)
         for problem in fernet.rotation_problems(gens, reenc, key=f"{NAMESPACE}:{key}"):
             c.problems.append(problem)
-        rings[app] = RingSettings(generations=tuple(gens), reencrypted_to=reenc)
+        imported = _imported(c, key, gens, secret_values, plaintext_refs)
+        rings[app] = RingSettings(
+            generations=tuple(gens),
+            reencrypted_to=reenc,
+            imported=imported,
+            imported_values={g: secret_values[ref] for g, ref in imported.items() if ref in secret_values},
+        )
     image = c.string("fernet.rotationJob.image", None)
     db_secret = c.string("fernet.rotationJob.databaseSecret", "airflow-airflow-metadata", pattern=_DNS_SUBDOMAIN, what="a Kubernetes Secret name")
     db_key = c.string("fernet.rotationJob.databaseSecretKey", "connection")
@@ -576,6 +592,40 @@ def _fernet(c: _Collector) -> FernetSettings:
         rotation_job_database_secret=db_secret or "airflow-airflow-metadata",
         rotation_job_database_key=db_key or "connection",
     )
+
+
+def _secret_ref_problem(ref: Any, secret_values: Mapping[str, Any], plaintext_refs) -> str | None:
+    """Why config key ``ref`` cannot supply a secret value (None when it can)."""
+    if not isinstance(ref, str) or not ref:
+        return f"{ref!r} is not a config key name"
+    if ref in _SCHEMA:
+        return f"{ref!r} is an om-secrets setting; name another key, e.g. {ref}Value"
+    if ref in plaintext_refs:
+        return f"{ref!r} is stored in plaintext in the stack file; run `pulumi config set --secret {NAMESPACE}:{ref} <value>`"
+    if ref not in secret_values:
+        return f"{ref!r} is not set; run `pulumi config set --secret {NAMESPACE}:{ref} <value>`"
+    return None
+
+
+def _imported(c: _Collector, key: str, gens: list[int], secret_values, plaintext_refs) -> dict[int, str]:
+    raw = c.raw(f"{key}.imported")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        c.fail(f"{key}.imported", f"{raw!r} is not allowed; expected {{<generation>: <config key set with --secret>}}")
+        return {}
+    out = {}
+    for gen_text, ref in raw.items():
+        gen = int(gen_text) if str(gen_text).isdigit() else None
+        if gen not in gens:
+            c.fail(f"{key}.imported.{gen_text}", f"{gen_text!r} is not one of the ring's generations {gens}")
+            continue
+        problem = _secret_ref_problem(ref, secret_values, plaintext_refs)
+        if problem:
+            c.fail(f"{key}.imported.{gen_text}", problem)
+            continue
+        out[gen] = ref
+    return out
 
 
 def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> tuple[BootstrapSecret, ...]:
@@ -613,16 +663,9 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
         generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)
         if from_config and generator_keys:
             c.fail(key, f"fromConfig {from_config!r} conflicts with generator options {generator_keys}; set one or the other")
-        if from_config in _SCHEMA:
-            sub.fail("fromConfig", f"{from_config!r} is an om-secrets setting; name another key, e.g. {from_config}Password")
-        elif from_config in plaintext_refs:
-            sub.fail(
-                "fromConfig",
-                f"{from_config!r} is stored in plaintext in the stack file; run "
-                f"`pulumi config set --secret {NAMESPACE}:{from_config} <value>`",
-            )
-        elif from_config and from_config not in secret_values:
-            sub.fail("fromConfig", f"{from_config!r} is not set; run `pulumi config set --secret {NAMESPACE}:{from_config} <value>`")
+        problem = _secret_ref_problem(from_config, secret_values, plaintext_refs) if from_config else None
+        if problem:
+            sub.fail("fromConfig", problem)
         length = sub.integer("length", 32, 16, 1024)
         flags = {k: sub.boolean(k, k != "special") for k in ("special", "upper", "lower", "numeric")}
         if not any(flags.values()):

@@ -342,3 +342,59 @@ def test_rotation_in_a_store_stack_seeds_the_new_ring(stage):
     assert stored_ring(result, "airflow") == delivered_ring(result, "airflow") == ring
     # both generations are protected key material in production
     assert all(r.options["protect"] for r in key_resources(result, "airflow").values())
+
+
+# ------------------------------------------------------------------------------ imported keys
+
+from components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key  # noqa: E402
+
+
+def _adopt(preview_config, key: str, **extra):
+    config = {
+        "provider": "kubernetes",
+        "fernet": {"openmetadata": {"generations": [2, 1], "imported": {"1": "existingOmKey"}}},
+        "existingOmKey": key,
+        **extra,
+    }
+    return preview_config(config, secret_keys=["existingOmKey"])
+
+
+def test_an_imported_key_joins_the_ring_without_a_random_resource(preview_config):
+    existing = generate_key()
+    result = _adopt(preview_config, existing)
+    gens = key_resources(result, "openmetadata")
+    assert sorted(gens) == [2]  # generation 1 is the imported key, not a RandomBytes
+    ring = KeyRing.parse(delivered_ring(result, "openmetadata"))
+    assert ring.keys == (generation_keys(result, "openmetadata")[2], existing)
+    assert stored_ring(result, "openmetadata") == ring.value
+    assert existing not in json.dumps(result.to_document())  # only with show_secrets
+    (component,) = [r for r in result.by_type(RING) if r.inputs["application"] == "openmetadata"]
+    assert component.inputs["importedGenerations"] == [1]
+
+
+def test_importing_the_public_default_key_is_refused(preview_config):
+    with pytest.raises(ValueError) as info:
+        _adopt(preview_config, OM_PUBLIC_DEFAULT_KEY)
+    assert "imported key of generation 1" in str(info.value) and "PUBLIC default key" in str(info.value)
+    assert OM_PUBLIC_DEFAULT_KEY not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "imported, secret_values, plaintext, expected",
+    [
+        ({"3": "k"}, {"k": "x"}, set(), "om-secrets:fernet.openmetadata.imported.3: '3' is not one of the ring's generations [2, 1]"),
+        ({"1": "k"}, {}, set(), "om-secrets:fernet.openmetadata.imported.1: 'k' is not set; run `pulumi config set --secret"),
+        ({"1": "k"}, {"k": "x"}, {"k"}, "om-secrets:fernet.openmetadata.imported.1: 'k' is stored in plaintext"),
+        ({"1": "tags"}, {}, set(), "om-secrets:fernet.openmetadata.imported.1: 'tags' is an om-secrets setting"),
+    ],
+)
+def test_imported_settings_are_validated(imported, secret_values, plaintext, expected):
+    from components.settings import from_dict
+
+    with pytest.raises(ConfigError) as info:
+        from_dict(
+            {"provider": "kubernetes", "fernet": {"openmetadata": {"generations": [2, 1], "imported": imported}}},
+            secret_values=secret_values,
+            plaintext_refs=plaintext,
+        )
+    assert expected in str(info.value)
