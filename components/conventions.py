@@ -358,7 +358,20 @@ def om_tags(provider: str, tags: Mapping[str, str]) -> dict[str, str]:
 
 _AWS_TAG = re.compile(r"[\w .:/=+\-@]*", re.UNICODE)
 _K8S_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+#: Labels OM's KubernetesSecretsManager sets on the secrets it creates.
+OM_K8S_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
+
+
+def is_dns_label(name: str) -> bool:
+    """A Kubernetes DNS-1123 label (namespaces, ServiceAccount-style names): at most 63 characters."""
+    return isinstance(name, str) and len(name) <= 63 and DNS_LABEL.fullmatch(name) is not None
+
+
+def is_dns_subdomain(name: str) -> bool:
+    """A Kubernetes DNS-1123 subdomain (most object names): at most 253 characters."""
+    return isinstance(name, str) and 0 < len(name) <= 253 and DNS_SUBDOMAIN.fullmatch(name) is not None
 _GCP_LABEL = re.compile(r"[a-z0-9_\-]*")
 
 
@@ -403,7 +416,7 @@ def label_problems(k: str, v: str, *, where: str) -> list[str]:
     """Why ``k: v`` is not a valid Kubernetes label."""
     out = []
     dns_prefix, _, name = k.rpartition("/")
-    if dns_prefix and (len(dns_prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(dns_prefix)):
+    if dns_prefix and (len(dns_prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(dns_prefix)):
         out.append(f"{where}: label key prefix {dns_prefix!r} is not a DNS subdomain (lower-case, at most 253)")
     if not name or len(name) > 63 or not _K8S_NAME.fullmatch(name):
         out.append(

@@ -222,8 +222,8 @@ _SCHEMA: dict[str, Any] = {
 _SECRET_KEYS_SCHEMA = {"name", "path", "length", "special", "upper", "lower", "numeric", "fromConfig"}
 
 _SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./ -]*")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = conventions.DNS_SUBDOMAIN
+_DNS_LABEL = conventions.DNS_LABEL
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
 _KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)")
 _OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[^\s]+")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..conventions import is_dns_label, is_dns_subdomain
+
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def server_role_rules() -> list[dict[str, Any]]:
@@ -24,8 +24,8 @@ def ingestion_role_rules() -> list[dict[str, Any]]:
     return [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
 
 
-def _check(value: str, what: str, pattern: re.Pattern[str] = _DNS_SUBDOMAIN) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+def _check(value: str, what: str, valid: Callable[[str], bool] = is_dns_subdomain) -> str:
+    if not valid(value):
         raise ValueError(f"{what} {value!r} is not a valid Kubernetes name")
     return value
 
@@ -33,7 +33,7 @@ def _check(value: str, what: str, pattern: re.Pattern[str] = _DNS_SUBDOMAIN) -> 
 def _metadata(name: str, namespace: str, labels: Optional[dict[str, str]]) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "name": _check(name, "name"),
-        "namespace": _check(namespace, "namespace", _DNS_LABEL),
+        "namespace": _check(namespace, "namespace", is_dns_label),
     }
     if labels:
         meta["labels"] = dict(labels)
@@ -81,7 +81,7 @@ def role_binding_manifest(
             {
                 "kind": "ServiceAccount",
                 "name": _check(subject_service_account, "service account"),
-                "namespace": _check(subject_namespace, "namespace", _DNS_LABEL),
+                "namespace": _check(subject_namespace, "namespace", is_dns_label),
             }
         ],
     }
@@ -112,7 +112,7 @@ class KubernetesAccessArgs:
 
     def __post_init__(self) -> None:
         for ns in (self.secrets_namespace, self.server_namespace, self.ingestion_namespace):
-            _check(ns, "namespace", _DNS_LABEL)
+            _check(ns, "namespace", is_dns_label)
         for sa in (self.server_service_account, self.ingestion_service_account):
             _check(sa, "service account")
         if (self.server_namespace, self.server_service_account) == (

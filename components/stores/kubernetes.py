@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .. import conventions
 from .base import SecretStore, StoreArgs
 
-#: Labels OM's KubernetesSecretsManager sets on the secrets it creates.
-OM_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
+OM_LABELS = conventions.OM_K8S_LABELS
 #: OM reads and writes the value under this data key.
 VALUE_KEY = "value"
 

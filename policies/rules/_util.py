@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
-from components import fernet
+from components import conventions, fernet
 
 
 class _Unknown:
@@ -224,8 +224,7 @@ def principals(statement: Mapping) -> list[str]:
 
 # ---------------------------------------------------------------- Kubernetes
 
-DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-OM_STORE_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
+OM_STORE_LABELS = conventions.OM_K8S_LABELS
 K8S_SECRET = "kubernetes:core/v1:Secret"
 K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 K8S_STORE = "om-secrets:stores:KubernetesSecretStore"
@@ -240,8 +239,7 @@ def kind(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1]
 
 
-def is_dns_subdomain(name: str) -> bool:
-    return len(name) <= 253 and DNS_SUBDOMAIN.fullmatch(name) is not None
+is_dns_subdomain = conventions.is_dns_subdomain
 
 
 def rbac_rules(props: Any) -> list[dict]:
