@@ -8,7 +8,8 @@ import pulumi_kubernetes as k8s
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
 from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs
-from .app_config.refs import delivery_names
+from .app_config.airflow import fernet_ref as airflow_fernet_ref
+from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
@@ -175,10 +176,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             name=f"airflow-rotate-fernet-key-gen-{ring.primary}",
             namespace=settings.ingestion.namespace,
             image=settings.fernet.rotation_job_image,
-            ring_secret=delivery_names("airflow").secret,
-            ring_key="fernet-key",
-            database_secret=settings.fernet.rotation_job_database_secret,
-            database_key=settings.fernet.rotation_job_database_key,
+            ring=airflow_fernet_ref(),
+            database=SecretRef(settings.fernet.rotation_job_database_secret, settings.fernet.rotation_job_database_key),
             service_account=settings.ingestion.service_account,
         )
         return k8s.batch.v1.Job(

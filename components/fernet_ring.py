@@ -9,6 +9,7 @@ import pulumi
 import pulumi_random as random
 
 from . import fernet
+from .app_config.refs import SecretRef, env_var
 
 APPLICATIONS = ("openmetadata", "airflow")
 
@@ -117,17 +118,11 @@ def rotation_job_manifest(
     name: str,
     namespace: str,
     image: str,
-    ring_secret: str,
-    ring_key: str,
-    database_secret: str,
-    database_key: str,
+    ring: SecretRef,
+    database: SecretRef,
     service_account: str | None = None,
 ) -> dict:
     """A Kubernetes Job running ``airflow rotate-fernet-key`` with the ring and DB from Secrets."""
-
-    def from_secret(env: str, secret: str, key: str) -> dict:
-        return {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
     pod_spec = {
         "restartPolicy": "Never",
         "containers": [
@@ -136,8 +131,8 @@ def rotation_job_manifest(
                 "image": image,
                 "args": ["airflow", "rotate-fernet-key"],
                 "env": [
-                    from_secret("AIRFLOW__CORE__FERNET_KEY", ring_secret, ring_key),
-                    from_secret("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", database_secret, database_key),
+                    env_var("AIRFLOW__CORE__FERNET_KEY", ring),
+                    env_var("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", database),
                 ],
                 "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True},
             }
