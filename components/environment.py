@@ -13,10 +13,9 @@ from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
-from .settings import APPS, Settings, fernet_parts
+from .settings import APPS, STANDARD_LABELS, Settings, fernet_parts
 from .stores import SecretStore, store_for
 
-STANDARD_LABELS = {"app.kubernetes.io/managed-by": "om-secrets", "app.kubernetes.io/part-of": "openmetadata"}
 
 
 class OpenMetadataSecrets(pulumi.ComponentResource):

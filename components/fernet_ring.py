@@ -10,6 +10,7 @@ import pulumi_random as random
 
 from . import fernet
 from .app_config.refs import SecretRef, env_var
+from .settings import MANAGED_BY
 
 APPLICATIONS = ("openmetadata", "airflow")
 
@@ -143,6 +144,6 @@ def rotation_job_manifest(
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "om-secrets"}},
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": MANAGED_BY}},
         "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec}},
     }

@@ -24,6 +24,8 @@ LOADERS = ("airflow", "env", "noop")
 PRODUCTION_NAMES = ("prod", "production")
 APPS = ("openmetadata", "airflow")
 MANAGED_BY = "om-secrets"
+#: Labels on every Kubernetes object om-secrets declares.
+STANDARD_LABELS = {"app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/part-of": "openmetadata"}
 
 
 class ConfigError(ValueError):

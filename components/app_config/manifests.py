@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .. import conventions
-from ..settings import APPS, MANAGED_BY, Settings
+from ..settings import APPS, STANDARD_LABELS, Settings
 from . import validate
 from .airflow import airflow_env
 from .refs import (
@@ -82,8 +82,7 @@ def labels(app: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Standard labels (which win over ``extra``) plus ``extra``; invalid labels raise ValueError."""
     out = {
         **(extra or {}),
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "openmetadata",
+        **STANDARD_LABELS,
         "app.kubernetes.io/component": app,
     }
     problems = [p for k, v in out.items() for p in conventions.label_problems(k, v, where=f"labels.{k}")]
