@@ -376,14 +376,6 @@ class UsageError(Exception):
     """Bad arguments or unreadable input files (exit 2)."""
 
 
-def _project_dir(value: Optional[str]) -> Path:
-    start = Path(value or ".").resolve()
-    for folder in [start] if value else [start, *start.parents]:
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    raise UsageError(f"no Pulumi.yaml in {start}" + ("" if value else " or above; pass --project-dir"))
-
-
 def _load_json(path: str, what: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -409,15 +401,19 @@ def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the stacks; exit 0 (clean or advisory only), 1 (mandatory violations), 2 (errors)."""
+    from omsecrets.cli import CommandError
+
     try:
         return _check(args)
-    except UsageError as exc:
+    except (UsageError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
 
 def _check(args: argparse.Namespace) -> int:
-    project_dir = _project_dir(args.project_dir)
+    from omsecrets.cli import resolve_project_dir
+
+    project_dir = resolve_project_dir(args.project_dir)
     stacks = _stacks(args, project_dir)
     policy_config = _load_json(args.policy_config, "policy config") if args.policy_config else {}
     if args.baseline:
@@ -437,15 +433,3 @@ def _check(args: argparse.Namespace) -> int:
     if any(r.error for r in reports):
         return 2
     return 1 if any(r.count("mandatory") for r in reports) else 0
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m omsecrets.check``: the command on its own, until cli.py wires ``register``."""
-    parser = argparse.ArgumentParser(prog="omsecrets")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["check", *(argv if argv is not None else sys.argv[1:])])
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
