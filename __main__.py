@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.environment import OpenMetadataSecrets
-from components.settings import load
+from omsecrets.components.environment import OpenMetadataSecrets
+from omsecrets.components.settings import load
 
 settings = load()
 environment = OpenMetadataSecrets(settings.environment, settings)

@@ -1,6 +1,6 @@
 """om-secrets components: pure helpers (conventions, fernet, settings, app_config) and Pulumi components.
 
-``from components import OpenMetadataSecrets`` loads the Pulumi providers lazily, so the pure helpers
+``from omsecrets.components import OpenMetadataSecrets`` loads the Pulumi providers lazily, so the pure helpers
 stay cheap to import.
 """
 
@@ -16,4 +16,4 @@ def __getattr__(name: str):
         return importlib.import_module(".environment", __name__).OpenMetadataSecrets
     if name in ("conventions", "fernet", "settings"):
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'components' has no attribute {name!r}")
+    raise AttributeError(f"module 'omsecrets.components' has no attribute {name!r}")

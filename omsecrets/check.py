@@ -31,8 +31,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from omsecrets import engine
-from policies.pack import RULES
-from policies.rule import ENVIRONMENT_TYPE, Rule, message_text, production_from_env
+from omsecrets.policies.pack import RULES
+from omsecrets.policies.rule import ENVIRONMENT_TYPE, Rule, message_text, production_from_env
 
 FORMATS = ("text", "json", "sarif")
 BASELINE_RULE = "fernet-generation-retained"

@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config_error_class() -> Optional[type]:
     try:
-        return getattr(importlib.import_module("components.settings"), "ConfigError", None)
+        return getattr(importlib.import_module("omsecrets.components.settings"), "ConfigError", None)
     except Exception:  # noqa: BLE001 a broken or missing module just means: match by name
         return None
 

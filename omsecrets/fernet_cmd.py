@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from components.fernet import KeyRing, generate_key
+from omsecrets.components.fernet import KeyRing, generate_key
 
 MAX_COUNT = 100
 EPILOG = """\

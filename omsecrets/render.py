@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from components import settings as settings_module
-from components.app_config import files
-from components.settings import NAMESPACE, Settings
+from omsecrets.components import settings as settings_module
+from omsecrets.components.app_config import files
+from omsecrets.components.settings import NAMESPACE, Settings
 from omsecrets import engine
 
 PREVIEW_FILE = "preview.json"

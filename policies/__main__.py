@@ -1,5 +1,5 @@
 from pulumi_policy import PolicyPack
 
-from policies.pack import policies
+from omsecrets.policies.pack import policies
 
 PolicyPack(name="om-secrets", policies=policies())

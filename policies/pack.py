@@ -6,8 +6,8 @@ import importlib
 import pkgutil
 from typing import Optional
 
-from policies import rules as _rules
-from policies.rule import Rule
+from omsecrets.policies import rules as _rules
+from omsecrets.policies.rule import Rule
 
 
 def _discover() -> tuple[Rule, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from components.fernet import KeyRing, generate_key, rotation_problems
+from omsecrets.components.fernet import KeyRing, generate_key, rotation_problems
 from tests.support.airflow import airflow_config_check, run_airflow, run_airflow_python
 
 pytestmark = pytest.mark.airflow

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from components.app_config import refs, validate
-from components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
-from components.app_config.ingestion import ingestion_env
-from components.app_config.refs import SecretRef, delivery_names
-from components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
-from components.app_config.workflow import workflow_config
-from components.settings import AWS_PROVIDERS, SUPPORTED_PROVIDERS, from_dict
+from omsecrets.components.app_config import refs, validate
+from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
+from omsecrets.components.app_config.ingestion import ingestion_env
+from omsecrets.components.app_config.refs import SecretRef, delivery_names
+from omsecrets.components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
+from omsecrets.components.app_config.workflow import workflow_config
+from omsecrets.components.settings import AWS_PROVIDERS, SUPPORTED_PROVIDERS, from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "eu-west-1"
@@ -180,7 +180,7 @@ def test_check_access_keys():
 def test_renderer_modules_do_not_import_pulumi():
     code = (
         "import sys\n"
-        "import components.app_config.files, components.app_config.manifests\n"
+        "import omsecrets.components.app_config.files, omsecrets.components.app_config.manifests\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_kubernetes'))\n"
         "assert not bad, bad\n"
     )

@@ -6,10 +6,10 @@ import configparser
 
 import pytest
 
-from components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
-from components.app_config.ingestion import ingestion_env
-from components.app_config.refs import SecretRef
-from components.settings import AWS_PROVIDERS, from_dict
+from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
+from omsecrets.components.app_config.ingestion import ingestion_env
+from omsecrets.components.app_config.refs import SecretRef
+from omsecrets.components.settings import AWS_PROVIDERS, from_dict
 from tests.test_app_config import (
     BOTO3_KEY_ENV,
     CASES,

@@ -9,11 +9,11 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from components.app_config.airflow import airflow_helm_values
-from components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs
-from components.app_config.manifests import config_data, secret_keys
-from components.app_config.server import openmetadata_helm_values
-from components.settings import APPS, AWS_PROVIDERS
+from omsecrets.components.app_config.airflow import airflow_helm_values
+from omsecrets.components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs
+from omsecrets.components.app_config.manifests import config_data, secret_keys
+from omsecrets.components.app_config.server import openmetadata_helm_values
+from omsecrets.components.settings import APPS, AWS_PROVIDERS
 from tests.support import mocks
 from tests.test_app_config import CASES, case, make_settings
 

@@ -8,13 +8,13 @@ import json
 import pytest
 import yaml
 
-from components.app_config import files, manifests
-from components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
-from components.app_config.ingestion import ingestion_env
-from components.app_config.refs import SecretRef
-from components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
-from components.app_config.workflow import workflow_config
-from components.settings import APPS
+from omsecrets.components.app_config import files, manifests
+from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
+from omsecrets.components.app_config.ingestion import ingestion_env
+from omsecrets.components.app_config.refs import SecretRef
+from omsecrets.components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
+from omsecrets.components.app_config.workflow import workflow_config
+from omsecrets.components.settings import APPS
 from tests.test_app_config import CASES, case, make_settings
 
 PLANTED = ("PLANTED-om-ring-Zm9vYmFy", "PLANTED-af-ring-YmF6cXV4", "AKIAPLANTEDKEYID0001", "PLANTED/secret+access/key")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from components.app_config import manifests
-from components.app_config.refs import PLACEHOLDER
-from components.settings import APPS, AWS_PROVIDERS
+from omsecrets.components.app_config import manifests
+from omsecrets.components.app_config.refs import PLACEHOLDER
+from omsecrets.components.settings import APPS, AWS_PROVIDERS
 from tests.test_app_config import CASES, case, make_settings
 
 K8S_VERSION = "1.33"

@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
-from components.app_config.refs import SecretRef
-from components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
-from components.settings import AWS_PROVIDERS, from_dict
+from omsecrets.components.app_config.refs import SecretRef
+from omsecrets.components.app_config.server import openmetadata_helm_values, openmetadata_yaml_blocks, server_env
+from omsecrets.components.settings import AWS_PROVIDERS, from_dict
 from tests.test_app_config import CASES, REFERENCE_SERVER_ENV, REGION, case, make_settings, walk
 
 # charts/openmetadata/values.schema.json of open-metadata/openmetadata-helm-charts (HEAD 039a208,

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from components.app_config.workflow import AUTH_PROVIDERS, workflow_config
-from components.settings import LOADERS, SUPPORTED_PROVIDERS, from_dict
+from omsecrets.components.app_config.workflow import AUTH_PROVIDERS, workflow_config
+from omsecrets.components.settings import LOADERS, SUPPORTED_PROVIDERS, from_dict
 from tests.test_app_config import CASES, case
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "openmetadata_connection_schema.json").read_text())

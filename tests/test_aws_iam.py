@@ -12,9 +12,9 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from components.access import aws_iam
-from components.conventions import secret_id
-from components.access.aws_iam import (
+from omsecrets.components.access import aws_iam
+from omsecrets.components.conventions import secret_id
+from omsecrets.components.access.aws_iam import (
     AWS_PROVIDERS,
     READ_ACTIONS,
     SERVER_ACTIONS,

@@ -13,8 +13,8 @@ import string
 
 import pytest
 
-from components import conventions
-from components.settings import ConfigError
+from omsecrets.components import conventions
+from omsecrets.components.settings import ConfigError
 from omsecrets import engine
 from tests.support.previews import PLANTED, stack_config
 

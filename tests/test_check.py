@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from omsecrets import check, engine, sarif
-from policies.pack import RULES
+from omsecrets.policies.pack import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"

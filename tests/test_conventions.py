@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from components import conventions as cv
-from components.conventions import (
+from omsecrets.components import conventions as cv
+from omsecrets.components.conventions import (
     ConventionError,
     find_collisions,
     format_tags,

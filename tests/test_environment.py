@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from components import conventions
+from omsecrets.components import conventions
 from omsecrets import engine
 from tests.support.previews import stack_config, strings_in_secrets
 

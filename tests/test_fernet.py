@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.fernet import (
+from omsecrets.components.fernet import (
     OM_PUBLIC_DEFAULT_KEY,
     KeyRing,
     generate_key,

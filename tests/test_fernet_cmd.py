@@ -9,7 +9,7 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key, validate_key
+from omsecrets.components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key, validate_key
 from omsecrets import fernet_cmd
 from tests.test_stacks_cmd import run_cli
 

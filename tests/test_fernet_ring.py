@@ -14,9 +14,9 @@ import kubernetes_validate
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
-from components.fernet import KeyRing
-from components.fernet_ring import key_from_random_bytes
-from components.settings import ConfigError
+from omsecrets.components.fernet import KeyRing
+from omsecrets.components.fernet_ring import key_from_random_bytes
+from omsecrets.components.settings import ConfigError
 from omsecrets import engine
 from tests.support.previews import stack_file
 
@@ -346,7 +346,7 @@ def test_rotation_in_a_store_stack_seeds_the_new_ring(stage):
 
 # ------------------------------------------------------------------------------ imported keys
 
-from components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key  # noqa: E402
+from omsecrets.components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key  # noqa: E402
 
 
 def _adopt(preview_config, key: str, **extra):
@@ -389,7 +389,7 @@ def test_importing_the_public_default_key_is_refused(preview_config):
     ],
 )
 def test_imported_settings_are_validated(imported, secret_values, plaintext, expected):
-    from components.settings import from_dict
+    from omsecrets.components.settings import from_dict
 
     with pytest.raises(ConfigError) as info:
         from_dict(

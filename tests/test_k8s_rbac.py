@@ -6,7 +6,7 @@ import kubernetes_validate
 import pulumi
 import pytest
 
-from components.access.k8s_rbac import (
+from omsecrets.components.access.k8s_rbac import (
     IRSA_ANNOTATION,
     KubernetesAccess,
     KubernetesAccessArgs,

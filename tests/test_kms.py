@@ -8,7 +8,7 @@ import parliament
 import pulumi
 import pytest
 
-from components.kms import (
+from omsecrets.components.kms import (
     KEY_ADMIN_ACTIONS,
     SecretsKmsKey,
     SecretsKmsKeyArgs,

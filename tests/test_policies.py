@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from omsecrets import check, engine
-from policies.pack import RULES, by_id
+from omsecrets.policies.pack import RULES, by_id
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
@@ -171,7 +171,7 @@ def test_fernet_ring_messages_hide_key_material():
 
 
 def test_convention_reproduces_om_ids():
-    from policies.rules.store_names_follow_convention import problem
+    from omsecrets.policies.rules.store_names_follow_convention import problem
 
     assert problem("aws:secretsmanager/secret:Secret", "/team/openmetadata/database/mysql/password", "team", "openmetadata") is None
     assert problem("aws:ssm/parameter:Parameter", "/openmetadata/fernet/airflow", "", "openmetadata") is None
@@ -182,9 +182,9 @@ def test_convention_reproduces_om_ids():
 
 def test_rules_examine_the_shipped_program():
     """The compliant cases are not vacuous: the rules find what they check in the real program."""
-    from policies.rules.fernet_ring_valid import rings
-    from policies.rules.iam_ingestion_read_only import ingestion_policies
-    from policies.rules.store_names_follow_convention import stack_convention
+    from omsecrets.policies.rules.fernet_ring_valid import rings
+    from omsecrets.policies.rules.iam_ingestion_read_only import ingestion_policies
+    from omsecrets.policies.rules.store_names_follow_convention import stack_convention
 
     for name in ("sm", "ssm"):
         result, _ = _shipped(name)

@@ -14,9 +14,9 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValid
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from omsecrets import check, engine
-from policies.pack import RULES, by_id, policies
-from policies.rule import Rule, production_from_env
-from policies.rules import _util as u
+from omsecrets.policies.pack import RULES, by_id, policies
+from omsecrets.policies.rule import Rule, production_from_env
+from omsecrets.policies.rules import _util as u
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
@@ -51,7 +51,7 @@ def test_main_builds_the_pack_from_policies(monkeypatch):
 
 
 def test_importing_the_package_starts_no_server():
-    code = "import policies, policies.pack, policies.rule; import policies.rules._util; print('ok')"
+    code = "import omsecrets.policies, omsecrets.policies.pack, omsecrets.policies.rule; import omsecrets.policies.rules._util; print('ok')"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 

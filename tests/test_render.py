@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.app_config import files
-from components.settings import ConfigError
+from omsecrets.components.app_config import files
+from omsecrets.components.settings import ConfigError
 from omsecrets import cli, engine, render
 from tests.support.previews import strings_in_secrets
 
@@ -175,7 +175,7 @@ def test_api_version_and_kind_come_from_the_type_token(token, expected):
 
 LOAD_PROGRAM = """
 import dataclasses, pulumi
-from components.settings import load
+from omsecrets.components.settings import load
 s = load()
 pulumi.export("settings", repr(dataclasses.replace(
     s, secrets=tuple(dataclasses.replace(b, value=None) for b in s.secrets))))

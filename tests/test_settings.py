@@ -16,8 +16,8 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
-from components import settings as settings_module
-from components.settings import ConfigError, from_dict, load
+from omsecrets.components import settings as settings_module
+from omsecrets.components.settings import ConfigError, from_dict, load
 
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 OIDC_ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"

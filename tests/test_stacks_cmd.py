@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings import ConfigError, from_dict
+from omsecrets.components.settings import ConfigError, from_dict
 from omsecrets import cli, diff_cmd, fernet_cmd, stacks_cmd, term
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from components import conventions
-from components.conventions import ConventionError
-from components.settings import ConfigError
+from omsecrets.components import conventions
+from omsecrets.components.conventions import ConventionError
+from omsecrets.components.settings import ConfigError
 from omsecrets import engine
 from tests.support.previews import planted_keys, stack_config, stack_file
 

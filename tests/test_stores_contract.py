@@ -20,7 +20,7 @@ import kubernetes_validate
 import pytest
 import requests
 
-from components.fernet import KeyRing
+from omsecrets.components.fernet import KeyRing
 from omsecrets import engine
 from tests.support.previews import planted_keys, stack_file_config
 

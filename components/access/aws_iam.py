@@ -14,8 +14,8 @@ from typing import Any, Iterable, NamedTuple, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.conventions import MANAGED_PROVIDERS as _OM_MANAGED
-from components.conventions import ConventionError, name_problems
+from omsecrets.components.conventions import MANAGED_PROVIDERS as _OM_MANAGED
+from omsecrets.components.conventions import ConventionError, name_problems
 
 AWS_PROVIDERS = ("aws", "aws-ssm", "managed-aws", "managed-aws-ssm")
 MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in _OM_MANAGED)

@@ -1,19 +1,12 @@
 """A program of its own: OpenMetadataSecrets with settings built in code, plus one extra resource."""
 
 import json
-import sys
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-try:
-    import components  # noqa: F401 installed with `pip install -e <repo>`
-except ImportError:  # a plain checkout: use the repository the example lives in
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from components.environment import OpenMetadataSecrets
-from components.settings import from_dict
+from omsecrets.components import OpenMetadataSecrets
+from omsecrets.components.settings import from_dict
 
 config = pulumi.Config()
 stack = pulumi.get_stack()

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
-from components import conventions, fernet
+from omsecrets.components import conventions, fernet
 
 
 class _Unknown:

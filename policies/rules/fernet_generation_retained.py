@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 RING_TYPE = "om-secrets:fernet:FernetKeyRing"
 KEY_TYPE = "random:index/randomBytes:RandomBytes"

@@ -1,7 +1,7 @@
 """OMS-FERNET-003: in production, every Fernet key generation resource is protected."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 RING_TYPE = "om-secrets:fernet:FernetKeyRing"
 

@@ -1,7 +1,7 @@
 """OMS-FERNET-001: OpenMetadata's public default Fernet key appears in no resource input."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

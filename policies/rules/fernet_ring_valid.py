@@ -7,9 +7,9 @@ versions of ``.../fernet/<app>``. Unknown and placeholder values are skipped.
 
 import re
 
-from components import fernet
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.components import fernet
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 RING_KEYS = ("FERNET_KEY", "fernet-key", "AIRFLOW__CORE__FERNET_KEY")
 _STORE_NAME = re.compile(r"-fernet-(openmetadata|airflow)$")

@@ -5,8 +5,8 @@ role or user so tagged, or, failing tags, whose logical name (or its role's/user
 ``-ingestion`` as ``components.access.aws_iam.AwsAccess`` names them.
 """
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 from pulumi_policy.proxy import UnknownValueError
 
 IDENTITY_TAG = "om-secrets/identity"

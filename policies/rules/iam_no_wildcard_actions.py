@@ -1,7 +1,7 @@
 """OMS-IAM-001: IAM policies allow no ``*`` action, no whole-service wildcard and no ``NotAction``."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

@@ -1,7 +1,7 @@
 """OMS-IAM-002: secretsmanager/ssm/kms actions are scoped to ARNs, never ``Resource: "*"``."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 #: Actions AWS only authorizes on "*" (no resource-level permissions).
 UNSCOPABLE = frozenset(

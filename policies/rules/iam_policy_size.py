@@ -1,7 +1,7 @@
 """OMS-IAM-004: IAM policy documents fit AWS's size quotas (whitespace excluded)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 #: Characters (whitespace excluded): managed policy 6,144; inline role 10,240; inline user 2,048.
 LIMITS = {

@@ -1,7 +1,7 @@
 """OMS-K8S-006: ConfigMaps hold no secret values (keys named like secrets, Fernet or AWS keys)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def findings(data: dict) -> list[str]:

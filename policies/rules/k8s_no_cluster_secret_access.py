@@ -1,8 +1,8 @@
 """OMS-K8S-001: no ClusterRole grants Secrets and no ClusterRoleBinding binds a role that does
 (checkov CKV2_K8S_5, Kyverno restrict-binding-clusteradmin)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 #: Built-in ClusterRoles that read or write Secrets.
 SECRET_CLUSTER_ROLES = ("cluster-admin", "admin", "edit")

@@ -1,7 +1,7 @@
 """OMS-K8S-003: nobody may list or watch Secrets (Kyverno restrict-secret-role-verbs)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 ENUMERATING = ("list", "watch")
 

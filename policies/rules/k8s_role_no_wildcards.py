@@ -1,7 +1,7 @@
 """OMS-K8S-002: RBAC rules name their verbs, resources and API groups (checkov CKV_K8S_49)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

@@ -1,7 +1,7 @@
 """OMS-K8S-004: Kubernetes Secret names are DNS-1123 subdomains."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 AUTONAME_SUFFIX = "-0123abcd"  # Pulumi appends '-' and 8 random lower-case characters
 
@@ -24,7 +24,7 @@ RULE = Rule(
     description="Kubernetes Secret names are valid DNS-1123 subdomains.",
     level="mandatory",
     remediation="Use lower-case letters, digits, '-' and '.' (at most 253); OM's kubernetes ids come from "
-    "components.conventions.secret_id('kubernetes', ...).",
+    "omsecrets.components.conventions.secret_id('kubernetes', ...).",
     kind="resource",
     resource_types=(u.K8S_SECRET,),
     validate=validate,

@@ -1,7 +1,7 @@
 """OMS-K8S-005: secrets in OM's Kubernetes store carry OM's labels (app, managed-by)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

@@ -1,7 +1,7 @@
 """OMS-KMS-002: a deleted KMS key stays recoverable for at least 7 days."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 MINIMUM = 7
 

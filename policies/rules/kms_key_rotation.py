@@ -1,7 +1,7 @@
 """OMS-KMS-001: symmetric KMS keys rotate yearly (checkov CKV_AWS_7)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

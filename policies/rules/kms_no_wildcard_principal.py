@@ -1,7 +1,7 @@
 """OMS-KMS-003: KMS key policies name their principals (checkov CKV_AWS_33)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

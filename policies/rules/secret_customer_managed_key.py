@@ -1,7 +1,7 @@
 """OMS-SM-004: production secrets use a customer-managed KMS key (CKV_AWS_149, CKV_AWS_337)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 KEY_INPUT = {"aws:secretsmanager/secret:Secret": "kmsKeyId", "aws:ssm/parameter:Parameter": "keyId"}
 

@@ -1,7 +1,7 @@
 """OMS-SM-003: a deleted Secrets Manager secret stays recoverable for at least 7 days."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 MINIMUM = 7
 

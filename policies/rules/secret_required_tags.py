@@ -1,7 +1,7 @@
 """OMS-SM-002: secrets, parameters and keys carry the required tags (default: ``managed-by``)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 DEFAULT_TAGS = ("managed-by",)
 

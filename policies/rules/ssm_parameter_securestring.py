@@ -1,7 +1,7 @@
 """OMS-SM-001: SSM parameters hold secrets, so they are SecureString (checkov CKV2_AWS_34)."""
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 
 def validate(args, report):

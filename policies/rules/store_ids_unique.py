@@ -4,8 +4,8 @@ from collections import defaultdict
 
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.rule import Rule
-from policies.rules import _util as u
+from omsecrets.policies.rule import Rule
+from omsecrets.policies.rules import _util as u
 
 NAMED = {
     "aws:secretsmanager/secret:Secret": ("name",),
@@ -49,7 +49,7 @@ RULE = Rule(
     description="Every secret id (Secrets Manager name, SSM name, Kubernetes namespace/name) has one owner.",
     level="mandatory",
     remediation="Rename one of the logical secrets (om-secrets:secrets[].path) so OM's ids differ; "
-    "components.conventions.find_collisions lists them.",
+    "omsecrets.components.conventions.find_collisions lists them.",
     kind="stack",
     validate=validate,
 )

@@ -9,9 +9,9 @@ rebuilding the id from its parts with ``conventions.secret_id`` must give the sa
 
 from pulumi_policy.proxy import UnknownValueError
 
-from components import conventions
-from policies.rule import ENVIRONMENT_TYPE, Rule
-from policies.rules import _util as u
+from omsecrets.components import conventions
+from omsecrets.policies.rule import ENVIRONMENT_TYPE, Rule
+from omsecrets.policies.rules import _util as u
 
 SM, SSM = "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter"
 PROVIDER_FOR = {SM: "aws", SSM: "aws-ssm", u.K8S_SECRET: "kubernetes"}
@@ -90,7 +90,7 @@ RULE = Rule(
     description="Secrets Manager, SSM and OM store Kubernetes secrets are named by OpenMetadata's id convention.",
     level="mandatory",
     remediation="Seed secrets through components.stores (SecretStore.seed) or name them with "
-    "components.conventions.secret_id(provider, parts, prefix=..., cluster_name=...).",
+    "omsecrets.components.conventions.secret_id(provider, parts, prefix=..., cluster_name=...).",
     kind="stack",
     config_schema={"properties": {"prefix": {"type": "string"}, "clusterName": {"type": "string"}}},
     validate=validate,
