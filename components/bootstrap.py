@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_random as random
 
+from .core import BOOTSTRAP_TYPE
 from .settings import BootstrapSecret
 
 
@@ -22,7 +23,7 @@ class BootstrapSecretsArgs:
 class BootstrapSecrets(pulumi.ComponentResource):
     """One ``RandomPassword`` per generated secret; ``values`` maps each name to a secret Output."""
 
-    TYPE = "om-secrets:bootstrap:BootstrapSecrets"
+    TYPE = BOOTSTRAP_TYPE
 
     def __init__(self, name: str, args: BootstrapSecretsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, {"names": [s.name for s in args.secrets]}, opts)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import yaml
+
+from . import core
 
 __all__ = [
     "ConventionError",
@@ -40,76 +41,30 @@ __all__ = [
 
 SECRET_PREFIX = "secret:"
 
-#: Every value of OM's ``secretsManagerProvider`` enum (``in-memory`` is for OM's tests only).
-PROVIDERS = (
-    "db",
-    "managed-aws",
-    "aws",
-    "managed-aws-ssm",
-    "aws-ssm",
-    "managed-azure-kv",
-    "azure-kv",
-    "gcp",
-    "kubernetes",
-)
-#: Providers whose ids om-secrets computes (every provider but ``db``).
-STORE_PROVIDERS = tuple(p for p in PROVIDERS if p != "db")
-#: Providers in which the OM server itself writes every password field to the vault
-#: (``SecretsManagerFactory.java``); in the others om-secrets seeds and the server only reads.
-MANAGED_PROVIDERS = ("managed-aws", "managed-aws-ssm", "managed-azure-kv", "gcp", "kubernetes")
+PROVIDERS = core.PROVIDERS
+STORE_PROVIDERS = core.STORE_PROVIDERS
+MANAGED_PROVIDERS = core.MANAGED_PROVIDERS
+#: How one provider builds and limits secret ids (defined in ``core``).
+ProviderRules = core.IdConvention
 
 
 class ConventionError(ValueError):
     """A name, id or tag that OpenMetadata would reject, truncate or fail to find."""
 
 
-@dataclass(frozen=True)
-class ProviderRules:
-    """How one provider builds and limits secret ids."""
-
-    family: str  # aws-sm | aws-ssm | kubernetes | azure | gcp
-    separator: str
-    starts_with_separator: bool
-    clean_pattern: re.Pattern[str]
-    clean_replacement: str
-    max_length: int
-    max_levels: int | None = None
-    truncates_tag_values: bool = True  # getTags keeps split(":")[1] only
-
-
-_AWS_CLEAN = re.compile(r"[^A-Za-z0-9/_\-]")
-#: SSM's API reports 2048 for a parameter name, but 1037 of those are reserved: the name plus the
-#: ARN before it, ``arn:<partition>:ssm:<region>:<account>:parameter``, may use 1011 characters
-#: (PutParameter docs). That ARN part is 44 characters in us-east-2 and up to 56 (us-isof-south-1);
-#: 64 leaves room for any partition and region.
-_SSM_MAX_NAME = 1011 - 64
-_RULES = {
-    "aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
-    "managed-aws": ProviderRules("aws-sm", "/", True, _AWS_CLEAN, "_", 512),
-    "aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", _SSM_MAX_NAME, max_levels=15),
-    "managed-aws-ssm": ProviderRules("aws-ssm", "/", True, _AWS_CLEAN, "_", _SSM_MAX_NAME, max_levels=15),
-    "kubernetes": ProviderRules(
-        "kubernetes", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "-", 253, truncates_tag_values=False
-    ),
-    "azure-kv": ProviderRules("azure", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "", 127),
-    "managed-azure-kv": ProviderRules("azure", "-", False, re.compile(r"[^A-Za-z0-9\-]"), "", 127),
-    "gcp": ProviderRules("gcp", "_", False, re.compile(r"[^A-Za-z0-9_]"), "", 255),
-}
-
-
 def rules_for(provider: str) -> ProviderRules:
     """The id rules of ``provider``; ``db`` and unknown providers raise ConventionError."""
-    if provider == "db":
+    if provider == core.DB:
         raise ConventionError(
             "provider 'db' keeps secrets Fernet-encrypted in OpenMetadata's database: it has no "
             "secret ids; choose one of " + ", ".join(STORE_PROVIDERS)
         )
     try:
-        return _RULES[provider]
-    except KeyError:
-        raise ConventionError(
-            f"unknown secrets manager provider {provider!r}; allowed: {', '.join(PROVIDERS)}"
-        ) from None
+        ids = core.provider(provider).ids
+    except KeyError as exc:
+        raise ConventionError(exc.args[0]) from None
+    assert ids is not None
+    return ids
 
 
 def clean_part(provider: str, part: str) -> str:
@@ -274,7 +229,7 @@ def id_problems(
 
 def _unchecked_raw_k8s(parts: Sequence[str], prefix: str, cluster: str) -> str:
     """The Kubernetes id before OM's 253-character cut (to detect truncation)."""
-    rules = _RULES["kubernetes"]
+    rules = rules_for("kubernetes")
     cleaned = [rules.clean_pattern.sub("-", str(p)) for p in parts]
     return (prefix + cluster + "".join("-" + c for c in cleaned)).lower()
 
@@ -360,8 +315,7 @@ _AWS_TAG = re.compile(r"[\w .:/=+\-@]*", re.UNICODE)
 _K8S_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-#: Labels OM's KubernetesSecretsManager sets on the secrets it creates.
-OM_K8S_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
+OM_K8S_LABELS = core.OM_K8S_LABELS
 
 
 def is_dns_label(name: str) -> bool:
@@ -382,7 +336,7 @@ def tag_problems(provider: str, tags: Mapping[str, str], *, key: str = "tags") -
         format_tags(tags)
     except ConventionError as exc:
         out.append(f"{key}: {exc}")
-    if provider == "db":
+    if provider == core.DB:
         return out
     family = rules_for(provider).family
     for k, v in tags.items():

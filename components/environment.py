@@ -13,7 +13,9 @@ from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
-from .settings import APPS, STANDARD_LABELS, Settings, fernet_parts
+from . import core
+from .core import APPS, STANDARD_LABELS
+from .settings import Settings, fernet_parts
 from .stores import SecretStore, store_for
 
 
@@ -26,7 +28,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
     ``aws_access``, ``k8s_access``, ``delivery``, ``references`` ({name: "secret:<id>"}).
     """
 
-    TYPE = "om-secrets:index:OpenMetadataSecrets"
+    TYPE = core.ENVIRONMENT_TYPE
 
     def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
         super().__init__(
@@ -116,7 +118,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 ),
                 child,
             )
-        irsa = self.aws_access is not None and settings.aws.identity.mode == "irsa"
+        irsa = self.aws_access is not None and settings.aws.identity.mode == core.IRSA
         self.k8s_access = KubernetesAccess(
             f"{name}-k8s-access",
             KubernetesAccessArgs(
@@ -134,7 +136,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         )
 
         access_keys = None
-        if self.aws_access is not None and settings.aws.identity.mode == "access-key":
+        if self.aws_access is not None and settings.aws.identity.mode == core.ACCESS_KEY:
             access_keys = {
                 "openmetadata": (self.aws_access.server_access_key_id, self.aws_access.server_secret_access_key),
                 "airflow": (self.aws_access.ingestion_access_key_id, self.aws_access.ingestion_secret_access_key),

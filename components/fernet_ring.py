@@ -10,9 +10,8 @@ import pulumi_random as random
 
 from . import fernet
 from .app_config.refs import SecretRef, env_var
-from .settings import MANAGED_BY
-
-APPLICATIONS = ("openmetadata", "airflow")
+from .core import APPS as APPLICATIONS
+from .core import FERNET_RING_TYPE, MANAGED_BY, MANAGED_BY_LABEL
 
 
 def key_from_random_bytes(b64: str) -> str:
@@ -58,7 +57,7 @@ class FernetKeyRing(pulumi.ComponentResource):
     generation), ``primary_generation``.
     """
 
-    TYPE = "om-secrets:fernet:FernetKeyRing"
+    TYPE = FERNET_RING_TYPE
 
     def __init__(self, name: str, args: FernetKeyRingArgs, opts: pulumi.ResourceOptions | None = None):
         if args.application not in APPLICATIONS:
@@ -144,6 +143,6 @@ def rotation_job_manifest(
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": MANAGED_BY}},
+        "metadata": {"name": name, "namespace": namespace, "labels": {MANAGED_BY_LABEL: MANAGED_BY}},
         "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec}},
     }

@@ -10,6 +10,8 @@ from typing import Any, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from . import core
+
 KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
@@ -120,8 +122,10 @@ class SecretsKmsKey(pulumi.ComponentResource):
     Use is delegated to IAM through the account root, so AwsAccess roles (created after the key, their policies naming its ARN) need no key-policy edit and no dependency cycle arises.
     """
 
+    TYPE = core.KMS_KEY_TYPE
+
     def __init__(self, name: str, args: SecretsKmsKeyArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("om-secrets:kms:SecretsKmsKey", name, None, opts)
+        super().__init__(self.TYPE, name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         alias = alias_name(args.prefix, args.cluster_name)
         policy = pulumi.Output.all(

@@ -14,18 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import conventions, fernet
+from . import conventions, core, fernet
 
-NAMESPACE = "om-secrets"
-SUPPORTED_PROVIDERS = ("db", "aws", "managed-aws", "aws-ssm", "managed-aws-ssm", "kubernetes")
-AWS_PROVIDERS = ("aws", "managed-aws", "aws-ssm", "managed-aws-ssm")
-IDENTITY_MODES = ("irsa", "pod-identity", "access-key")
-LOADERS = ("airflow", "env", "noop")
-PRODUCTION_NAMES = ("prod", "production")
-APPS = ("openmetadata", "airflow")
-MANAGED_BY = "om-secrets"
-#: Labels on every Kubernetes object om-secrets declares.
-STANDARD_LABELS = {"app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/part-of": "openmetadata"}
+NAMESPACE = core.CONFIG_NAMESPACE
+SUPPORTED_PROVIDERS = core.SUPPORTED_PROVIDERS
+AWS_PROVIDERS = core.AWS_PROVIDERS
+IDENTITY_MODES = core.IDENTITY_MODES
+LOADERS = core.LOADERS
+PRODUCTION_NAMES = core.PRODUCTION_NAMES
+APPS = core.APPS
+MANAGED_BY = core.MANAGED_BY
+STANDARD_LABELS = core.STANDARD_LABELS
 
 
 class ConfigError(ValueError):
@@ -175,12 +174,12 @@ class Settings:
 
     @property
     def managed(self) -> bool:
-        return self.provider in conventions.MANAGED_PROVIDERS
+        return self.provider in core.MANAGED_PROVIDERS
 
     @property
     def resource_tags(self) -> dict[str, str]:
         """Tags for resources om-secrets declares: the stack's tags plus ``managed-by``."""
-        return {**self.tags, "managed-by": MANAGED_BY}
+        return {**self.tags, core.MANAGED_BY_TAG: MANAGED_BY}
 
     def seeded_secrets(self) -> dict[str, tuple[str, ...]]:
         """Every logical secret om-secrets seeds into the store: ``{name: parts}``."""
@@ -344,15 +343,15 @@ def from_dict(
     secret_values = dict(secret_values or {})
 
     environment = c.string("environment", stack, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-')") or stack
-    production = c.boolean("production", environment.lower() in PRODUCTION_NAMES)
+    production = c.boolean("production", core.is_production_name(environment))
     protect = c.boolean("protect", production)
     before = len(c.problems)
     provider = c.string("provider", "db", allowed=SUPPORTED_PROVIDERS) or "db"
     if len(c.problems) > before:
-        if c.raw("provider") in ("azure-kv", "managed-azure-kv", "gcp"):
+        if c.raw("provider") in core.PROVIDERS:  # known to OM, but its store is not declared yet
             c.problems[-1] += (
-                "; Azure Key Vault and GCP ids are computed by components.conventions, but om-secrets "
-                "does not declare those stores yet"
+                f"; {c.raw('provider')} ids are computed by components.conventions, but om-secrets "
+                "does not declare that store yet"
             )
         raise ConfigError(c.problems)  # everything else depends on the provider
     cluster_name = c.string("clusterName", "openmetadata")
@@ -475,7 +474,7 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
     for r in replicas:
         if not _REGION.fullmatch(r) or r == region:
             c.fail("aws.replicaRegions", f"{r!r} is not allowed; expected AWS regions other than the primary {region!r}")
-    if replicas and provider not in ("aws", "managed-aws"):
+    if replicas and core.provider(provider).family != "aws-sm":
         c.fail("aws.replicaRegions", f"{list(replicas)!r}: replicas exist only for Secrets Manager, not {provider!r}")
     create = c.boolean("aws.kms.create", False)
     key_arn = c.string("aws.kms.keyArn", None, pattern=_KMS_ARN, what="a KMS key or alias ARN")

@@ -31,6 +31,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from omsecrets import engine
+from omsecrets.components.core import find_config_error
 from omsecrets.policies.pack import RULES
 from omsecrets.policies.rule import ENVIRONMENT_TYPE, Rule, message_text, production_from_env
 
@@ -246,18 +247,6 @@ def _run(rule: Rule, args, sink) -> None:
 
 
 # --------------------------------------------------------------------------- stacks
-
-
-def find_config_error(exc: BaseException) -> Optional[BaseException]:
-    """The ``components.settings.ConfigError`` in ``exc``'s cause/context chain, if any."""
-    seen: set[int] = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if any(cls.__name__ == "ConfigError" for cls in type(current).__mro__):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def config_violations(error: BaseException, stack_file: str) -> list[Violation]:

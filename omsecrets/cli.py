@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from omsecrets import engine
+from omsecrets.components.core import find_config_error
 
 DEFAULT_STACK = "dev"
 PREVIEW_FILE = "preview.json"
@@ -226,28 +227,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- errors
-
-
-def _config_error_class() -> Optional[type]:
-    try:
-        return getattr(importlib.import_module("omsecrets.components.settings"), "ConfigError", None)
-    except Exception:  # noqa: BLE001 a broken or missing module just means: match by name
-        return None
-
-
-def find_config_error(exc: BaseException) -> Optional[BaseException]:
-    """The ConfigError in ``exc``'s cause/context chain, if any."""
-    known = _config_error_class()
-    seen: set[int] = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if (known is not None and isinstance(current, known)) or any(
-            cls.__name__ == "ConfigError" for cls in type(current).__mro__
-        ):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def _error(message: str) -> None:

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from omsecrets import cli, engine, term
+from omsecrets.components.core import ENVIRONMENT_TYPE
 
 ENV = "<env>"
 ABSENT = "(absent)"
-ENVIRONMENT_TYPE = "om-secrets:index:OpenMetadataSecrets"
 _OPTIONS = ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "additionalSecretOutputs",
             "dependsOn", "parent")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

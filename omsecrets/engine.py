@@ -37,6 +37,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import massage, run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from omsecrets.components import core
+
 __all__ = [
     "ACCOUNT_ID",
     "SECRET_TEXT",
@@ -65,8 +67,8 @@ ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_TIMEOUT = 300.0
 STACK_TYPE = "pulumi:pulumi:Stack"
-SECRET_TEXT = "[secret]"
-UNKNOWN_TEXT = "[unknown]"
+SECRET_TEXT = core.SECRET_PLACEHOLDER
+UNKNOWN_TEXT = core.UNKNOWN_PLACEHOLDER
 
 _SIG = rpc._special_sig_key
 _SECRET_SIG = rpc._special_secret_sig

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+from omsecrets.components import core
 from omsecrets.components import settings as settings_module
 from omsecrets.components.app_config import files
 from omsecrets.components.settings import NAMESPACE, Settings
@@ -21,7 +22,7 @@ from omsecrets import engine
 
 PREVIEW_FILE = "preview.json"
 POLICY_TYPE = "aws:iam/policy:Policy"
-ENVIRONMENT_TYPE = "om-secrets:index:OpenMetadataSecrets"
+ENVIRONMENT_TYPE = core.ENVIRONMENT_TYPE
 _NOT_OBJECTS = ("helm.sh", "yaml", "kustomize")
 _UNSAFE = str.maketrans({c: "_" for c in " /\\:*?\"<>|"})
 

@@ -30,11 +30,12 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from omsecrets.components import core
+
 LEVELS = ("mandatory", "advisory")
 OUTSIDE_PRODUCTION = ("same", "advisory", "off")
 KINDS = ("resource", "stack")
-ENVIRONMENT_TYPE = "om-secrets:index:OpenMetadataSecrets"
-_PRODUCTION_NAMES = ("prod", "production")  # components.settings.PRODUCTION_NAMES
+ENVIRONMENT_TYPE = core.ENVIRONMENT_TYPE
 
 Report = Callable[..., None]
 
@@ -157,17 +158,16 @@ def message_text(rule_id: str, message: str, note: str, remediation: str) -> str
 
 
 def production_from_env(environ: Optional[Mapping[str, str]] = None) -> bool:
-    """Production as ``components.settings`` decides it, from the config Pulumi gives the pack."""
+    """Production as ``components.settings`` decides it (``core.production_from_config``), from
+    the config and stack name Pulumi gives the pack."""
     environ = os.environ if environ is None else environ
     try:
         config = json.loads(environ.get("PULUMI_CONFIG") or "{}")
     except ValueError:
         config = {}
-    value = config.get("om-secrets:production")
-    if value is not None:
-        return str(value).strip().lower() == "true"
-    environment = config.get("om-secrets:environment") or environ.get("PULUMI_STACK") or ""
-    return environment in _PRODUCTION_NAMES
+    if not isinstance(config, Mapping):
+        config = {}
+    return core.production_from_config(config, environ.get("PULUMI_STACK") or "")
 
 
 def is_production(args: Any) -> bool:

@@ -563,8 +563,8 @@ def _name_for_length(provider: str, length: int, **kwargs) -> list[str]:
     [
         ("aws", 512),
         ("managed-aws", 512),
-        ("aws-ssm", cv._SSM_MAX_NAME),
-        ("managed-aws-ssm", cv._SSM_MAX_NAME),
+        ("aws-ssm", cv.rules_for("aws-ssm").max_length),
+        ("managed-aws-ssm", cv.rules_for("aws-ssm").max_length),
         ("kubernetes", 253),
         ("azure-kv", 127),
         ("managed-azure-kv", 127),
@@ -581,7 +581,7 @@ def test_id_length_limits(provider, limit):
 
 
 def test_ssm_limit_is_below_the_api_2048():
-    assert cv._SSM_MAX_NAME < 1011
+    assert cv.rules_for("aws-ssm").max_length < 1011
     for provider in SSM_PROVIDERS:
         with pytest.raises(ConventionError, match="allows at most"):
             secret_id(provider, _name_for_length(provider, 2049))

@@ -202,9 +202,9 @@ def test_settings_are_frozen():
 BAD = [
     pytest.param({"provider": "kubernets"}, {}, "provider", "'kubernets'", "(did you mean 'kubernetes'?)", 1, id="unknown-provider"),
     pytest.param({"provider": "vault"}, {}, "provider", "'vault'", "allowed: db, aws, managed-aws, aws-ssm, managed-aws-ssm, kubernetes", 1, id="unknown-provider-no-hint"),
-    pytest.param({"provider": "azure-kv"}, {}, "provider", "'azure-kv'", "does not declare those stores yet", 1, id="azure-kv-unsupported"),
+    pytest.param({"provider": "azure-kv"}, {}, "provider", "'azure-kv'", "does not declare that store yet", 1, id="azure-kv-unsupported"),
     pytest.param({"provider": "managed-azure-kv"}, {}, "provider", "'managed-azure-kv'", "allowed: db, aws", 1, id="managed-azure-kv-unsupported"),
-    pytest.param({"provider": "gcp"}, {}, "provider", "'gcp'", "does not declare those stores yet", 1, id="gcp-unsupported"),
+    pytest.param({"provider": "gcp"}, {}, "provider", "'gcp'", "does not declare that store yet", 1, id="gcp-unsupported"),
     pytest.param(merged(K8S, clustrName="om"), {}, "clustrName", "unknown key", "(did you mean 'clusterName'?)", 1, id="typo-top-level"),
     pytest.param(merged(AWS, aws__regoin="eu-west-1"), {}, "aws.regoin", "unknown key", "(did you mean 'region'?)", 1, id="typo-nested"),
     pytest.param(merged(AWS, aws__kms={"keyArm": KMS_ARN}), {}, "aws.kms.keyArm", "unknown key", "allowed here: create, keyArn, deletionWindowInDays", 1, id="typo-deeply-nested"),

@@ -14,12 +14,12 @@ from typing import Any, Iterable, NamedTuple, Optional
 import pulumi
 import pulumi_aws as aws
 
-from omsecrets.components.conventions import MANAGED_PROVIDERS as _OM_MANAGED
+from omsecrets.components import core
 from omsecrets.components.conventions import ConventionError, name_problems
 
-AWS_PROVIDERS = ("aws", "aws-ssm", "managed-aws", "managed-aws-ssm")
-MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in _OM_MANAGED)
-IDENTITY_MODES = ("irsa", "pod-identity", "access-key")
+AWS_PROVIDERS = core.AWS_PROVIDERS
+MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in core.MANAGED_PROVIDERS)
+IDENTITY_MODES = core.IDENTITY_MODES
 
 # openmetadata-service/.../secrets/AWSSecretsManager.java: Get/Create(tags)/Update/DeleteSecret; no PutSecretValue/Describe.
 # openmetadata-service/.../secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
@@ -53,7 +53,7 @@ def service_for(provider: str) -> str:
     """AWS service (``secretsmanager`` or ``ssm``) behind an AWS OM provider."""
     if provider not in AWS_PROVIDERS:
         raise ValueError(f"not an AWS secrets provider: {provider!r} (expected one of {AWS_PROVIDERS})")
-    return "ssm" if provider.endswith("ssm") else "secretsmanager"
+    return "ssm" if core.provider(provider).family == "aws-ssm" else "secretsmanager"
 
 
 def secret_id_prefix(provider: str, prefix: str, cluster_name: str) -> str:
@@ -213,7 +213,7 @@ def pod_identity_trust_policy() -> dict[str, Any]:
 
 
 #: Tag naming which identity a policy, role or user serves (read by the iam-ingestion-read-only rule).
-IDENTITY_TAG = "om-secrets/identity"
+IDENTITY_TAG = core.IDENTITY_TAG
 
 
 def to_json(doc: dict[str, Any]) -> str:
@@ -231,7 +231,7 @@ class AwsAccessArgs:
     """OM ``clusterName`` (second segment of every secret id)."""
     prefix: str = ""
     """OM ``secretsManagerConfiguration.prefix`` (empty: none)."""
-    identity_mode: str = "irsa"
+    identity_mode: str = core.IRSA
     """``irsa``, ``pod-identity`` or ``access-key`` (static keys: last resort)."""
     oidc_provider_arn: Optional[pulumi.Input[str]] = None
     """EKS OIDC provider ARN (irsa)."""
@@ -256,7 +256,7 @@ class AwsAccessArgs:
         secret_id_prefix(self.provider, self.prefix, self.cluster_name)
         if self.identity_mode not in IDENTITY_MODES:
             raise ValueError(f"identity_mode {self.identity_mode!r} not in {IDENTITY_MODES}")
-        if self.identity_mode == "irsa" and (self.oidc_provider_arn is None or self.oidc_issuer is None):
+        if self.identity_mode == core.IRSA and (self.oidc_provider_arn is None or self.oidc_issuer is None):
             raise ValueError("identity_mode 'irsa' needs oidc_provider_arn and oidc_issuer")
 
 
@@ -271,8 +271,10 @@ class _Identity(NamedTuple):
 class AwsAccess(pulumi.ComponentResource):
     """IAM policies and identities (role or user) for the OM server and for ingestion."""
 
+    TYPE = core.AWS_ACCESS_TYPE
+
     def __init__(self, name: str, args: AwsAccessArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("om-secrets:access:AwsAccess", name, None, opts)
+        super().__init__(self.TYPE, name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         self._args = args
         self._env = pulumi.Output.all(
@@ -311,7 +313,7 @@ class AwsAccess(pulumi.ComponentResource):
 
     def _identity(self, child: str, builder, namespace: str, service_account: str) -> _Identity:
         args, child_opts = self._args, pulumi.ResourceOptions(parent=self)
-        tags = {**args.tags, IDENTITY_TAG: "server" if builder is server_policy_document else "ingestion"}
+        tags = {**args.tags, IDENTITY_TAG: core.SERVER if builder is server_policy_document else core.INGESTION}
         policy_json = self._env.apply(
             lambda env: to_json(
                 builder(
@@ -327,7 +329,7 @@ class AwsAccess(pulumi.ComponentResource):
             tags=tags,
             opts=child_opts,
         )
-        if args.identity_mode == "access-key":
+        if args.identity_mode == core.ACCESS_KEY:
             user = aws.iam.User(child, tags=tags, opts=child_opts)
             aws.iam.UserPolicyAttachment(child, user=user.name, policy_arn=policy.arn, opts=child_opts)
             key = aws.iam.AccessKey(
@@ -337,7 +339,7 @@ class AwsAccess(pulumi.ComponentResource):
             )
             return _Identity(policy, policy_json, None, key.id, pulumi.Output.secret(key.secret))
 
-        if args.identity_mode == "irsa":
+        if args.identity_mode == core.IRSA:
             trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
                 lambda v: to_json(irsa_trust_policy(v[0], v[1], namespace, service_account))
             )
@@ -345,7 +347,7 @@ class AwsAccess(pulumi.ComponentResource):
             trust = pulumi.Output.from_input(to_json(pod_identity_trust_policy()))
         role = aws.iam.Role(child, assume_role_policy=trust, tags=tags, opts=child_opts)
         aws.iam.RolePolicyAttachment(child, role=role.name, policy_arn=policy.arn, opts=child_opts)
-        if args.identity_mode == "pod-identity" and args.eks_cluster_name is not None:
+        if args.identity_mode == core.POD_IDENTITY and args.eks_cluster_name is not None:
             aws.eks.PodIdentityAssociation(
                 child,
                 cluster_name=args.eks_cluster_name,

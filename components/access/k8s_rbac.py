@@ -9,6 +9,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .. import core
 from ..conventions import is_dns_label, is_dns_subdomain
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -125,8 +126,10 @@ class KubernetesAccessArgs:
 class KubernetesAccess(pulumi.ComponentResource):
     """Service accounts for server and ingestion, plus Secret RBAC in the secrets namespace when asked."""
 
+    TYPE = core.KUBERNETES_ACCESS_TYPE
+
     def __init__(self, name: str, args: KubernetesAccessArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("om-secrets:access:KubernetesAccess", name, None, opts)
+        super().__init__(self.TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         names: dict[str, Optional[pulumi.Output[str]]] = {}
         identities = (

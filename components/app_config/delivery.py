@@ -9,13 +9,15 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..settings import APPS, Settings
+from .. import core
+from ..core import APPS
+from ..settings import Settings
 from . import manifests, validate
 from .airflow import airflow_helm_values
 from .refs import delivery_names
 from .server import openmetadata_helm_values
 
-TOKEN = "om-secrets:app:AppConfigDelivery"
+TOKEN = core.APP_CONFIG_DELIVERY_TYPE
 
 
 @dataclass
@@ -41,8 +43,10 @@ class AppConfigDeliveryArgs:
 class AppConfigDelivery(pulumi.ComponentResource):
     """Declares each app's ConfigMap and Secret; exposes chart values that reference them by name."""
 
+    TYPE = TOKEN
+
     def __init__(self, name: str, args: AppConfigDeliveryArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__(TOKEN, name, None, opts)
+        super().__init__(self.TYPE, name, None, opts)
         s = args.settings
         self.config_maps: dict[str, k8s.core.v1.ConfigMap] = {}
         self.secrets: dict[str, k8s.core.v1.Secret] = {}

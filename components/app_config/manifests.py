@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .. import conventions
-from ..settings import APPS, STANDARD_LABELS, Settings
+from ..core import APPS, STANDARD_LABELS
+from ..settings import Settings
 from . import validate
 from .airflow import airflow_env
 from .refs import (

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..settings import APPS
-
-SERVER_APP, AIRFLOW_APP = APPS  # "openmetadata", "airflow"
+from ..core import AIRFLOW_APP, APPS, SECRET_PLACEHOLDER, SERVER_APP
 
 # Keys of the delivered Secrets.
 SERVER_FERNET_KEY = "FERNET_KEY"
@@ -18,7 +16,7 @@ SERVER_SECRET_ACCESS_KEY = "OM_SM_ACCESS_KEY"
 AIRFLOW_ACCESS_KEY_ID = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID"
 AIRFLOW_SECRET_ACCESS_KEY = "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"
 
-PLACEHOLDER = "[secret]"
+PLACEHOLDER = SECRET_PLACEHOLDER
 
 
 @dataclass(frozen=True)

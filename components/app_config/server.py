@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import conventions
+from .. import conventions, core
 from ..settings import Settings
 from . import validate
 from .refs import (
@@ -26,7 +26,7 @@ CHART_MISSING_ENV = (
     "OM_SM_KUBECONFIG_PATH",
 )
 # Providers the chart's values.schema.json accepts in openmetadata.config.secretsManager.provider.
-CHART_PROVIDERS = ("db", "aws", "aws-ssm", "managed-aws", "managed-aws-ssm", "in-memory", "managed-azure-kv", "azure-kv", "gcp")
+CHART_PROVIDERS = core.CHART_PROVIDERS
 
 
 def _bool(value: bool) -> str:

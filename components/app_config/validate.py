@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..settings import AWS_PROVIDERS, IDENTITY_MODES, LOADERS, NAMESPACE, SUPPORTED_PROVIDERS, Settings
+from ..core import ACCESS_KEY, AWS_PROVIDERS, IDENTITY_MODES, LOADERS, SUPPORTED_PROVIDERS
+from ..settings import NAMESPACE, Settings
 
 
 def _fail(key: str, message: str) -> None:
@@ -25,7 +26,7 @@ def check(settings: Settings) -> Settings:
         )
     if s.aws.identity.mode not in IDENTITY_MODES:
         _fail("aws.identity.mode", f"{s.aws.identity.mode!r} is not one of {', '.join(IDENTITY_MODES)}")
-    if s.aws.identity.mode == "access-key" and s.provider not in AWS_PROVIDERS:
+    if s.aws.identity.mode == ACCESS_KEY and s.provider not in AWS_PROVIDERS:
         _fail("aws.identity.mode", f"'access-key' only applies to the AWS providers, not {s.provider!r}")
     if s.provider in AWS_PROVIDERS and not s.aws.region:
         _fail("aws.region", f"is empty; provider {s.provider!r} needs it (OM_SM_REGION)")
@@ -34,7 +35,7 @@ def check(settings: Settings) -> Settings:
 
 def uses_access_keys(settings: Settings) -> bool:
     """Whether the apps authenticate to AWS with an IAM user's access key."""
-    return settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == "access-key"
+    return settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == ACCESS_KEY
 
 
 def check_access_keys(settings: Settings, apps_with_keys: set[str] | frozenset[str], apps: tuple[str, ...]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
+from .. import core
+
 from .aws import AwsSecretsManagerStore, AwsSecretsManagerStoreArgs, AwsSsmParameterStore, AwsSsmParameterStoreArgs
 from .base import Seeded, SecretStore, StoreArgs
 from .kubernetes import KubernetesSecretStore, KubernetesSecretStoreArgs
@@ -37,8 +39,8 @@ def store_for(
         tags=settings.resource_tags if settings.is_aws else dict(settings.tags),
         protect=settings.protect,
     )
-    family = settings.provider.removeprefix("managed-")
-    if family == "aws":
+    family = core.provider(settings.provider).family
+    if family == "aws-sm":
         args = AwsSecretsManagerStoreArgs(
             **common,
             kms_key_id=kms_key_id,
@@ -50,6 +52,6 @@ def store_for(
         return AwsSsmParameterStore(name, AwsSsmParameterStoreArgs(**common, kms_key_id=kms_key_id), opts)
     if family == "kubernetes":
         return KubernetesSecretStore(name, KubernetesSecretStoreArgs(**common, namespace=settings.kubernetes.namespace), opts)
-    if settings.provider == "db":
+    if family == core.DB:
         return None
     raise ValueError(f"no om-secrets store for provider {settings.provider!r}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from .. import core
 from .base import SecretStore, StoreArgs
 
 #: SSM Standard parameters hold up to 4 KB; larger values need the Advanced tier.
@@ -44,7 +45,7 @@ class AwsSecretsManagerStoreArgs(StoreArgs):
 class AwsSecretsManagerStore(SecretStore):
     """OM secrets as ``aws.secretsmanager.Secret`` + ``SecretVersion`` named by OM's id."""
 
-    TYPE = "om-secrets:stores:AwsSecretsManagerStore"
+    TYPE = core.AWS_SECRETS_MANAGER_STORE_TYPE
 
     def __init__(self, name: str, args: AwsSecretsManagerStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, args, {"recoveryWindowInDays": args.recovery_window_in_days}, opts)
@@ -87,7 +88,7 @@ class AwsSsmParameterStoreArgs(StoreArgs):
 class AwsSsmParameterStore(SecretStore):
     """OM secrets as SecureString ``aws.ssm.Parameter`` named by OM's id."""
 
-    TYPE = "om-secrets:stores:AwsSsmParameterStore"
+    TYPE = core.AWS_SSM_STORE_TYPE
 
     def __init__(self, name: str, args: AwsSsmParameterStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, args, None, opts)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from .. import conventions
+from .. import conventions, core
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Seeded:
 class SecretStore(pulumi.ComponentResource):
     """Base of the stores: computes OM ids and refuses two secrets on one id."""
 
-    TYPE = "om-secrets:stores:SecretStore"
+    TYPE = core.SECRET_STORE_TYPE
 
     def __init__(self, name: str, args: StoreArgs, props: Mapping | None = None, opts: pulumi.ResourceOptions | None = None):
         problems = conventions.name_problems(args.provider, prefix=args.prefix, cluster_name=args.cluster_name)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .. import conventions
+from .. import core
 from .base import SecretStore, StoreArgs
 
-OM_LABELS = conventions.OM_K8S_LABELS
+OM_LABELS = core.OM_K8S_LABELS
 #: OM reads and writes the value under this data key.
 VALUE_KEY = "value"
 
@@ -25,7 +25,7 @@ class KubernetesSecretStoreArgs(StoreArgs):
 class KubernetesSecretStore(SecretStore):
     """OM secrets as ``kubernetes.core.v1.Secret`` with data key ``value``."""
 
-    TYPE = "om-secrets:stores:KubernetesSecretStore"
+    TYPE = core.KUBERNETES_STORE_TYPE
 
     def __init__(self, name: str, args: KubernetesSecretStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, args, {"namespace": args.namespace}, opts)

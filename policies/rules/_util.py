@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
-from omsecrets.components import conventions, fernet
+from omsecrets.components import conventions, core, fernet
 
 
 class _Unknown:
@@ -26,7 +26,7 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 #: Values that are not real data: unknown during preview, or secrets a tool chose to hide.
-PLACEHOLDERS = ("[unknown]", "[secret]")
+PLACEHOLDERS = core.PLACEHOLDERS
 
 
 # ---------------------------------------------------------------- props
@@ -224,10 +224,10 @@ def principals(statement: Mapping) -> list[str]:
 
 # ---------------------------------------------------------------- Kubernetes
 
-OM_STORE_LABELS = conventions.OM_K8S_LABELS
+OM_STORE_LABELS = core.OM_K8S_LABELS
 K8S_SECRET = "kubernetes:core/v1:Secret"
 K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
-K8S_STORE = "om-secrets:stores:KubernetesSecretStore"
+K8S_STORE = core.KUBERNETES_STORE_TYPE
 _RBAC_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from pulumi_policy.proxy import UnknownValueError
 
+from omsecrets.components import core
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
 
-RING_TYPE = "om-secrets:fernet:FernetKeyRing"
+RING_TYPE = core.FERNET_RING_TYPE
 KEY_TYPE = "random:index/randomBytes:RandomBytes"
 
 

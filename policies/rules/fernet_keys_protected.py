@@ -1,9 +1,10 @@
 """OMS-FERNET-003: in production, every Fernet key generation resource is protected."""
 
+from omsecrets.components import core
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
 
-RING_TYPE = "om-secrets:fernet:FernetKeyRing"
+RING_TYPE = core.FERNET_RING_TYPE
 
 
 def validate(args, report):

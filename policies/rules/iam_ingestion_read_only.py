@@ -5,11 +5,12 @@ role or user so tagged, or, failing tags, whose logical name (or its role's/user
 ``-ingestion`` as ``components.access.aws_iam.AwsAccess`` names them.
 """
 
+from omsecrets.components import core
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
 from pulumi_policy.proxy import UnknownValueError
 
-IDENTITY_TAG = "om-secrets/identity"
+IDENTITY_TAG = core.IDENTITY_TAG
 ATTACHMENTS = (
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:iam/userPolicyAttachment:UserPolicyAttachment",
@@ -21,7 +22,7 @@ IDENTITIES = ("aws:iam/role:Role", "aws:iam/user:User")
 def _ingestion(resource) -> bool:
     tag = u.get(resource.props, "tags", IDENTITY_TAG)
     if isinstance(tag, str):
-        return tag == "ingestion"
+        return tag == core.INGESTION
     return resource.name.endswith("-ingestion")
 
 

@@ -9,12 +9,13 @@ rebuilding the id from its parts with ``conventions.secret_id`` must give the sa
 
 from pulumi_policy.proxy import UnknownValueError
 
-from omsecrets.components import conventions
+from omsecrets.components import conventions, core
 from omsecrets.policies.rule import ENVIRONMENT_TYPE, Rule
 from omsecrets.policies.rules import _util as u
 
 SM, SSM = "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter"
-PROVIDER_FOR = {SM: "aws", SSM: "aws-ssm", u.K8S_SECRET: "kubernetes"}
+#: A provider of each resource type's store family (every provider of a family builds the same ids).
+PROVIDER_FOR = {t: core.providers_in(f)[0] for t, f in ((SM, "aws-sm"), (SSM, "aws-ssm"), (u.K8S_SECRET, "kubernetes"))}
 
 
 def _convention(props):
