@@ -28,6 +28,7 @@ __all__ = [
     "secret_reference",
     "parse_reference",
     "clean_part",
+    "id_prefix",
     "sanitize_k8s",
     "parse_tags",
     "format_tags",
@@ -76,15 +77,17 @@ def clean_part(provider: str, part: str) -> str:
 _HYPHENS = re.compile(r"-{2,}")
 
 
-def sanitize_k8s(name: str) -> str:
+def sanitize_k8s(name: str, *, cut: bool = True) -> str:
     """OM's ``sanitizeForK8s``: collapse hyphens, strip them at both ends, cut to 253."""
-    out = _HYPHENS.sub("-", name).strip("-")[:253].strip("-")
+    out = _HYPHENS.sub("-", name).strip("-")
+    if cut:
+        out = out[:253].strip("-")
     if not out:
         raise ConventionError(f"the Kubernetes secret name built from {name!r} is empty")
     return out
 
 
-def _build(provider: str, values: Sequence[str], *, root: bool, prefix: str, cluster: str) -> str:
+def _build(provider: str, values: Sequence[str], *, root: bool, prefix: str, cluster: str, cut: bool = True) -> str:
     """One call of OM's ``buildSecretId(addClusterPrefix=root, values...)``."""
     rules = rules_for(provider)
     sep = rules.separator
@@ -99,19 +102,46 @@ def _build(provider: str, values: Sequence[str], *, root: bool, prefix: str, clu
         out = sep.join(cleaned)
     out = out.lower()
     if rules.family == "kubernetes":
-        out = sanitize_k8s(out)
+        out = sanitize_k8s(out, cut=cut)
     return out
 
 
-def _unchecked_id(provider: str, parts: Sequence[str], prefix: str, cluster: str, root_parts: int) -> str:
+def _unchecked_id(
+    provider: str, parts: Sequence[str], prefix: str, cluster: str, root_parts: int, *, cut: bool = True
+) -> str:
+    """OM's id for ``parts``: a root id, then one nesting step per further part.
+
+    An id of root parts only (OM stores nothing there; om-secrets' own Fernet copies) gets one
+    re-cleaning step too, so prefix and clusterName appear in it as in every field id; for names
+    that cleaning leaves alone this is exactly OM's root id.
+    """
     parts = [str(p) for p in parts]
     if not parts:
         raise ConventionError("a secret id needs at least one part, e.g. ['database', 'mysql', 'password']")
     n = max(1, min(root_parts, len(parts)))
-    sid = _build(provider, parts[:n], root=True, prefix=prefix, cluster=cluster)
+    sid = _build(provider, parts[:n], root=True, prefix=prefix, cluster=cluster, cut=cut)
+    if len(parts) == n:
+        return _build(provider, [sid], root=False, prefix=prefix, cluster=cluster, cut=cut)
     for part in parts[n:]:
-        sid = _build(provider, [sid, part.lower()], root=False, prefix=prefix, cluster=cluster)
+        sid = _build(provider, [sid, part.lower()], root=False, prefix=prefix, cluster=cluster, cut=cut)
     return sid
+
+
+def id_prefix(provider: str, prefix: str = "", cluster_name: str = "openmetadata") -> str:
+    """The start every id of this prefix/cluster shares, as OM's field ids spell it.
+
+    E.g. ``/team/om_prod/`` (AWS, cluster ``om.prod``), ``teamomprod-`` (Azure), ``teamomprod_``
+    (GCP), ``teamom-prod-`` (Kubernetes): what IAM conditions and ARN scopes must match.
+    """
+    rules = rules_for(provider)
+    probe = ["a0", "b0", "c0"]
+    sid = _unchecked_id(provider, probe, prefix, cluster_name, 2, cut=False)
+    tail = rules.separator.join(probe)
+    if sid == tail:  # Kubernetes: the head cleaned away entirely
+        return ""
+    if not sid.endswith(rules.separator + tail):
+        raise ConventionError(f"cannot derive the id prefix of {prefix!r}/{cluster_name!r} on {provider!r}")
+    return sid[: len(sid) - len(tail)]
 
 
 def secret_id(
@@ -127,13 +157,17 @@ def secret_id(
     The first ``root_parts`` parts (``<serviceType>/<serviceName>``, ``bot/<name>``...) form the
     root id, ``buildSecretId(true, ...)``; every further part is one nesting step,
     ``buildSecretId(false, id, part.lower())``, as OM does for nested objects and password fields.
-    Raises ConventionError for ``db``, a prefix/cluster name OM would mangle, or an id over the limit.
+    Any prefix/cluster name OM accepts is accepted (cleaned as OM's nesting cleans it); raises
+    ConventionError for ``db``, an empty clusterName, or an id the backend refuses (length,
+    characters, SSM levels).
     """
     problems = name_problems(provider, prefix=prefix, cluster_name=cluster_name)
     if problems:
         raise ConventionError("; ".join(problems))
     sid = _unchecked_id(provider, parts, prefix, cluster_name, root_parts)
-    problems = id_problems(provider, sid, parts=parts, prefix=prefix, cluster_name=cluster_name)
+    problems = id_problems(
+        provider, sid, parts=parts, prefix=prefix, cluster_name=cluster_name, root_parts=root_parts
+    )
     if problems:
         raise ConventionError("; ".join(problems))
     return sid
@@ -153,60 +187,69 @@ def parse_reference(value: str) -> str:
 
 # ---------------------------------------------------------------- names and ids
 
-_ALLOWED_NAME = {
-    "aws-sm": re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*"),
-    "aws-ssm": re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*"),
-    "kubernetes": re.compile(r"[a-z0-9\-]+"),
-    "azure": re.compile(r"[A-Za-z0-9\-]+"),
-    "gcp": re.compile(r"[A-Za-z0-9_]+"),
-}
-_ALLOWED_NAME_TEXT = {
-    "aws-sm": "letters, digits, '_', '-' and inner '/'",
-    "aws-ssm": "letters, digits, '_', '-' and inner '/'",
-    "kubernetes": "lower-case letters, digits and '-'",
-    "azure": "letters, digits and '-'",
-    "gcp": "letters, digits and '_'",
+#: Names each backend accepts (after OM's cleaning every field id has only these characters).
+_BACKEND_NAME = {
+    "aws-sm": (re.compile(r"[A-Za-z0-9/_+=.@\-]+"), "letters, digits and /_+=.@-"),
+    "aws-ssm": (re.compile(r"[A-Za-z0-9/_.\-]+"), "letters, digits and /_.-"),
+    "kubernetes": (re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"), "a DNS-1123 subdomain"),
+    "azure": (re.compile(r"[A-Za-z0-9\-]+"), "letters, digits and '-'"),
+    "gcp": (re.compile(r"[A-Za-z0-9_\-]+"), "letters, digits, '_' and '-'"),
 }
 
 
 def name_problems(provider: str, *, prefix: str, cluster_name: str) -> list[str]:
-    """Why a prefix or cluster name would give ids OM cannot read back (empty list if fine).
+    """Why a prefix or cluster name cannot work (empty list if fine).
 
-    OM inserts both raw into a root id but cleans them in every nested field id, so any
-    character that cleaning would change makes the two disagree; they are refused.
+    OM accepts any ``clusterName``/``prefix`` and cleans them in every field id (``om-prod`` on GCP
+    gives ``omprod_...``, ``om.prod`` on AWS ``/om_prod/...``), so om-secrets computes that id
+    instead of refusing. Refused: an empty clusterName, and names whose ids the backend refuses
+    (SSM: an empty ``//`` level, a first level starting with ``aws``/``ssm``).
     """
     try:
         rules = rules_for(provider)
     except ConventionError as exc:
         return [str(exc)]
     out = []
-    allowed = _ALLOWED_NAME[rules.family]
-    what = _ALLOWED_NAME_TEXT[rules.family]
     if not cluster_name:
         out.append("clusterName is empty: OM would build ids such as '//database/...'; set a name")
-    # SSM refuses names whose first level starts with aws/ssm: that is the prefix's when set.
-    first = "prefix" if prefix else "clusterName"
+        return out
     for key, value in (("prefix", prefix), ("clusterName", cluster_name)):
-        if value and not allowed.fullmatch(value):
-            out.append(f"{key} {value!r} is not allowed for provider {provider!r}: use only {what}")
-        elif (
-            value
-            and key == first
-            and rules.family == "aws-ssm"
-            and value.split("/")[0].lower().startswith(("aws", "ssm"))
-        ):
-            out.append(f"{key} {value!r}: SSM parameter names may not begin with 'aws' or 'ssm'")
+        if "%" in value:
+            # buildSecretId appends both to a String.format pattern: a '%' breaks every id.
+            out.append(f"{key} {value!r} contains '%': OM puts it into a String.format pattern and fails; remove it")
+    if out:
+        return out
+    if rules.family == "aws-ssm":
+        head = id_prefix(provider, prefix, cluster_name)
+        levels = head.strip("/").split("/")
+        which = "prefix" if prefix else "clusterName"
+        if "//" in head:
+            value = prefix if prefix and "//" in f"/{prefix}/" else cluster_name
+            key = "prefix" if value == prefix and prefix else "clusterName"
+            out.append(
+                f"{key} {value!r} gives ids with an empty level ({head!r}...); SSM refuses such parameter "
+                "names: remove the leading, trailing or doubled '/'"
+            )
+        elif levels[0].startswith(("aws", "ssm")):
+            value = prefix if prefix else cluster_name
+            out.append(f"{which} {value!r}: SSM parameter names may not begin with 'aws' or 'ssm' (ids would start {head!r})")
     return out
 
 
 def id_problems(
-    provider: str, sid: str, *, parts: Sequence[str] = (), prefix: str = "", cluster_name: str = ""
+    provider: str,
+    sid: str,
+    *,
+    parts: Sequence[str] = (),
+    prefix: str = "",
+    cluster_name: str = "",
+    root_parts: int = 2,
 ) -> list[str]:
-    """Why ``sid`` is over the provider's limits (length, SSM levels, Kubernetes truncation)."""
+    """Why ``sid`` is over the provider's limits (length, characters, SSM levels, Kubernetes truncation)."""
     rules = rules_for(provider)
     out = []
     if rules.family == "kubernetes":
-        raw = _HYPHENS.sub("-", _unchecked_raw_k8s(parts, prefix, cluster_name)).strip("-") if parts else sid
+        raw = _unchecked_id("kubernetes", parts, prefix, cluster_name, root_parts, cut=False) if parts else sid
         if len(raw) > rules.max_length:
             out.append(
                 f"secret id for {'/'.join(map(str, parts))!r} is {len(raw)} characters; OM cuts "
@@ -218,20 +261,18 @@ def id_problems(
             f"secret id {sid[:60]!r}... is {len(sid)} characters; provider {provider!r} allows at "
             f"most {rules.max_length}"
         )
+    pattern, what = _BACKEND_NAME[rules.family]
+    if not out and not pattern.fullmatch(sid):
+        out.append(f"secret id {sid!r} is not a valid name for provider {provider!r}: expected {what}")
     if rules.max_levels is not None:
         levels = len([s for s in sid.split("/") if s])
         if levels > rules.max_levels:
             out.append(
                 f"secret id {sid!r} has {levels} levels; SSM parameter names allow at most {rules.max_levels}"
             )
+        if "//" in sid:
+            out.append(f"secret id {sid!r} has an empty level '//'; SSM refuses such parameter names")
     return out
-
-
-def _unchecked_raw_k8s(parts: Sequence[str], prefix: str, cluster: str) -> str:
-    """The Kubernetes id before OM's 253-character cut (to detect truncation)."""
-    rules = rules_for("kubernetes")
-    cleaned = [rules.clean_pattern.sub("-", str(p)) for p in parts]
-    return (prefix + cluster + "".join("-" + c for c in cleaned)).lower()
 
 
 def find_collisions(

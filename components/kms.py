@@ -10,7 +10,7 @@ from typing import Any, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from . import core
+from . import conventions, core
 
 KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
@@ -77,11 +77,13 @@ def key_policy_document(
 
 
 def alias_name(prefix: str, cluster_name: str) -> str:
-    """``alias/<prefix>-<cluster>-secrets`` (``alias/<cluster>-secrets`` without prefix)."""
-    parts = [p.lower() for p in (prefix, cluster_name) if p]
-    if not cluster_name or not all(_NAME_RE.match(p) for p in parts):
-        raise ValueError(f"prefix {prefix!r} / cluster_name {cluster_name!r} must match [A-Za-z0-9_-]+")
-    return f"alias/{'-'.join(parts)}-secrets"
+    """``alias/<prefix>-<cluster>-secrets`` (``alias/<cluster>-secrets`` without prefix), names cleaned as in OM's ids."""
+    if not cluster_name:
+        raise ValueError("cluster_name is empty; OM uses it in every secret id")
+    head = conventions.id_prefix("aws", prefix, cluster_name).strip("/").replace("/", "-")
+    if not head or not _NAME_RE.match(head):
+        raise ValueError(f"prefix {prefix!r} / cluster_name {cluster_name!r} give no usable alias ({head!r})")
+    return f"alias/{head}-secrets"
 
 
 @dataclass

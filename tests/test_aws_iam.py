@@ -85,12 +85,21 @@ def test_scope_rejects_non_aws_providers(provider):
 
 @pytest.mark.parametrize(
     "provider,prefix,cluster",
-    [("aws", "", ""), ("aws", "", "my.cluster"), ("aws", "a*", "prod"), ("aws", "/team", "prod"),
-     ("aws", "", "pr od"), ("aws-ssm", "ssm", "prod")],
+    [("aws", "", ""), ("aws", "50%", "prod"), ("aws-ssm", "/team", "prod"), ("aws-ssm", "ssm", "prod")],
 )
-def test_scope_rejects_names_om_would_rewrite(provider, prefix, cluster):
+def test_scope_rejects_names_om_cannot_use(provider, prefix, cluster):
     with pytest.raises(ValueError):
         secret_scope_arn(provider, prefix=prefix, cluster_name=cluster, **ENV)
+
+
+@pytest.mark.parametrize(
+    "prefix, cluster, path",
+    [("", "my.cluster", "/my_cluster/"), ("a*", "prod", "/a_/prod/"), ("", "Pr od", "/pr_od/")],
+)
+def test_scope_follows_oms_cleaned_field_ids(prefix, cluster, path):
+    # OM cleans prefix/clusterName in every field id; the scope must match those ids, not the raw names
+    arn = secret_scope_arn("aws", prefix=prefix, cluster_name=cluster, **ENV)
+    assert arn.endswith(f":secret:{path}*") and "*" not in arn[:-1]
 
 
 def test_scope_arn_matches_every_om_secret_and_no_neighbour():
@@ -419,7 +428,7 @@ def test_component_access_keys_are_secret():
         ({"provider": "db"}, "not an AWS"),
         ({"provider": "aws", "identity_mode": "static"}, "identity_mode"),
         ({"provider": "aws"}, "oidc"),
-        ({"provider": "aws", "identity_mode": "access-key", "cluster_name": "a.b"}, "clusterName"),
+        ({"provider": "aws", "identity_mode": "access-key", "cluster_name": "a%b"}, "clusterName"),
     ],
 )
 def test_args_validation(kwargs, match):

@@ -497,30 +497,84 @@ def test_empty_tag_value_is_refused_even_where_labels_allow_it():
 # ====================================================================== names and limits
 
 
+# Any clusterName/prefix a running OM accepts yields OM's own field ids (derived from
+# openmetadata-service/src/main/java/org/openmetadata/service/secrets/SecretsManager.java buildSecretId:
+# glued raw into the root, cleaned again by every nesting step), not a refusal.
+ACCEPTED_NAMES = [
+    ("gcp", "", "om-prod", "omprod_database_mysql_password"),
+    ("gcp", "team-a", "openmetadata", "teamaopenmetadata_database_mysql_password"),
+    ("gcp", "", "OM.Prod", "omprod_database_mysql_password"),
+    ("kubernetes", "", "OpenMetadata", "openmetadata-database-mysql-password"),
+    ("kubernetes", "", "om_x", "om-x-database-mysql-password"),
+    ("kubernetes", "", "om.prod", "om-prod-database-mysql-password"),
+    ("kubernetes", "my_team", "openmetadata", "my-teamopenmetadata-database-mysql-password"),
+    ("kubernetes", "Team", "_om_", "team-om-database-mysql-password"),
+    ("aws", "", "om.prod", "/om_prod/database/mysql/password"),
+    ("aws", "my.team", "openmetadata", "/my_team/openmetadata/database/mysql/password"),
+    ("aws", "", "om prod", "/om_prod/database/mysql/password"),
+    ("aws", "", "OM_Prod", "/om_prod/database/mysql/password"),
+    ("aws", "/team", "openmetadata", "//team/openmetadata/database/mysql/password"),
+    ("aws-ssm", "", "Om.Prod", "/om_prod/database/mysql/password"),
+    ("managed-aws-ssm", "Team.A", "om", "/team_a/om/database/mysql/password"),
+    ("azure-kv", "team_a", "openmetadata", "teamaopenmetadata-database-mysql-password"),
+    ("managed-azure-kv", "", "om.prod", "omprod-database-mysql-password"),
+    ("managed-azure-kv", "", "OM_Prod", "omprod-database-mysql-password"),
+]
+
+
+@pytest.mark.parametrize("provider, prefix, cluster, expected", ACCEPTED_NAMES)
+def test_any_name_om_accepts_gives_oms_field_id(provider, prefix, cluster, expected):
+    assert name_problems(provider, prefix=prefix, cluster_name=cluster) == []
+    assert secret_id(provider, ["database", "mysql", "password"], prefix=prefix, cluster_name=cluster) == expected
+    assert _java_field_id(provider, prefix, cluster, ["database", "mysql", "password"]) == expected
+    assert expected.startswith(cv.id_prefix(provider, prefix, cluster))
+
+
+@pytest.mark.parametrize(
+    "provider, prefix, cluster, expected",
+    [
+        ("aws", "", "openmetadata", "/openmetadata/"),
+        ("aws", "team", "om.prod", "/team/om_prod/"),
+        ("aws-ssm", "Team/Data", "om", "/team/data/om/"),
+        ("kubernetes", "team", "om.prod", "teamom-prod-"),
+        ("kubernetes", "", "___", ""),
+        ("azure-kv", "team", "om.prod", "teamomprod-"),
+        ("gcp", "team", "om-prod", "teamomprod_"),
+    ],
+)
+def test_id_prefix_is_how_field_ids_start(provider, prefix, cluster, expected):
+    assert cv.id_prefix(provider, prefix, cluster) == expected
+
+
+def test_root_only_ids_are_cleaned_like_field_ids():
+    # OM stores nothing at a root id; om-secrets' own Fernet copies are root-only and get the
+    # field form, so a cluster that cleaning changes still gives a valid name ...
+    assert secret_id("gcp", ["fernet", "openmetadata"], cluster_name="om-prod") == "omprod_fernet_openmetadata"
+    assert secret_id("kubernetes", ["fernet", "airflow"], cluster_name="om_x") == "om-x-fernet-airflow"
+    assert secret_id("managed-azure-kv", ["fernet", "airflow"], cluster_name="om.prod") == "omprod-fernet-airflow"
+    # ... and for names cleaning leaves alone it is exactly OM's root id (no existing id moves)
+    for provider in ALL_PROVIDERS:
+        root = _java_build_secret_id(provider, "team", "om1", True, "fernet", "openmetadata")
+        assert secret_id(provider, ["fernet", "openmetadata"], prefix="team", cluster_name="om1") == root
+
+
 @pytest.mark.parametrize(
     "provider, prefix, cluster, fragment",
     [
-        ("kubernetes", "", "open_metadata", "clusterName 'open_metadata' is not allowed"),
-        ("kubernetes", "my_team", "openmetadata", "prefix 'my_team' is not allowed"),
-        ("kubernetes", "", "OpenMetadata", "clusterName 'OpenMetadata' is not allowed"),
-        ("kubernetes", "Team", "openmetadata", "prefix 'Team' is not allowed"),
-        ("kubernetes", "", "om.prod", "clusterName 'om.prod' is not allowed"),
         ("kubernetes", "", "", "clusterName is empty"),
         ("aws", "", "", "clusterName is empty"),
         ("gcp", "", "", "clusterName is empty"),
-        ("aws", "my.team", "openmetadata", "prefix 'my.team' is not allowed"),
-        ("aws", "", "om.prod", "clusterName 'om.prod' is not allowed"),
-        ("aws", "/team", "openmetadata", "prefix '/team' is not allowed"),
-        ("aws", "team/", "openmetadata", "prefix 'team/' is not allowed"),
-        ("aws", "team//x", "openmetadata", "prefix 'team//x' is not allowed"),
-        ("aws", "", "om prod", "clusterName 'om prod' is not allowed"),
+        ("azure-kv", "team", "", "clusterName is empty"),
+        ("aws-ssm", "/team", "openmetadata", "empty level"),
+        ("aws-ssm", "team/", "openmetadata", "empty level"),
+        ("managed-aws-ssm", "team//x", "openmetadata", "empty level"),
         ("aws-ssm", "", "aws-prod", "SSM parameter names may not begin with 'aws' or 'ssm'"),
         ("managed-aws-ssm", "", "SSMcluster", "SSM parameter names may not begin with 'aws' or 'ssm'"),
         ("aws-ssm", "awsteam", "openmetadata", "SSM parameter names may not begin"),
         ("aws-ssm", "ssm/team", "openmetadata", "SSM parameter names may not begin"),
-        ("azure-kv", "team_a", "openmetadata", "prefix 'team_a' is not allowed"),
-        ("managed-azure-kv", "", "om.prod", "clusterName 'om.prod' is not allowed"),
-        ("gcp", "team-a", "openmetadata", "prefix 'team-a' is not allowed"),
+        # buildSecretId appends prefix and clusterName to a String.format pattern
+        ("gcp", "", "om%prod", "contains '%'"),
+        ("kubernetes", "50%", "openmetadata", "contains '%'"),
     ],
 )
 def test_prefix_and_cluster_name_refused(provider, prefix, cluster, fragment):
@@ -528,6 +582,21 @@ def test_prefix_and_cluster_name_refused(provider, prefix, cluster, fragment):
     assert any(fragment in p for p in problems), problems
     with pytest.raises(ConventionError, match=re.escape(fragment)):
         secret_id(provider, ["database", "x", "password"], prefix=prefix, cluster_name=cluster)
+
+
+def test_a_name_that_cleans_to_aws_is_refused_on_ssm():
+    # "AWS.x" is lower-cased and cleaned to "aws_x": SSM refuses names starting with aws
+    assert name_problems("aws-ssm", prefix="", cluster_name="AWS.x")
+    assert name_problems("aws", prefix="", cluster_name="AWS.x") == []
+
+
+@pytest.mark.parametrize(
+    "provider, cluster, length",
+    [("managed-azure-kv", "a" * 100, 127), ("azure-kv", "a" * 100, 127), ("gcp", "a" * 230, 255)],
+)
+def test_a_long_cluster_name_is_refused_at_the_backend_limit(provider, cluster, length):
+    with pytest.raises(ConventionError, match=f"at most {length}"):
+        secret_id(provider, ["database", "mysql-service", "authType", "password"], cluster_name=cluster)
 
 
 @pytest.mark.parametrize(
@@ -701,6 +770,8 @@ def _java_build_secret_id(provider, prefix, cluster, add_cluster_prefix, *values
 
 
 def _java_field_id(provider, prefix, cluster, parts):
+    if "%" in prefix + cluster:  # String.format(prefix + cluster + "/%s"...) throws or misreads
+        raise ConventionError("OM's String.format fails")
     sid = _java_build_secret_id(provider, prefix, cluster, True, *parts[:2])
     for field in parts[2:]:
         sid = _java_build_secret_id(provider, prefix, cluster, False, sid, field.lower())
@@ -811,3 +882,32 @@ def test_parse_tags_forms_agree(tags):
     as_list = [f"{k}:{v}" for k, v in tags.items()]
     assert parse_tags(text) == parse_tags(as_list) == parse_tags(tags) == tags
     assert parse_tags(text[1:-1]) == tags  # without the brackets
+
+
+_any_name = st.text(min_size=1, max_size=20)
+
+
+@FAST
+@given(data=st.data(), provider=st.sampled_from(ALL_PROVIDERS), parts=st.lists(_part, min_size=3, max_size=6))
+def test_field_ids_for_any_prefix_and_cluster_match_the_java_transcription(data, provider, parts):
+    """Every name OM accepts gives OM's field id; a refusal is always a backend limit or an empty cluster."""
+    prefix = data.draw(st.one_of(st.just(""), _any_name), label="prefix")
+    cluster = data.draw(_any_name, label="cluster")
+    try:
+        expected = _java_field_id(provider, prefix, cluster, parts)
+    except ConventionError:
+        expected = None  # OM itself fails (empty Kubernetes name)
+    try:
+        got = secret_id(provider, parts, prefix=prefix, cluster_name=cluster)
+    except ConventionError as exc:
+        message = str(exc)
+        assert expected is None or any(
+            s in message for s in ("at most", "levels", "empty level", "may not begin", "cuts Kubernetes", "not a valid name", "'%'")
+        ), message
+        event(f"refused: {message[:30]}")
+        return
+    event("compared")
+    assert got == expected
+    head = cv.id_prefix(provider, prefix, cluster)
+    # on Kubernetes parts that clean away leave the head's trailing '-' stripped by sanitizeForK8s
+    assert got.startswith(head.rstrip("-") if provider == "kubernetes" else head)

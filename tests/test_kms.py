@@ -73,13 +73,14 @@ def test_wildcard_or_non_iam_principals_are_refused(bad):
 
 @pytest.mark.parametrize(
     "prefix,cluster,expected",
-    [("", "openmetadata", "alias/openmetadata-secrets"), ("team", "Prod", "alias/team-prod-secrets")],
+    [("", "openmetadata", "alias/openmetadata-secrets"), ("team", "Prod", "alias/team-prod-secrets"),
+     ("a/b", "prod", "alias/a-b-prod-secrets"), ("", "my cluster", "alias/my_cluster-secrets")],
 )
 def test_alias_name(prefix, cluster, expected):
     assert alias_name(prefix, cluster) == expected
 
 
-@pytest.mark.parametrize("prefix,cluster", [("", ""), ("a/b", "prod"), ("", "my cluster")])
+@pytest.mark.parametrize("prefix,cluster", [("", ""), ("team", "")])
 def test_alias_name_rejects_bad_names(prefix, cluster):
     with pytest.raises(ValueError):
         alias_name(prefix, cluster)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pulumi
 import pytest
+
+from omsecrets.components.conventions import secret_id
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import wait_for_rpcs
@@ -221,9 +223,6 @@ BAD = [
     pytest.param(merged(K8S, tags={"managed-by": "me"}), {}, "tags.managed-by", "'me'", "om-secrets sets 'managed-by' itself; remove it", 1, id="managed-by-tag"),
     pytest.param(merged(K8S, clusterName=""), {}, "clusterName", "empty", "set a name", 1, id="empty-cluster-name"),
     pytest.param({"clusterName": ""}, {}, "clusterName", "empty", "set a name such as 'openmetadata'", 1, id="empty-cluster-name-db"),
-    pytest.param(merged(K8S, prefix="my_team"), {}, "prefix", "'my_team'", "use only lower-case letters, digits and '-'", 1, id="underscore-prefix-k8s"),
-    pytest.param(merged(K8S, clusterName="OpenMetadata"), {}, "clusterName", "'OpenMetadata'", "use only lower-case letters, digits and '-'", 1, id="upper-case-cluster-k8s"),
-    pytest.param(merged(AWS, prefix="my.team"), {}, "prefix", "'my.team'", "use only letters, digits, '_', '-' and inner '/'", 1, id="dot-prefix-aws"),
     pytest.param(merged(SSM, clusterName="aws-prod"), {}, "clusterName", "'aws-prod'", "may not begin with 'aws' or 'ssm'", 1, id="ssm-cluster-starts-with-aws"),
     pytest.param(merged(SSM, prefix="ssm"), {}, "prefix", "'ssm'", "may not begin with 'aws' or 'ssm'", 1, id="ssm-prefix-ssm"),
     pytest.param(merged(AWS, aws__region="eu-west"), {}, "aws.region", "'eu-west'", "expected an AWS region such as eu-west-1", 1, id="region-invalid"),
@@ -332,10 +331,24 @@ def test_unknown_provider_stops_early_with_one_problem():
     assert len(problems) == 1 and problems[0].startswith("om-secrets:provider:")
 
 
+@pytest.mark.parametrize(
+    "base, key, value, fernet_id",
+    [
+        ("K8S", "prefix", "my_team", "my-teamopenmetadata-fernet-openmetadata"),
+        ("K8S", "clusterName", "OpenMetadata", "openmetadata-fernet-openmetadata"),
+        ("AWS", "prefix", "my.team", "/my_team/openmetadata/fernet/openmetadata"),
+    ],
+)
+def test_names_om_accepts_are_accepted_with_oms_ids(base, key, value, fernet_id):
+    settings = from_dict(merged({"K8S": K8S, "AWS": AWS}[base], **{key: value}))
+    assert getattr(settings, "prefix" if key == "prefix" else "cluster_name") == value
+    assert secret_id(settings.provider, ("fernet", "openmetadata"), prefix=settings.prefix, cluster_name=settings.cluster_name) == fernet_id
+
+
 def test_all_problems_reported_at_once():
     data = {
         "provider": "kubernetes",
-        "prefix": "my_team",
+        "prefix": "my%team",
         "kubernetes": {"namespace": "Bad_NS"},
         "ingestion": {"loader": "foo"},
         "fernet": {"openmetadata": {"generations": [1, 2]}},

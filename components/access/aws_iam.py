@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from omsecrets.components import core
-from omsecrets.components.conventions import ConventionError, name_problems
+from omsecrets.components.conventions import ConventionError, id_prefix, name_problems
 
 AWS_PROVIDERS = core.AWS_PROVIDERS
 MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in core.MANAGED_PROVIDERS)
@@ -57,13 +57,12 @@ def service_for(provider: str) -> str:
 
 
 def secret_id_prefix(provider: str, prefix: str, cluster_name: str) -> str:
-    """``/<prefix>/<cluster>/``, lower-cased like OM's ids; ConventionError for names OM would rewrite."""
+    """``/<prefix>/<cluster>/`` as OM's field ids spell it (cleaned, lower-cased); ConventionError if unusable."""
     service_for(provider)
     problems = name_problems(provider, prefix=prefix, cluster_name=cluster_name)
     if problems:
         raise ConventionError("; ".join(problems))
-    path = f"/{prefix}/{cluster_name}/" if prefix else f"/{cluster_name}/"
-    return path.lower()
+    return id_prefix(provider, prefix, cluster_name)
 
 
 def secret_scope_arn(
