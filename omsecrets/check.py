@@ -6,7 +6,8 @@ outputs; components: their registered outputs, else inputs; the root stack: its 
 in plaintext and unknown values behind pulumi_policy's unknown-checking proxy. The ``production``
 policy config is filled from the ``OpenMetadataSecrets`` component (else from the stack config,
 as the pack reads it from ``PULUMI_CONFIG``). A stack whose config does not validate yields one
-mandatory ``OMS-CFG-001 config-valid`` violation per problem.
+mandatory ``OMS-CFG-001 config-valid`` violation per problem (in the report, for SARIF) and makes
+``check`` exit 2 like every other config error (see ``cli.EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -28,12 +29,21 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import (
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
 
-from omsecrets import engine
-from omsecrets.components.core import find_config_error
+from omsecrets import cli, engine
+from omsecrets.components import core
 from omsecrets.policies.pack import RULES
-from omsecrets.policies.rule import ENVIRONMENT_TYPE, Rule, message_text, production_from_env
+from omsecrets.policies.rule import (
+    ENVIRONMENT_TYPE,
+    Rule,
+    message_text,
+    production_from_env,
+)
 
 FORMATS = ("text", "json", "sarif")
 BASELINE_RULE = "fernet-generation-retained"
@@ -79,6 +89,7 @@ class StackReport:
     file: str
     violations: list[Violation] = field(default_factory=list)
     error: Optional[str] = None
+    exit_code: int = 0  # 2: config or stack file error, 3: the program failed (cli.EXIT_CODES)
     preview_seconds: float = 0.0
     rules_seconds: float = 0.0
 
@@ -249,12 +260,17 @@ def _run(rule: Rule, args, sink) -> None:
 # --------------------------------------------------------------------------- stacks
 
 
+find_config_error = core.find_config_error
+
+
 def config_violations(error: BaseException, stack_file: str) -> list[Violation]:
     problems = list(getattr(error, "problems", None) or [str(error)])
     out = []
     for problem in problems:
         key = problem.split(": ", 1)[0] if problem.startswith("om-secrets:") else None
-        remediation = f"Fix {key} in {stack_file}." if key else f"Fix the configuration in {stack_file}."
+        line = cli.key_line(Path(stack_file), key) if key else None
+        where = f"{stack_file}:{line}" if line else stack_file
+        remediation = f"Fix {key} in {where}." if key else f"Fix the configuration in {stack_file}."
         out.append(Violation(CONFIG_RULE.id, CONFIG_RULE.name, "mandatory", problem, remediation))
     return out
 
@@ -275,16 +291,13 @@ def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = N
     started = time.perf_counter()
     try:
         result = engine.preview(project_dir, stack, config_file=config_file)
-    except engine.StackNotFoundError as exc:
-        report.error = str(exc)
-        return report
-    except Exception as exc:  # noqa: BLE001 a config error is a finding, anything else an error
+    except Exception as exc:  # noqa: BLE001 a config error is a finding too, anything else an error
         report.preview_seconds = time.perf_counter() - started
         config_error = find_config_error(exc)
-        if config_error is None:
-            report.error = f"the program failed: {type(exc).__name__}: {exc}"
-        else:
+        if config_error is not None:
             report.violations = config_violations(config_error, stack_file)
+        path = Path(config_file) if config_file else engine.stack_file_path(project_dir, stack)
+        report.exit_code, report.error = cli.describe_error(cli.ProgramFailed(stack, exc, path, project_dir))
         return report
     report.preview_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -303,8 +316,8 @@ def rules_with_config() -> tuple[Rule, ...]:
 def render_text(reports: Sequence[StackReport]) -> str:
     lines = []
     for r in reports:
-        if r.error:
-            lines.append(f"stack {r.stack} ({r.file}): ERROR {r.error}")
+        if r.error and not r.violations:
+            lines.append(f"stack {r.stack} ({r.file}): not checked, exit {r.exit_code} (error on stderr)")
             continue
         counts = f"{r.count('mandatory')} mandatory, {r.count('advisory')} advisory"
         lines.append(f"stack {r.stack} ({r.file}): {counts}" if r.violations else f"stack {r.stack} ({r.file}): no violations")
@@ -314,7 +327,10 @@ def render_text(reports: Sequence[StackReport]) -> str:
             lines.append(f"      {v.message}" + (f" ({v.note})" if v.note else ""))
             lines.append(f"      remediation: {v.remediation}")
     total = {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")}
-    lines.append(f"{len(reports)} stack(s): {total['mandatory']} mandatory, {total['advisory']} advisory violation(s)")
+    failed = sum(bool(r.error) for r in reports)
+    not_checked = f", {failed} with errors" if failed else ""
+    lines.append(f"{len(reports)} stack(s){not_checked}: {total['mandatory']} mandatory, "
+                 f"{total['advisory']} advisory violation(s)")
     return "\n".join(lines) + "\n"
 
 
@@ -322,7 +338,8 @@ def render_json(reports: Sequence[StackReport]) -> str:
     document = {
         "tool": "om-secrets",
         "stacks": [
-            {"stack": r.stack, "file": r.file, "error": r.error, "violations": [v.to_dict() for v in r.violations]}
+            {"stack": r.stack, "file": r.file, "error": r.error, "exitCode": r.exit_code,
+             "violations": [v.to_dict() for v in r.violations]}
             for r in reports
         ],
         "summary": {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")},
@@ -346,9 +363,10 @@ def render(reports: Sequence[StackReport], fmt: str) -> str:
 def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
     """Add ``check`` to an ``omsecrets`` subparsers object."""
     parser = subparsers.add_parser(
-        "check", parents=list(parents), help="run the om-secrets policy rules over stacks, offline",
-        description="Preview each stack offline and run the om-secrets policy rules. "
-        "Exit 1 on any mandatory violation, 2 if a stack could not be previewed.",
+        "check", parents=list(parents), help=cli.command_help("check"),
+        description="Preview each stack offline and run the om-secrets policy rules. Exit 1 on any "
+        "mandatory violation, 2 on a config or stack file error, 3 if a program failed (the highest wins).",
+        epilog=cli.EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stacks/Pulumi.*.yaml)")
     parser.add_argument("--config-file", metavar="PATH", help="stack config file instead of Pulumi.STACK.yaml (one stack)")
@@ -357,11 +375,12 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
     parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml (default: found upward from cwd)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    cli.add_debug_argument(parser)
     parser.set_defaults(func=cmd_check)
     return parser
 
 
-class UsageError(Exception):
+class UsageError(cli.CommandError):
     """Bad arguments or unreadable input files (exit 2)."""
 
 
@@ -382,27 +401,28 @@ def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
         if not stacks:
             name = Path(args.config_file).name
             stacks = [name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else "dev"]
-    stacks = stacks or engine.list_stacks(project_dir)
+    available = engine.list_stacks(project_dir)
+    unknown = [s for s in stacks if s not in available] if not args.config_file else []
+    if unknown:
+        folder = cli.display_path(engine.stack_file_path(project_dir, "x").parent)
+        raise UsageError(f"unknown stack{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: no "
+                         f"{', '.join(f'Pulumi.{s}.yaml' for s in unknown)} in {folder} "
+                         f"(available stacks: {', '.join(available) or 'none'})")
+    stacks = stacks or available
     if not stacks:
-        raise UsageError(f"no stacks in {engine.stack_file_path(project_dir, 'x').parent}")
+        raise UsageError(f"no stacks in {cli.display_path(engine.stack_file_path(project_dir, 'x').parent)}; "
+                         "add a Pulumi.<stack>.yaml or pass --project-dir")
     return stacks
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check the stacks; exit 0 (clean or advisory only), 1 (mandatory violations), 2 (errors)."""
-    from omsecrets.cli import CommandError
-
-    try:
-        return _check(args)
-    except (UsageError, CommandError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    """Check the stacks; exit 0 (clean or advisory only), 1 (mandatory violations), 2 (config or usage
+    errors), 3 (a program failed); the highest applies. ``UsageError`` is reported by ``cli.main``."""
+    return _check(args)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from omsecrets.cli import resolve_project_dir
-
-    project_dir = resolve_project_dir(args.project_dir)
+    project_dir = cli.resolve_project_dir(args.project_dir)
     stacks = _stacks(args, project_dir)
     policy_config = _load_json(args.policy_config, "policy config") if args.policy_config else {}
     if args.baseline:
@@ -417,8 +437,10 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     for r in reports:
-        if r.error:
-            print(f"error: stack {r.stack}: {r.error}", file=sys.stderr)
-    if any(r.error for r in reports):
-        return 2
-    return 1 if any(r.count("mandatory") for r in reports) else 0
+        if r.error and r.violations:  # config problems: listed in the report as OMS-CFG-001
+            print(f"error: stack {r.stack}: {len(r.violations)} config problem(s) in {r.file} "
+                  f"(reported as {CONFIG_RULE.id})", file=sys.stderr)
+        elif r.error:
+            print(f"error: {r.error}", file=sys.stderr)
+    findings = cli.EXIT_FINDINGS if any(r.count("mandatory") for r in reports) else cli.EXIT_OK
+    return max([findings, *(r.exit_code for r in reports)])

@@ -1,46 +1,67 @@
 """``omsecrets`` command line.
 
 Each command is a ``cmd_<name>(args) -> int`` set as the ``func`` default of its subparser:
-``preview`` is defined here, the modules in ``COMMAND_MODULES`` add theirs with
-``register(subparsers)``. Commands that run the program call ``load_preview(args)``;
-``main()`` turns failures into messages and exit codes (2: bad input or stack config,
-1: the program failed).
+``preview`` is defined here, the modules in ``COMMANDS`` add theirs with ``register(subparsers)``.
+Only the module of the command being run is imported (``omsecrets --help`` and ``stacks`` import
+no Pulumi). ``main()`` turns every failure into one message and an exit code (``EXIT_CODES``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import sys
-import traceback
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from omsecrets import engine
 from omsecrets.components.core import find_config_error
+
+if TYPE_CHECKING:
+    from omsecrets import engine
 
 DEFAULT_STACK = "dev"
 PREVIEW_FILE = "preview.json"
-COMMAND_MODULES = ("omsecrets.check", "omsecrets.stacks_cmd", "omsecrets.diff_cmd", "omsecrets.fernet_cmd")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROGRAM = 0, 1, 2, 3
+EXIT_CODES = """\
+exit codes:
+  0  ok
+  1  policy violations (check), differences (diff) or an unusable key ring (fernet check)
+  2  usage or configuration error: bad arguments, unknown stack, invalid stack file or
+     om-secrets config (the message names the file, the line or key, and what is allowed)
+  3  program error: the Pulumi program or om-secrets itself failed (--debug shows the traceback)
+"""
+# name -> (module, one-line help): the module's register(subparsers) adds the full parser.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "preview": ("omsecrets.cli", "preview the stack offline"),
+    "check": ("omsecrets.check", "run the om-secrets policy rules over stacks, offline"),
+    "stacks": ("omsecrets.stacks_cmd", "list the stacks and their provider, region and naming"),
+    "diff": ("omsecrets.diff_cmd", "compare what two stacks declare"),
+    "fernet": ("omsecrets.fernet_cmd", "generate Fernet keys or check a key ring"),
+}
+
+
+def command_help(name: str) -> str:
+    return COMMANDS[name][1]
 
 
 class CommandError(Exception):
-    """An expected failure: print the message, exit with ``code``."""
+    """An expected failure: print the message, exit with ``code`` (usage/config error by default)."""
 
-    def __init__(self, message: str, code: int = 2):
+    def __init__(self, message: str, code: int = EXIT_USAGE):
         super().__init__(message)
         self.code = code
 
 
 class ProgramFailed(Exception):
-    """The Pulumi program raised; ``cause`` is the original exception."""
+    """Previewing ``stack`` raised ``cause``; ``stack_file`` and ``project_dir`` say where."""
 
-    def __init__(self, stack: str, cause: BaseException):
+    def __init__(self, stack: str, cause: BaseException, stack_file: Optional[Path] = None,
+                 project_dir: Optional[Path] = None):
         super().__init__(f"{type(cause).__name__}: {cause}")
-        self.stack, self.cause = stack, cause
+        self.stack, self.cause, self.stack_file, self.project_dir = stack, cause, stack_file, project_dir
 
 
 # --------------------------------------------------------------------------- project
@@ -55,7 +76,7 @@ def find_project_dir(start: Optional[Path] = None) -> Path:
     installed = Path(__file__).resolve().parents[1]
     if (installed / "Pulumi.yaml").is_file():
         return installed
-    raise CommandError(f"no Pulumi.yaml found upward from {start}; pass --project-dir")
+    raise CommandError(f"no Pulumi.yaml found upward from {start}; run inside a project or pass --project-dir DIR")
 
 
 def resolve_project_dir(value: Optional[str]) -> Path:
@@ -63,24 +84,50 @@ def resolve_project_dir(value: Optional[str]) -> Path:
         return find_project_dir()
     path = Path(value).resolve()
     if not (path / "Pulumi.yaml").is_file():
-        raise CommandError(f"no Pulumi.yaml in {path}")
+        raise CommandError(f"no Pulumi.yaml in {path}; pass --project-dir the directory that holds Pulumi.yaml")
     return path
 
 
+def display_path(path: Path, base: Optional[Path] = None) -> str:
+    """``path`` relative to the cwd (else ``base``) when it lies below it, else absolute."""
+    path = Path(path).resolve()
+    for folder in (Path.cwd(), base):
+        if folder is not None:
+            try:
+                return path.relative_to(Path(folder).resolve()).as_posix()
+            except ValueError:
+                pass
+    return str(path)
+
+
+def stack_file_of(project_dir: Path, stack: str, config_file: Optional[str] = None) -> Path:
+    from omsecrets import project
+
+    return Path(config_file) if config_file else project.stack_file_path(project_dir, stack)
+
+
 def load_preview(args: argparse.Namespace) -> engine.PreviewResult:
-    """Run the offline preview for ``args.stack`` (wrapping program failures)."""
+    """Run the offline preview for ``args.stack`` (wrapping program failures in ``ProgramFailed``)."""
+    from omsecrets import engine, project
+
     project_dir = resolve_project_dir(getattr(args, "project_dir", None))
     config_file = getattr(args, "config_file", None)
     if config_file is not None and not Path(config_file).is_file():
-        raise CommandError(f"config file not found: {config_file}")
+        raise CommandError(f"config file not found: {config_file}; pass an existing Pulumi.<stack>.yaml")
     try:
         return engine.preview(project_dir, args.stack, config_file=config_file)
-    except engine.StackNotFoundError as exc:
-        listed = ", ".join(exc.available) if exc.available else "none"
-        raise CommandError(f"stack {exc.stack!r} not found: {exc.path} does not exist "
-                           f"(available stacks: {listed})") from exc
-    except Exception as exc:  # noqa: BLE001 classified by main()
-        raise ProgramFailed(args.stack, exc) from exc
+    except project.StackNotFoundError as exc:
+        raise CommandError(stack_not_found_message(exc)) from exc
+    except project.StackFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 classified by describe_error()
+        raise ProgramFailed(args.stack, exc, stack_file_of(project_dir, args.stack, config_file), project_dir) from exc
+
+
+def stack_not_found_message(exc) -> str:
+    listed = ", ".join(exc.available) if exc.available else "none"
+    return (f"stack {exc.stack!r} not found: {display_path(exc.path)} does not exist "
+            f"(available stacks: {listed}); create the file or pick one of those")
 
 
 # --------------------------------------------------------------------------- text output
@@ -94,12 +141,14 @@ def _flags(resource: engine.CapturedResource) -> str:
 
 def format_tree(result: engine.PreviewResult) -> list[str]:
     """``+ type name`` lines, children indented under their parents, the Stack at the root."""
+    from omsecrets.engine import STACK_TYPE
+
     known = {r.urn for r in result.resources}
     children: dict[str, list[engine.CapturedResource]] = {}
     for resource in result.resources:
         parent = resource.parent if resource.parent in known else result.stack_urn
         children.setdefault(parent, []).append(resource)
-    lines = [f"+ {engine.STACK_TYPE} {result.project}-{result.stack}"]
+    lines = [f"+ {STACK_TYPE} {result.project}-{result.stack}"]
 
     def walk(urn: str, depth: int) -> None:
         for child in children.get(urn, []):
@@ -111,7 +160,9 @@ def format_tree(result: engine.PreviewResult) -> list[str]:
 
 
 def format_counts(result: engine.PreviewResult) -> list[str]:
-    counts = Counter([engine.STACK_TYPE] + [r.type for r in result.resources])
+    from omsecrets.engine import STACK_TYPE
+
+    counts = Counter([STACK_TYPE] + [r.type for r in result.resources])
     width = len(str(max(counts.values())))
     lines = [f"Resources: + {sum(counts.values())} to create"]
     lines += [f"  {n:>{width}} {type_}" for type_, n in sorted(counts.items())]
@@ -119,13 +170,17 @@ def format_counts(result: engine.PreviewResult) -> list[str]:
 
 
 def _format_value(value: Any) -> str:
-    if value == engine.SECRET_TEXT:
+    from omsecrets.engine import SECRET_TEXT
+
+    if value == SECRET_TEXT:
         return value
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def format_outputs(result: engine.PreviewResult, show_secrets: bool = False) -> list[str]:
-    outputs = engine.plain(result.outputs, show_secrets)
+    from omsecrets.engine import plain
+
+    outputs = plain(result.outputs, show_secrets)
     if not outputs:
         return []
     width = max(len(k) for k in outputs)
@@ -148,24 +203,11 @@ def render_text(result: engine.PreviewResult, show_secrets: bool = False) -> str
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
-def optional_hook(module_name: str, attribute: str):
-    """``module.attribute`` if that module exists (commands and hooks live in their own modules)."""
-    if importlib.util.find_spec(module_name) is None:
-        return None
-    return getattr(importlib.import_module(module_name), attribute, None)
-
-
 def write_out(result: engine.PreviewResult, out_dir: Path, show_secrets: bool = False) -> list[Path]:
-    """Write preview.json, then let ``omsecrets.render.write_outputs`` add files if it exists."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / PREVIEW_FILE
-    path.write_text(json.dumps(result.to_document(show_secrets), indent=2) + "\n", encoding="utf-8")
-    written = [path]
-    write_outputs = optional_hook("omsecrets.render", "write_outputs")
-    if write_outputs is not None:
-        extra = write_outputs(result, out_dir, show_secrets)
-        written += [Path(p) for p in extra or () if Path(p) not in written]
-    return written
+    """Write preview.json, then the rendered files (``omsecrets.render.write_outputs``), into ``out_dir``."""
+    from omsecrets import render
+
+    return [Path(p) for p in render.write_outputs(result, out_dir, show_secrets)]
 
 
 # --------------------------------------------------------------------------- commands
@@ -183,15 +225,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for path in write_out(result, Path(args.out), args.show_secrets):
             print(f"wrote {path}", file=sys.stderr)
     if getattr(args, "graph", None):
-        optional_hook("omsecrets.graph", "write_graph_from_args")(args, result)
-    return 0
+        from omsecrets import graph
+
+        graph.write_graph_from_args(args, result)
+    return EXIT_OK
 
 
-def _common_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show tracebacks")
-    return common
+def add_debug_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of a failure")
 
 
 def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
@@ -201,69 +243,172 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml")
 
 
-def add_preview_parser(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("preview", parents=[common], help="preview the stack offline")
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add ``preview`` to the ``omsecrets`` subparsers."""
+    from omsecrets import graph
+
+    parser = subparsers.add_parser(
+        "preview", help=command_help("preview"), epilog=EXIT_CODES,
+        description="Run the program of a stack offline (Pulumi's mock engine) and print what it declares.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the preview document as JSON")
-    parser.add_argument("--out", metavar="DIR", help="write preview.json (and rendered files) into DIR")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write preview.json and the rendered files into DIR (new, empty or written "
+                             "by om-secrets for the same stack; its files are listed in DIR/om-secrets-out.json)")
     parser.add_argument("--show-secrets", action="store_true", help="print secret values in plain text")
-    register_graph_option = optional_hook("omsecrets.graph", "register_graph_option")
-    if register_graph_option is not None:
-        register_graph_option(parser)
+    graph.register_graph_option(parser)
+    add_debug_argument(parser)
     parser.set_defaults(func=cmd_preview)
+    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common_parser()
-    parser = argparse.ArgumentParser(prog="omsecrets", description="om-secrets offline tools")
-    parser.add_argument("--debug", action="store_true", default=False, help="show tracebacks")
+def _selected(argv: Optional[list[str]]) -> Optional[str]:
+    """The command named in ``argv`` (None: build every command's parser)."""
+    if argv is None:
+        return None
+    return next((a for a in argv if not a.startswith("-")), "")
+
+
+def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the command it names gets its full parser (and imports)."""
+    parser = argparse.ArgumentParser(prog="omsecrets", description="om-secrets offline tools: preview, check, "
+                                     "diff and list stacks without the Pulumi CLI or cloud credentials.",
+                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", default=False, help="show the traceback of a failure")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_preview_parser(subparsers, common)
-    for module_name in COMMAND_MODULES:
-        register = optional_hook(module_name, "register")
-        if register is not None:
-            register(subparsers)
+    selected = _selected(argv)
+    for name, (module, help_text) in COMMANDS.items():
+        if selected is None or selected == name:
+            importlib.import_module(module).register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
 # --------------------------------------------------------------------------- errors
 
 
+def _chain(exc: BaseException):
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        wrapped = current.cause if isinstance(current, ProgramFailed) else None
+        current = wrapped or current.__cause__ or current.__context__
+
+
+def _named(exc: BaseException, name: str) -> bool:
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
+def find_error(exc: BaseException, name: str) -> Optional[BaseException]:
+    """The first exception of class ``name`` (or a subclass) in ``exc``'s chain."""
+    return next((e for e in _chain(exc) if _named(e, name)), None)
+
+
+def key_line(path: Optional[Path], key: str) -> Optional[int]:
+    """The 1-based line of config ``key`` (``ns:key`` or ``ns:key.sub``) in a stack file, if found."""
+    if path is None or not key:
+        return None
+    top = key.split(".", 1)[0].split("[", 1)[0]
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip().strip("'\"")
+        if stripped.startswith((f"{top}:", f"{top}'", f'{top}"')):
+            return number
+    return None
+
+
+def config_problems(error: BaseException, stack_file: Optional[Path]) -> list[tuple[Optional[int], str]]:
+    """``(line, problem)`` for each problem of a ConfigError, the line of the key it names."""
+    problems = list(getattr(error, "problems", None) or [str(error)])
+    return [(key_line(stack_file, p.split(": ", 1)[0] if ": " in p else ""), p) for p in problems]
+
+
+def format_config_error(error: BaseException, stack: str, stack_file: Optional[Path]) -> str:
+    problems = config_problems(error, stack_file)
+    where = display_path(stack_file) if stack_file else "its config"
+    n = len(problems)
+    lines = [f"stack {stack}: {n} problem{'s' if n != 1 else ''} in {where}:"]
+    for line, problem in problems:
+        lines.append(f"  {where}:{line}: {problem}" if line and stack_file else f"  {problem}")
+    lines.append(f"fix the keys named above in {where} (each message says what is allowed)")
+    return "\n".join(lines)
+
+
+def program_location(exc: BaseException, project_dir: Optional[Path]) -> Optional[str]:
+    """``file:line`` of the deepest traceback frame in the project's own code (not a library)."""
+    import traceback
+
+    if project_dir is None:
+        return None
+    root = Path(project_dir).resolve()
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.is_relative_to(root) and not any(
+                part in ("site-packages", ".venv") for part in path.parts):
+            found = f"{display_path(path)}:{frame.lineno}"
+    return found
+
+
+def describe_error(exc: BaseException) -> tuple[int, str]:
+    """(exit code, message) for a failure: 2 for usage/config/stack file problems, 3 otherwise."""
+    if isinstance(exc, CommandError):
+        return exc.code, str(exc)
+    for name in ("StackFileError", "DuplicateRuleError"):
+        found = find_error(exc, name)
+        if found is not None:
+            return EXIT_USAGE, str(found)
+    if find_error(exc, "StackNotFoundError") is not None:
+        return EXIT_USAGE, stack_not_found_message(find_error(exc, "StackNotFoundError"))
+    if isinstance(exc, ProgramFailed):
+        config_error = find_config_error(exc.cause)
+        if config_error is not None:
+            return EXIT_USAGE, format_config_error(config_error, exc.stack, exc.stack_file)
+        where = program_location(exc.cause, exc.project_dir)
+        at = f" at {where}" if where else ""
+        if find_error(exc.cause, "PreviewTimeoutError") is not None:
+            return EXIT_PROGRAM, (f"stack {exc.stack}: the program did not finish{at}: {exc.cause}; look for an "
+                                  "Output or future that never resolves (--debug shows where it waited)")
+        return EXIT_PROGRAM, (f"stack {exc.stack}: the program failed{at}: {exc}\n"
+                              "fix the program (or its config); --debug shows the traceback")
+    return EXIT_PROGRAM, (f"internal error: {type(exc).__name__}: {exc}\n"
+                          "this is a bug in om-secrets; --debug shows the traceback to report")
+
+
 def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
-def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
-
-
-def _traceback(exc: BaseException) -> None:
-    traceback.print_exception(exc, file=sys.stderr)
-
-
-def report_failure(failure: ProgramFailed, debug: bool) -> int:
-    config_error = find_config_error(failure.cause)
-    if config_error is not None:
-        _error(f"invalid stack configuration for {failure.stack}:")
-        print(_indent(str(config_error)), file=sys.stderr)
-        code = 2
-    else:
-        _error(f"the program failed: {failure}")
-        code = 1
+def report_failure(exc: BaseException, debug: bool) -> int:
+    """Print ``exc`` as one message (the traceback only with ``debug``); return its exit code."""
+    code, message = describe_error(exc)
+    _error(message)
     if debug:
-        _traceback(failure.cause)
+        import traceback
+
+        cause = exc.cause if isinstance(exc, ProgramFailed) else exc
+        traceback.print_exception(cause, file=sys.stderr)
     return code
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
     try:
+        args = build_parser(argv).parse_args(argv)
         return int(args.func(args) or 0)
-    except CommandError as exc:
-        _error(str(exc))
-        return exc.code
-    except ProgramFailed as failure:
-        return report_failure(failure, getattr(args, "debug", False))
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 every failure becomes a message and an exit code
+        return report_failure(exc, debug)
 
 
 if __name__ == "__main__":  # `python -m omsecrets.cli`: use the package's module, whose errors main() knows

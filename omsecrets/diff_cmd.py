@@ -226,14 +226,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "diff", help="compare what two stacks declare",
+        "diff", help=cli.command_help("diff"),
         description="Preview two stacks offline and print the resources only in one of them and, for the "
                     "others, the inputs, options and outputs that differ. Secret values are never compared.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack_a", metavar="STACK_A", help="first stack (shown as -)")
     parser.add_argument("stack_b", metavar="STACK_B", help="second stack (shown as +)")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml")
     parser.add_argument("--json", action="store_true", help="print the differences as JSON")
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    cli.add_debug_argument(parser)
     parser.set_defaults(func=cmd_diff)
     return parser

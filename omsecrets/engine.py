@@ -15,7 +15,6 @@ import contextvars
 import dataclasses
 import functools
 import hashlib
-import json
 import os
 import re
 import runpy
@@ -27,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
 from google.protobuf import json_format, struct_pb2
 
 import pulumi
@@ -38,6 +36,19 @@ from pulumi.runtime.stack import massage, run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from omsecrets.components import core
+from omsecrets.project import (  # noqa: F401 re-exported: engine.load_stack_file etc.
+    StackFile,
+    StackFileError,
+    StackNotFoundError,
+    _placeholder,
+    _qualify,
+    encode_config,
+    list_stacks,
+    load_project,
+    load_stack_file,
+    require_config,
+    stack_file_path,
+)
 
 __all__ = [
     "ACCOUNT_ID",
@@ -51,6 +62,7 @@ __all__ = [
     "PreviewResult",
     "PreviewTimeoutError",
     "StackFile",
+    "StackFileError",
     "StackNotFoundError",
     "decode_struct",
     "encode_config",
@@ -76,163 +88,8 @@ _RESOURCE_SIG = rpc._special_resource_sig
 _OUTPUT_SIG = rpc._special_output_value_sig
 
 
-class StackNotFoundError(FileNotFoundError):
-    """The stack's ``Pulumi.<stack>.yaml`` does not exist."""
-
-    def __init__(self, stack: str, path: Path, available: list[str]):
-        self.stack, self.path, self.available = stack, path, available
-        listed = ", ".join(available) if available else "none"
-        super().__init__(f"no stack file {path} for stack {stack!r} (available stacks: {listed})")
-
-
 class PreviewTimeoutError(TimeoutError):
     """The program did not finish (an Output or future never resolved)."""
-
-
-# --------------------------------------------------------------------------- config
-
-
-class _Number(str):
-    """A YAML number kept as its source text."""
-
-    def __new__(cls, text: str, value: float | int):
-        obj = super().__new__(cls, text)
-        obj.value = value
-        return obj
-
-
-class _ConfigLoader(yaml.SafeLoader):
-    """SafeLoader that keeps numbers as their text (the CLI passes them verbatim)."""
-
-
-def _construct_number(tag: str):
-    base = yaml.SafeLoader.yaml_constructors[tag]
-
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> _Number:
-        return _Number(node.value, base(loader, node))
-
-    return construct
-
-
-for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-    _ConfigLoader.add_constructor(_tag, _construct_number(_tag))
-_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
-
-
-@dataclasses.dataclass(frozen=True)
-class StackFile:
-    """A parsed ``Pulumi.<stack>.yaml``: config as the CLI would pass it to the program."""
-
-    path: Path
-    config: dict[str, str]
-    secret_keys: list[str]
-
-
-def _qualify(key: str, project: Optional[str]) -> str:
-    if ":" in key:
-        return key
-    if not project:
-        raise ValueError(f"config key {key!r} has no namespace and the project name is unknown")
-    return f"{project}:{key}"
-
-
-def _placeholder(key: str) -> str:
-    return "mock-secure-" + hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _is_secure(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str)
-
-
-def _desecure(value: Any, path: str) -> tuple[Any, bool]:
-    """Replace ``{secure: ...}`` values (at any depth) with placeholders; report if any."""
-    if _is_secure(value):
-        return _placeholder(path), True
-    if isinstance(value, dict):
-        pairs = {k: _desecure(v, f"{path}.{k}") for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
-    if isinstance(value, list):
-        pairs = [_desecure(v, f"{path}[{i}]") for i, v in enumerate(value)]
-        return [v for v, _ in pairs], any(s for _, s in pairs)
-    return value, False
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, _Number):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    return value
-
-
-def _encode_value(value: Any) -> str:
-    """Encode a config value the way the Pulumi CLI hands it to a program."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(_json_ready(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-def encode_config(values: Mapping[str, Any], project: Optional[str]) -> tuple[dict[str, str], list[str]]:
-    """Encode ``{key: python value}`` into CLI-style strings; return (config, secret keys)."""
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in values.items():
-        full = _qualify(str(key), project)
-        value, secure = _desecure(value, full)
-        config[full] = _encode_value(value)
-        if secure:
-            secrets.append(full)
-    return config, secrets
-
-
-def _find_project_name(start: Path) -> Optional[str]:
-    for folder in [start, *start.parents]:
-        if (folder / "Pulumi.yaml").is_file():
-            return load_project(folder).get("name")
-    return None
-
-
-def load_stack_file(path: str | os.PathLike, project: Optional[str] = None) -> StackFile:
-    """Parse a ``Pulumi.<stack>.yaml`` (project name found upward from it unless given)."""
-    path = Path(path)
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    raw = document.get("config") or {}
-    if project is None and any(":" not in str(k) for k in raw):
-        project = _find_project_name(path.resolve().parent)
-    config, secrets = encode_config(raw, project)
-    return StackFile(path=path, config=config, secret_keys=secrets)
-
-
-def load_project(project_dir: str | os.PathLike) -> dict:
-    """Read ``Pulumi.yaml``; ``stackConfigDir`` defaults to the project directory."""
-    path = Path(project_dir) / "Pulumi.yaml"
-    project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not project.get("name"):
-        raise ValueError(f"{path} has no project name")
-    project.setdefault("stackConfigDir", ".")
-    return project
-
-
-def _stack_dir(project_dir: Path, project: dict) -> Path:
-    return project_dir / (project.get("stackConfigDir") or ".")
-
-
-def stack_file_path(project_dir: str | os.PathLike, stack: str) -> Path:
-    """Where the CLI would look for the stack's config file."""
-    project_dir = Path(project_dir)
-    return _stack_dir(project_dir, load_project(project_dir)) / f"Pulumi.{stack}.yaml"
-
-
-def list_stacks(project_dir: str | os.PathLike) -> list[str]:
-    """Stack names with a ``Pulumi.<stack>.yaml`` in the stack config directory."""
-    folder = stack_file_path(project_dir, "x").parent
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
 
 
 def _project_defaults(project: dict) -> dict[str, Any]:
@@ -256,7 +113,7 @@ def _resolve_config(project_dir: Path, project: dict, stack: str, config_file, c
         if not config_file.is_file():
             raise StackNotFoundError(stack, config_file, list_stacks(project_dir))
     if config_file is not None:
-        stack_file = load_stack_file(config_file, name)
+        stack_file = require_config(load_stack_file(config_file, name))
         values.update(stack_file.config)
         secrets += stack_file.secret_keys
     if config:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from omsecrets import cli
 from omsecrets.components.fernet import KeyRing, generate_key
 
 MAX_COUNT = 100
@@ -16,7 +17,7 @@ examples:
   printenv AIRFLOW__CORE__FERNET_KEY | omsecrets fernet check -
 
 Pass the ring on stdin ('-'): an argument lands in your shell history and the process list.
-"""
+""" + "\n" + cli.EXIT_CODES
 
 
 def check_ring(value: str) -> str:
@@ -52,7 +53,7 @@ def cmd_fernet_check(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "fernet", help="generate Fernet keys or check a key ring",
+        "fernet", help=cli.command_help("fernet"),
         description="Generate Fernet keys for OpenMetadata (FERNET_KEY) and Airflow (AIRFLOW__CORE__FERNET_KEY), "
                     "or check a comma-separated ring (primary first). OpenMetadata's public default key is refused.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -66,5 +67,5 @@ def register(subparsers) -> argparse.ArgumentParser:
     check.add_argument("ring", metavar="VALUE|-", help="the ring 'k1,k2', or - to read it from stdin")
     check.set_defaults(func=cmd_fernet_check)
     for sub in (parser, generate, check):
-        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+        cli.add_debug_argument(sub)
     return parser

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from omsecrets.components import core
-from omsecrets.components import settings as settings_module
-from omsecrets.components.app_config import files
-from omsecrets.components.settings import NAMESPACE, Settings
 from omsecrets import engine
+from omsecrets.components import core
+from omsecrets.components.app_config import files
+from omsecrets.components.settings import Settings
+from omsecrets.project import settings_from_config, stack_file_settings  # noqa: F401 re-exported
 
 PREVIEW_FILE = "preview.json"
 POLICY_TYPE = "aws:iam/policy:Policy"
@@ -28,24 +28,6 @@ _UNSAFE = str.maketrans({c: "_" for c in " /\\:*?\"<>|"})
 
 
 # --------------------------------------------------------------------------- settings
-
-
-def settings_from_config(config: Mapping[str, str], stack: str, secret_keys: Iterable[str] = ()) -> Settings:
-    """The Settings ``settings.load()`` builds from CLI-style ``config`` (raises ``ConfigError``).
-
-    ``fromConfig`` values are replaced by the ``[secret]`` placeholder: rendering never needs them.
-    """
-    data, refs = settings_module.split_config(config)
-    secret_values = {ref: engine.SECRET_TEXT for ref in refs if f"{NAMESPACE}:{ref}" in config}
-    plaintext = {ref for ref in secret_values if f"{NAMESPACE}:{ref}" not in set(secret_keys)}
-    return settings_module.from_dict(data, stack=stack, aws_region=config.get("aws:region"),
-                                     secret_values=secret_values, plaintext_refs=plaintext)
-
-
-def stack_file_settings(path: str | os.PathLike, stack: str, project: Optional[str] = None) -> Settings:
-    """Settings of a ``Pulumi.<stack>.yaml`` without running the program."""
-    stack_file = engine.load_stack_file(path, project)
-    return settings_from_config(stack_file.config, stack, stack_file.secret_keys)
 
 
 def _mismatch(result: engine.PreviewResult, s: Settings) -> Optional[str]:

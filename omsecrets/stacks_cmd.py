@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from omsecrets import cli, engine, term
-from omsecrets.render import stack_file_settings
+from omsecrets import cli, project, term
 
 EPILOG = """\
 examples:
@@ -20,10 +19,10 @@ examples:
 HEADERS = ("STACK", "PROVIDER", "REGION", "PRODUCTION", "CLUSTER", "PREFIX")
 
 
-def describe_stack(path: Path, stack: str, project: Optional[str]) -> dict[str, Any]:
+def describe_stack(path: Path, stack: str, project_name: Optional[str]) -> dict[str, Any]:
     """One row: the stack's settings, or ``valid: False`` and the first problem of its config."""
     try:
-        s = stack_file_settings(path, stack, project)
+        s = project.stack_file_settings(path, stack, project_name)
     except Exception as exc:  # noqa: BLE001 any unreadable or invalid file is reported, not raised
         problems = getattr(exc, "problems", None) or [" ".join(str(exc).split()) or type(exc).__name__]
         return {"stack": stack, "path": str(path), "valid": False, "problem": problems[0],
@@ -35,8 +34,8 @@ def describe_stack(path: Path, stack: str, project: Optional[str]) -> dict[str, 
 
 def list_stack_rows(project_dir: Path) -> list[dict[str, Any]]:
     """A row for every stack file of the project, sorted by stack name."""
-    name = engine.load_project(project_dir)["name"]
-    return [describe_stack(engine.stack_file_path(project_dir, s), s, name) for s in engine.list_stacks(project_dir)]
+    name = project.load_project(project_dir)["name"]
+    return [describe_stack(project.stack_file_path(project_dir, s), s, name) for s in project.list_stacks(project_dir)]
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
@@ -74,12 +73,12 @@ def cmd_stacks(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "stacks", help="list the stacks and their provider, region and naming",
+        "stacks", help=cli.command_help("stacks"),
         description="List every Pulumi.<stack>.yaml with its provider, AWS region, production flag, "
                     "cluster name and prefix, read from the stack config (no preview).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    cli.add_debug_argument(parser)
     parser.set_defaults(func=cmd_stacks)
     return parser

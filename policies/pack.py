@@ -10,16 +10,25 @@ from omsecrets.policies import rules as _rules
 from omsecrets.policies.rule import Rule
 
 
+class DuplicateRuleError(ValueError):
+    """Two rule modules declare the same rule id or name."""
+
+
 def _discover() -> tuple[Rule, ...]:
-    found = []
+    found: list[tuple[Rule, str]] = []
     for module in pkgutil.iter_modules(_rules.__path__):
         if not module.name.startswith("_"):
-            found.append(importlib.import_module(f"{_rules.__name__}.{module.name}").RULE)
-    ids = [r.id for r in found]
-    names = [r.name for r in found]
-    if len(set(ids)) != len(ids) or len(set(names)) != len(names):
-        raise ValueError(f"duplicate rule ids or names in policies.rules: {sorted(ids)}")
-    return tuple(sorted(found, key=lambda r: r.id))
+            loaded = importlib.import_module(f"{_rules.__name__}.{module.name}")
+            found.append((loaded.RULE, loaded.__file__ or module.name))
+    seen: dict[tuple[str, str], str] = {}
+    for rule, path in sorted(found, key=lambda pair: pair[1]):
+        for what, value in (("id", rule.id), ("name", rule.name)):
+            if (what, value) in seen:
+                raise DuplicateRuleError(
+                    f"rule {what} {value!r} is declared twice: in {seen[what, value]} and in {path}; "
+                    f"give the new rule an unused {what} (ids in use: {', '.join(sorted(r.id for r, _ in found))})")
+            seen[what, value] = path
+    return tuple(sorted((rule for rule, _ in found), key=lambda r: r.id))
 
 
 RULES: tuple[Rule, ...] = _discover()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from omsecrets import check, engine, sarif
+from omsecrets import check, cli, engine, sarif
 from omsecrets.policies.pack import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +19,7 @@ SHIPPED = engine.list_stacks(ROOT)
 
 
 def run(argv, capsys):
-    parser = argparse.ArgumentParser(prog="omsecrets")
-    check.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["check", "--project-dir", str(ROOT), *argv])
-    code = args.func(args)
+    code = cli.main(["check", "--project-dir", str(ROOT), *argv])
     return code, capsys.readouterr()
 
 
@@ -101,7 +97,7 @@ def test_config_error_is_a_violation_with_the_key(capsys, tmp_path):
     code, out = run(["--config-file", str(bad), "--format", "json"], capsys)
     document = json.loads(out.out)
     violations = document["stacks"][0]["violations"]
-    assert code == 1 and document["stacks"][0]["stack"] == "broken"
+    assert code == 2 and document["stacks"][0]["stack"] == "broken" and document["stacks"][0]["exitCode"] == 2
     assert {v["rule_id"] for v in violations} == {"OMS-CFG-001"} and {v["level"] for v in violations} == {"mandatory"}
     keys = {v["remediation"].split(" ")[1] for v in violations}
     assert {"om-secrets:clusterName", "om-secrets:ingestion.loader"} <= keys
@@ -113,13 +109,14 @@ def test_config_error_in_sarif(capsys, tmp_path):
     document = json.loads(out.out)
     validate_sarif(document)
     results = document["runs"][0]["results"]
-    assert code == 1 and results and {r["ruleId"] for r in results} == {"OMS-CFG-001"}
+    assert code == 2 and results and {r["ruleId"] for r in results} == {"OMS-CFG-001"}
     assert "om-secrets:fernet.airflow" in results[0]["message"]["text"]
 
 
-def test_unknown_stack_is_an_error(capsys):
-    code, out = run(["nosuchstack"], capsys)
-    assert code == 2 and "nosuchstack" in out.err
+def test_unknown_stack_is_a_usage_error_said_once(capsys):
+    code, out = run(["dev", "nosuchstack"], capsys)
+    assert code == 2 and out.out == ""
+    assert len(out.err.splitlines()) == 1 and "available stacks: dev, local, prod, staging" in out.err
 
 
 # ------------------------------------------------------------------ baseline

@@ -120,23 +120,26 @@ def test_missing_stack_lists_available_stacks(capsys, basic_project):
 def test_config_error_exits_2_without_traceback(capsys, errors_project):
     code, out, err = run(capsys, "preview", "config", "--project-dir", str(errors_project))
     assert code == 2 and out == ""
-    assert err.startswith("error: invalid stack configuration for config:\n")
+    stack_file = errors_project / "stacks" / "Pulumi.config.yaml"
+    assert err.startswith(f"error: stack config: 1 problem in {stack_file}:\n")
     assert "om-secrets:provider: 'nope' is not one of aws, kubernetes" in err
     assert "Traceback" not in err
 
 
-def test_program_error_exits_1(capsys, errors_project):
+def test_program_error_exits_3_naming_the_program_line(capsys, errors_project):
     code, _, err = run(capsys, "preview", "runtime", "--project-dir", str(errors_project))
-    assert code == 1
-    assert err.strip() == "error: the program failed: RuntimeError: boom"
+    assert code == 3
+    first = err.splitlines()[0]
+    assert first.startswith("error: stack runtime: the program failed at ") and first.endswith(": RuntimeError: boom")
+    assert "__main__.py:" in first and "--debug" in err and "Traceback" not in err
     code, _, err = run(capsys, "preview", "runtime", "--project-dir", str(errors_project), "--debug")
-    assert code == 1 and "Traceback" in err and "RuntimeError: boom" in err
+    assert code == 3 and "Traceback" in err and "RuntimeError: boom" in err
 
 
 def test_apply_error_is_a_program_error(capsys, errors_project):
     code, _, err = run(capsys, "preview", "apply-input", "--project-dir", str(errors_project))
-    assert code == 1
-    assert "ApplyBoom" in err and "apply failed in apply-input" in err
+    assert code == 3
+    assert "ApplyBoom" in err and "apply failed in apply-input" in err and "Traceback" not in err
 
 
 def test_logged_warnings_and_errors_are_shown_but_do_not_fail(capsys, errors_project):

@@ -1,0 +1,160 @@
+"""The exit-code contract (``cli.EXIT_CODES``) for each mistake a new user makes, and the README's rule example."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from omsecrets import cli
+from omsecrets.policies import pack
+from omsecrets.policies import rules as rules_package
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def stack_project(tmp_path: Path, text: str, stack: str = "x") -> Path:
+    """A copy of the om-secrets project layout with one stack file holding ``text``."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_help_documents_the_exit_codes(capsys):
+    for argv in (["--help"], ["check", "--help"], ["preview", "--help"], ["diff", "--help"], ["stacks", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            cli.main(argv)
+        out = capsys.readouterr().out
+        assert done.value.code == 0
+        assert all(f"\n  {n}  " in out for n in range(4)), argv
+
+
+@pytest.mark.parametrize("command", ["preview", "check"])
+def test_yaml_syntax_error_names_file_and_line(capsys, tmp_path, command):
+    project = stack_project(tmp_path, "config:\n  om-secrets:provider: kubernetes\n  om-secrets:secrets: [a\n")
+    code, out, err = run(capsys, command, "x", "--project-dir", str(project))
+    assert code == 2 and "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    assert re.search(r"stacks/Pulumi\.x\.yaml:4: invalid YAML: .*line 3, column 23", line), line
+    assert "<unicode string>" not in err and "fix the YAML syntax" in err
+    if command == "check":
+        assert "with errors" in out
+
+
+def test_config_error_is_exit_2_in_preview_and_check_with_file_line_and_key(capsys, tmp_path):
+    project = stack_project(tmp_path, "config:\n  om-secrets:provider: kubernetes\n  om-secrets:clusterName: Bad Name\n")
+    for command in ("preview", "check"):
+        code, _, err = run(capsys, command, "x", "--project-dir", str(project))
+        assert code == 2, command
+        assert "Traceback" not in err
+    code, _, err = run(capsys, "preview", "x", "--project-dir", str(project))
+    assert "stacks/Pulumi.x.yaml:3: om-secrets:clusterName: " in err and "'Bad Name'" in err
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "config: {}\n", "encryptionsalt: v1:x\n"])
+def test_empty_stack_file_is_refused(capsys, tmp_path, text):
+    project = stack_project(tmp_path, text)
+    for command in ("preview", "check"):
+        code, out, err = run(capsys, command, "x", "--project-dir", str(project))
+        assert code == 2 and "sets no config" in err and "stacks/Pulumi.x.yaml" in err, (command, err)
+        assert "Previewing" not in out
+
+
+def test_stack_file_that_is_not_a_mapping(capsys, tmp_path):
+    project = stack_project(tmp_path, "config:\n  - om-secrets:provider\n")
+    code, _, err = run(capsys, "preview", "x", "--project-dir", str(project))
+    assert code == 2 and "stacks/Pulumi.x.yaml:1: `config` is a list, not a mapping" in err
+
+
+def test_unknown_stack_is_one_message(capsys):
+    for argv in (["preview", "nosuch"], ["check", "nosuch"], ["diff", "dev", "nosuch"]):
+        code, out, err = run(capsys, *argv, "--project-dir", str(ROOT))
+        assert code == 2 and out == "" and len(err.splitlines()) == 1 and "nosuch" in err, argv
+        assert "available stacks: dev, local, prod, staging" in err
+
+
+def test_internal_error_is_exit_3_without_traceback_unless_debug(capsys, monkeypatch):
+    from omsecrets import stacks_cmd
+
+    def broken(_project_dir):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(stacks_cmd, "list_stack_rows", broken)
+    code, _, err = run(capsys, "stacks", "--project-dir", str(ROOT))
+    assert code == 3 and err.startswith("error: internal error: KeyError: 'surprise'") and "Traceback" not in err
+    code, _, err = run(capsys, "stacks", "--project-dir", str(ROOT), "--debug")
+    assert code == 3 and "Traceback" in err
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _add_rule_module(monkeypatch, tmp_path: Path, filename: str, source: str) -> None:
+    folder = tmp_path / "extra_rules"
+    folder.mkdir(exist_ok=True)
+    (folder / filename).write_text(source)
+    monkeypatch.setattr(rules_package, "__path__", [*rules_package.__path__, str(folder)])
+    monkeypatch.delitem(sys.modules, f"{rules_package.__name__}.{filename[:-3]}", raising=False)
+
+
+DUPLICATE = '''from omsecrets.policies.rule import Rule
+
+RULE = Rule(id="OMS-SM-001", name="my-copy", description="d", level="advisory", remediation="r",
+            kind="resource", validate=lambda args, report: None)
+'''
+
+
+def test_duplicate_rule_id_names_both_files(monkeypatch, tmp_path):
+    _add_rule_module(monkeypatch, tmp_path, "zz_copy.py", DUPLICATE)
+    with pytest.raises(pack.DuplicateRuleError) as caught:
+        pack._discover()
+    message = str(caught.value)
+    assert "'OMS-SM-001'" in message and "ssm_parameter_securestring.py" in message and "zz_copy.py" in message
+    assert cli.describe_error(caught.value) == (2, message)
+
+
+def test_duplicate_rule_id_through_the_cli_is_exit_2_without_traceback(monkeypatch, tmp_path, capsys):
+    _add_rule_module(monkeypatch, tmp_path, "zz_copy.py", DUPLICATE)
+    for name in ("omsecrets.check", "omsecrets.policies.pack"):
+        monkeypatch.delitem(sys.modules, name)
+    code, out, err = run(capsys, "check", "dev", "--project-dir", str(ROOT))
+    assert code == 2 and out == "" and "declared twice" in err and "zz_copy.py" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "stacks", "--project-dir", str(ROOT))  # commands without rules keep working
+    assert code == 0 and "prod" in out
+
+
+def readme_rule_example() -> tuple[str, str]:
+    """(file name, source) of the README's "How to add a rule" example, as written."""
+    text = README.read_text()
+    section = text[text.index("### How to add a rule"):]
+    filename = re.search(r"`policies/rules/([a-z0-9_]+\.py)`:", section).group(1)
+    source = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return filename, "\n".join(line[3:] if line.startswith("   ") else line for line in source.splitlines()) + "\n"
+
+
+def test_readme_rule_example_runs_as_written(monkeypatch, tmp_path):
+    from omsecrets import check, engine
+
+    filename, source = readme_rule_example()
+    before = {r.id for r in pack.RULES} | {r.name for r in pack.RULES}
+    _add_rule_module(monkeypatch, tmp_path, filename, source)
+    found = pack._discover()
+    (new,) = [r for r in found if r.id not in before]
+    assert new.name not in before and len(found) == len(pack.RULES) + 1
+    prod = engine.preview(ROOT, "prod")
+    assert check.run_rules(prod, [new]) == []  # the shipped stores describe every secret
+    secret = next(r for r in prod.resources if r.type == "aws:secretsmanager/secret:Secret")
+    secret.inputs.pop("description")
+    violations = check.run_rules(prod, [new])
+    assert [(v.rule_id, v.resource_name) for v in violations] == [(new.id, secret.name)]
