@@ -53,13 +53,13 @@ def test_yaml_syntax_error_names_file_and_line(capsys, tmp_path, command):
 
 
 def test_config_error_is_exit_2_in_preview_and_check_with_file_line_and_key(capsys, tmp_path):
-    project = stack_project(tmp_path, "config:\n  om-secrets:provider: kubernetes\n  om-secrets:clusterName: Bad Name\n")
+    project = stack_project(tmp_path, "config:\n  om-secrets:provider: kubernetes\n  om-secrets:clusterName: Bad%Name\n")
     for command in ("preview", "check"):
         code, _, err = run(capsys, command, "x", "--project-dir", str(project))
         assert code == 2, command
         assert "Traceback" not in err
     code, _, err = run(capsys, "preview", "x", "--project-dir", str(project))
-    assert "stacks/Pulumi.x.yaml:3: om-secrets:clusterName: " in err and "'Bad Name'" in err
+    assert "stacks/Pulumi.x.yaml:3: om-secrets:clusterName: " in err and "'Bad%Name'" in err
 
 
 @pytest.mark.parametrize("text", ["", "# nothing yet\n", "config: {}\n", "encryptionsalt: v1:x\n"])
