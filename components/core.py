@@ -7,6 +7,7 @@ Pure standard library (no Pulumi import), so the CLI and the policy pack import 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -256,3 +257,224 @@ def find_config_error(exc: BaseException) -> Optional[BaseException]:
             return current
         current = current.__cause__ or current.__context__
     return None
+
+
+# ---------------------------------------------------------------- access model
+#
+# What an IAM policy or an RBAC rule lets its holder do to a secret: read its value, write it
+# (create, change its value, tags or policy) or delete it. Components build their grants from
+# these kinds, policy rules judge with them and ``omsecrets preview --graph`` draws them.
+
+READ = "read"
+WRITE = "write"
+DELETE = "delete"
+ACCESS_KINDS: tuple[str, ...] = (READ, WRITE, DELETE)
+NO_ACCESS: frozenset[str] = frozenset()
+
+
+def required_access(identity: str, provider_name: str) -> frozenset[str]:
+    """What an identity needs on the store: the server reads, and on managed providers also writes
+    and deletes (OM writes every password field itself); ingestion only reads."""
+    if identity not in IDENTITIES:
+        raise ValueError(f"unknown identity {identity!r}; expected one of {', '.join(IDENTITIES)}")
+    if identity == SERVER and provider(provider_name).managed:
+        return frozenset(ACCESS_KINDS)
+    return frozenset({READ})
+
+
+#: The operations of the secret services on secrets, parameters and keys. Not listed here:
+#: operations that neither return a value nor change anything (Describe*, List*, Get* of metadata,
+#: BatchGetSecretValue, which also needs GetSecretValue on each secret). Unlisted operations of
+#: any service are classified by ``action_access``'s verb rule.
+IAM_OPERATIONS: Mapping[str, str] = {
+    **dict.fromkeys(("secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters",
+                     "ssm:GetParametersByPath", "ssm:GetParameterHistory", "kms:Decrypt", "kms:ReEncryptFrom"), READ),
+    **dict.fromkeys((
+        "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret",
+        "secretsmanager:UpdateSecretVersionStage", "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
+        "secretsmanager:CancelRotateSecret", "secretsmanager:PutResourcePolicy", "secretsmanager:TagResource",
+        "secretsmanager:UntagResource", "secretsmanager:ReplicateSecretToRegions",
+        "secretsmanager:StopReplicationToReplica", "ssm:PutParameter", "ssm:AddTagsToResource",
+        "ssm:LabelParameterVersion", "ssm:UnlabelParameterVersion", "kms:Encrypt", "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+        "kms:ReEncryptTo", "kms:CreateGrant", "kms:PutKeyPolicy", "kms:EnableKey", "kms:DisableKey",
+        "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:CancelKeyDeletion", "kms:TagResource",
+        "kms:UntagResource", "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:UpdateAlias"), WRITE),
+    **dict.fromkeys(("secretsmanager:DeleteSecret", "secretsmanager:DeleteResourcePolicy",
+                     "secretsmanager:RemoveRegionsFromReplication", "ssm:DeleteParameter", "ssm:DeleteParameters",
+                     "ssm:RemoveTagsFromResource", "kms:ScheduleKeyDeletion", "kms:DeleteAlias",
+                     "kms:RetireGrant", "kms:RevokeGrant"), DELETE),
+    # Listed so wildcards find them: they grant nothing on a value.
+    **dict.fromkeys(("secretsmanager:DescribeSecret", "secretsmanager:ListSecrets",
+                     "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy",
+                     "secretsmanager:GetRandomPassword", "secretsmanager:BatchGetSecretValue",
+                     "secretsmanager:ValidateResourcePolicy", "ssm:DescribeParameters",
+                     "ssm:ListTagsForResource", "kms:DescribeKey", "kms:GetKeyPolicy",
+                     "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListResourceTags", "kms:ListKeys",
+                     "kms:ListAliases"), None),
+}
+_OPERATIONS_LOWER = {op.lower(): kind for op, kind in IAM_OPERATIONS.items()}
+#: Verbs of operations that only describe (no value, no change), for operations not in IAM_OPERATIONS.
+_METADATA_VERBS = ("get", "describe", "list", "batchget")
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
+    """IAM's wildcards: ``*`` any run of characters (``/`` and ``:`` too), ``?`` one character."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _matches(patterns: Any, value: str, *, ignore_case: bool) -> bool:
+    return any(isinstance(p, str) and _glob(p, ignore_case=ignore_case).fullmatch(value) for p in _as_list(patterns))
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _verb_access(action: str) -> frozenset[str]:
+    operation = action.split(":", 1)[1].lower() if ":" in action else action.lower()
+    if operation.startswith(_METADATA_VERBS):
+        return NO_ACCESS
+    return frozenset({DELETE}) if operation.startswith(("delete", "remove")) else frozenset({WRITE})
+
+
+def action_access(action: str) -> frozenset[str]:
+    """What an IAM action, or a pattern such as ``secretsmanager:Get*``, may grant on its resources.
+
+    A pattern grants what the operations in ``IAM_OPERATIONS`` it matches grant; an operation or a
+    pattern matching none of them (another service, ``s3:*``) is classified by its verb:
+    Get/Describe/List/BatchGet nothing, Delete/Remove delete, anything else write.
+    """
+    if not isinstance(action, str):
+        return frozenset({WRITE})
+    if action.lower() in _OPERATIONS_LOWER:
+        kind = _OPERATIONS_LOWER[action.lower()]
+        return frozenset({kind}) if kind else NO_ACCESS
+    if "*" in action or "?" in action:
+        regex = _glob(action, ignore_case=True)
+        matched = [kind for op, kind in _OPERATIONS_LOWER.items() if regex.fullmatch(op)]
+        if matched:
+            return frozenset(k for k in matched if k)
+    return _verb_access(action)
+
+
+def is_read_only_action(action: str) -> bool:
+    """An action (or pattern) that grants no write and no delete."""
+    return not action_access(action) & {WRITE, DELETE}
+
+
+def _statements(documents: Any) -> list[Mapping]:
+    if isinstance(documents, Mapping):
+        documents = [documents]
+    out: list[Mapping] = []
+    for document in documents or []:
+        if isinstance(document, Mapping):
+            out.extend(s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping))
+    return out
+
+
+def _arn_service(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[2].lower() if len(parts) > 2 else ""
+
+
+def _statement_operations(statement: Mapping, service: str) -> set[str]:
+    """Operations of ``service`` (lower case) a statement covers: those its Action names, or every
+    one its NotAction leaves. Operations IAM_OPERATIONS does not list count when named exactly."""
+    ops = [op for op in _OPERATIONS_LOWER if op.split(":")[0] == service]
+    if "Action" in statement:
+        named = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
+        covered = {op for op in ops if _matches(named, op, ignore_case=True)}
+        covered |= {a.lower() for a in named if a.lower().startswith(service + ":") and "*" not in a and "?" not in a}
+        return covered
+    if "NotAction" in statement:
+        return {op for op in ops if not _matches(statement.get("NotAction"), op, ignore_case=True)}
+    return set()
+
+
+def _statement_resource(statement: Mapping, arn: str) -> bool:
+    if "Resource" in statement:
+        return _matches(statement.get("Resource"), arn, ignore_case=False)
+    if "NotResource" in statement:
+        return not _matches(statement.get("NotResource"), arn, ignore_case=False)
+    return False
+
+
+def _operations_on(statement: Mapping, arn: str) -> set[str]:
+    if not isinstance(arn, str) or not _statement_resource(statement, arn):
+        return set()
+    return _statement_operations(statement, _arn_service(arn))
+
+
+def _kinds(operations: Any) -> frozenset[str]:
+    return frozenset(kind for op in operations for kind in action_access(op))
+
+
+def statement_access(statement: Mapping, arn: str) -> frozenset[str]:
+    """What one statement names on ``arn``, its Effect aside (Action/NotAction, Resource/NotResource)."""
+    return _kinds(_operations_on(statement, arn))
+
+
+def iam_access(documents: Any, resource_arns: Any, *, conditional: bool = True) -> dict[str, frozenset[str]]:
+    """``{arn: {"read", "write", "delete"}}``: what an identity holding ``documents`` (one IAM policy
+    document or several) may do to each resource. Operation by operation: allowed by some Allow and
+    denied by no Deny; wildcards ``*``/``?`` in actions (any case) and resources (exact case).
+
+    An Allow with a Condition counts (it may apply; ``conditional=False`` counts only unconditional
+    grants); a Deny with a Condition does not subtract (it may not apply).
+    """
+    statements = _statements(documents)
+    out = {}
+    for arn in resource_arns:
+        allowed: set[str] = set()
+        denied: set[str] = set()
+        for s in statements:
+            has_condition = bool(s.get("Condition"))
+            if s.get("Effect") == "Allow" and (conditional or not has_condition):
+                allowed |= _operations_on(s, arn)
+            elif s.get("Effect") == "Deny" and not has_condition:
+                denied |= _operations_on(s, arn)
+        out[arn] = _kinds(allowed - denied)
+    return out
+
+
+#: Kubernetes verbs on Secrets and the access each grants.
+K8S_VERBS: Mapping[str, str] = {
+    "get": READ, "list": READ, "watch": READ,
+    "create": WRITE, "update": WRITE, "patch": WRITE,
+    "delete": DELETE, "deletecollection": DELETE,
+}
+#: Verbs a rule's resourceNames cannot restrict: a rule with resourceNames never authorizes them.
+_UNNAMED_VERBS = ("create", "deletecollection")
+
+
+def rule_covers_secrets(rule: Mapping) -> bool:
+    """An RBAC rule whose apiGroups include core (``""``) and resources include ``secrets`` (or ``*``)."""
+    groups, resources = _as_list(rule.get("apiGroups")), _as_list(rule.get("resources"))
+    return bool({"", "*"} & set(map(str, groups))) and bool({"secrets", "*"} & set(map(str, resources)))
+
+
+def rule_access(rule: Mapping, secret_name: Optional[str] = None) -> frozenset[str]:
+    """What one RBAC rule grants on the Secret called ``secret_name`` (None: on some Secret)."""
+    if not isinstance(rule, Mapping) or not rule_covers_secrets(rule):
+        return NO_ACCESS
+    names = [n for n in _as_list(rule.get("resourceNames")) if isinstance(n, str)]
+    if names and secret_name is not None and secret_name not in names:
+        return NO_ACCESS
+    verbs = {str(v) for v in _as_list(rule.get("verbs"))}
+    if "*" in verbs:
+        verbs = set(K8S_VERBS)
+    if names:
+        verbs -= set(_UNNAMED_VERBS)
+    return frozenset(K8S_VERBS[v] for v in verbs if v in K8S_VERBS)
+
+
+def rbac_access(rules: Any, secret_names: Any) -> dict[str, frozenset[str]]:
+    """``{name: {"read", "write", "delete"}}``: what a Role's (or ClusterRole's) rules grant on each
+    Secret of its namespace."""
+    rules = [r for r in _as_list(rules) if isinstance(r, Mapping)]
+    return {name: frozenset().union(*(rule_access(r, name) for r in rules)) for name in secret_names}

@@ -1,8 +1,8 @@
 """``preview STACK --graph FILE``: the declared resources and who can read or write which secrets.
 
-Components become clusters. Access edges are derived from what the program declared: IAM policy
-statements (Allow minus Deny, Action, Resource) of the policies attached to roles and users, and RBAC Roles
-bound to ServiceAccounts; delivery edges from the Secrets labelled ``app.kubernetes.io/component``
+Components become clusters. Access edges are what ``components.core``'s access model finds in what
+the program declared: the IAM policies attached to roles and users (``core.iam_access``) and the RBAC
+Roles bound to ServiceAccounts (``core.rbac_access``); delivery edges from the Secrets labelled ``app.kubernetes.io/component``
 to that app. Writes Graphviz DOT, Mermaid, or SVG laid out here in pure Python (no graphviz).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import fnmatch
 import json
 import re
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from omsecrets import engine
+from omsecrets.components import core
 from omsecrets.render import object_metadata
 
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
@@ -47,18 +47,9 @@ _TYPE_COLUMNS = {
     SSM_PARAMETER: SECRET, K8S_SECRET: SECRET, "kubernetes:core/v1:ConfigMap": SECRET,
     "aws:kms/key:Key": SECRET, "aws:kms/alias:Alias": SECRET,
 }
-# Operations that return or change a secret's value (tagging and describing are neither).
-# BatchGetSecretValue needs GetSecretValue on each secret as well, so it grants nothing alone.
-_AWS_READ = ("secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
-             "ssm:GetParameterHistory")
-_AWS_WRITE = ("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret",
-              "secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret",
-              "ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters")
 # Resources that give a role or user a policy -> the input naming that role or user.
 _HOLDER_INPUT = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role", "aws:iam/rolePolicy:RolePolicy": "role",
                  "aws:iam/userPolicyAttachment:UserPolicyAttachment": "user", "aws:iam/userPolicy:UserPolicy": "user"}
-_K8S_READ = ("get", "list", "watch")
-_K8S_WRITE = ("create", "update", "patch", "delete", "deletecollection")
 
 
 # --------------------------------------------------------------------------- model
@@ -158,47 +149,10 @@ def _document(value: Any) -> dict:
     return document if isinstance(document, dict) else {}
 
 
-def statement_operations(statement: dict, arn: str, effect: str = "Allow") -> frozenset[str]:
-    """The value-reading or -changing operations an ``effect`` statement names on ``arn`` (NotAction ignored)."""
-    if statement.get("Effect") != effect:
-        return frozenset()
-    if not any(fnmatch.fnmatchcase(arn, str(p)) for p in _listed(statement.get("Resource"))):
-        return frozenset()
-    actions = [str(a).lower() for a in _listed(statement.get("Action"))]
-    service = arn.split(":")[2] + ":" if arn.count(":") >= 2 else ""
-    candidates = [op for op in _AWS_READ + _AWS_WRITE if op.startswith(service)]
-    return frozenset(op for op in candidates if any(fnmatch.fnmatchcase(op.lower(), a) for a in actions))
-
-
-def policy_operations(document: dict, arn: str, effect: str = "Allow") -> frozenset[str]:
-    statements = [s for s in _listed(document.get("Statement")) if isinstance(s, dict)]
-    return frozenset().union(*(statement_operations(s, arn, effect) for s in statements))
-
-
-def operations_access(operations: Iterable[str]) -> tuple[bool, bool]:
-    """(read, write) of a set of allowed operations."""
-    operations = set(operations)
-    return bool(operations & set(_AWS_READ)), bool(operations & set(_AWS_WRITE))
-
-
-def policy_access(documents: Iterable[dict], arn: str) -> tuple[bool, bool]:
-    """(read, write) on ``arn`` from an identity's policies: what they allow minus what any of them denies."""
-    documents = list(documents)
-    allowed = frozenset().union(*(policy_operations(d, arn) for d in documents))
-    denied = frozenset().union(*(policy_operations(d, arn, "Deny") for d in documents))
-    return operations_access(allowed - denied)
-
-
-def rule_access(rule: dict, secret_name: str) -> tuple[bool, bool]:
-    """(read, write) an RBAC rule grants on the Secret called ``secret_name``."""
-    groups, resources = _listed(rule.get("apiGroups")), _listed(rule.get("resources"))
-    names = _listed(rule.get("resourceNames"))
-    if not ({"", "*"} & set(groups)) or not ({"secrets", "*"} & set(resources)):
-        return False, False
-    if names and secret_name not in names:
-        return False, False
-    verbs = set(_listed(rule.get("verbs")))
-    return bool(verbs & {*_K8S_READ, "*"}), bool(verbs & {*_K8S_WRITE, "*"})
+def read_write(kinds: Iterable[str]) -> tuple[bool, bool]:
+    """(read, write) of a set of ``core.ACCESS_KINDS``: deleting counts as writing in the picture."""
+    kinds = set(kinds)
+    return core.READ in kinds, bool(kinds & {core.WRITE, core.DELETE})
 
 
 class _Builder:
@@ -276,9 +230,11 @@ def _aws_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         b.link(source, b.nodes[policy.urn].id, "attached")
         documents[source].append(document)
     access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    arns = {secret.urn: str(_text(secret.state.get("arn"))) for secret in secrets}
     for source, docs in documents.items():
-        for secret in secrets:
-            _grant(access, (source, secret.urn), *policy_access(docs, str(_text(secret.state.get("arn")))))
+        found = core.iam_access(docs, arns.values())
+        for urn, arn in arns.items():
+            _grant(access, (source, urn), *read_write(found[arn]))
     return access
 
 
@@ -321,8 +277,7 @@ def _rbac_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
             for (namespace, name), secret in secrets:
                 if scope is not None and namespace != scope:
                     continue
-                grants = [rule_access(rule, name) for rule in rules]
-                _grant(access, (source, secret.urn), any(g[0] for g in grants), any(g[1] for g in grants))
+                _grant(access, (source, secret.urn), *read_write(core.rbac_access(rules, [name])[name]))
     return access
 
 

@@ -434,3 +434,29 @@ def test_component_access_keys_are_secret():
 def test_args_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AwsAccessArgs(**kwargs)
+
+
+@pytest.mark.parametrize("provider", AWS_PROVIDERS)
+@pytest.mark.parametrize("who", ["server", "ingestion"])
+def test_documents_grant_exactly_the_required_access_by_the_access_model(provider, who):
+    from omsecrets.components import core
+
+    document = BUILDERS[who](provider, prefix="team", cluster_name="openmetadata", kms_key_arn=KMS_ARN, **ENV)
+    service = "ssm" if "ssm" in provider else "secretsmanager"
+    inside = (f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/team/openmetadata/db" if service == "ssm"
+              else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/team/openmetadata/db-AbC")
+    outside = inside.replace("/team/", "/other/")
+    found = core.iam_access(document, [inside, outside, KMS_ARN])
+    required = core.required_access(who, provider)
+    assert found[inside] == required
+    assert found[outside] == frozenset()
+    assert found[KMS_ARN] == required - {core.DELETE}
+
+
+def test_a_document_granting_more_than_required_is_refused(monkeypatch):
+    from omsecrets.components import core
+
+    widened = {**aws_iam.OM_ACTIONS["secretsmanager"], core.READ: ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue")}
+    monkeypatch.setitem(aws_iam.OM_ACTIONS, "secretsmanager", widened)
+    with pytest.raises(AssertionError, match="expected"):
+        ingestion_policy_document("aws", prefix="", cluster_name="openmetadata", **ENV)

@@ -39,7 +39,8 @@ SINGLE_STRINGS = {
 TYPE_TOKEN = re.compile(r"om-secrets:[a-z]+:[A-Z][A-Za-z]+")
 #: Functions defined in core only.
 CORE_FUNCTIONS = {"find_config_error", "production_from_config", "is_production_name", "type_token",
-                  "parse_bool"}
+                  "parse_bool", "iam_access", "rbac_access", "statement_access", "rule_access", "action_access",
+                  "policy_access", "statement_operations", "operations_access", "required_access"}
 
 
 def second_definitions(path: Path, text: str) -> list[str]:
@@ -196,3 +197,210 @@ def test_find_config_error_follows_the_chain():
     except RuntimeError as outer:
         assert core.find_config_error(outer) is inner
     assert core.find_config_error(RuntimeError("x")) is None
+
+
+# ---------------------------------------------------------------- access model
+
+R, W, D = core.READ, core.WRITE, core.DELETE
+SM = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/team/openmetadata/db-AbCdEf"
+OTHER = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/other/openmetadata/db-AbCdEf"
+PARAM = "arn:aws:ssm:eu-west-1:123456789012:parameter/team/openmetadata/db"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def doc(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action=None, resource="*", **extra):
+    s = {"Effect": "Allow", **extra}
+    if action is not None:
+        s["Action"] = action
+    if resource is not None and "NotResource" not in extra:
+        s["Resource"] = resource
+    return s
+
+
+def deny(action, resource="*", **extra):
+    return {**allow(action, resource, **extra), "Effect": "Deny"}
+
+
+@pytest.mark.parametrize("document, arn, expected", [
+    (doc(allow("secretsmanager:GetSecretValue", SM)), SM, {R}),
+    (doc(allow("secretsmanager:GetSecretValue", SM)), OTHER, set()),
+    (doc(allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:/team/*")), SM, {R}),
+    (doc(allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:/team/*")), OTHER, set()),
+    (doc(allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-?:*:secret:/team/*")), SM, {R}),
+    (doc(allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-??:*:secret:/team/*")), SM, set()),
+    (doc(allow("secretsmanager:getsecretvalue", SM)), SM, {R}),  # actions ignore case
+    (doc(allow("secretsmanager:GetSecretValue", SM.upper())), SM, set()),  # resources do not
+    (doc(allow("secretsmanager:Get*", SM)), SM, {R}),
+    (doc(allow("secretsmanager:Describe*", SM)), SM, set()),  # metadata only
+    (doc(allow("secretsmanager:ListSecrets")), SM, set()),
+    (doc(allow("secretsmanager:*", SM)), SM, {R, W, D}),
+    (doc(allow("*", SM)), SM, {R, W, D}),
+    (doc(allow("ssm:*", SM)), SM, set()),  # another service's actions
+    (doc(allow("secretsmanager:TagResource", SM)), SM, {W}),
+    (doc(allow("secretsmanager:PutSecretValue", SM)), SM, {W}),
+    (doc(allow("secretsmanager:DeleteSecret", SM)), SM, {D}),
+    (doc(allow("secretsmanager:FutureWriteThing", SM)), SM, {W}),  # unknown operation: by its verb
+    (doc(allow("secretsmanager:DeleteFutureThing", SM)), SM, {D}),
+    # Deny wins, operation by operation
+    (doc(allow("secretsmanager:*", SM), deny("secretsmanager:GetSecretValue", SM)), SM, {W, D}),
+    (doc(allow("secretsmanager:*", SM), deny("secretsmanager:*", "*")), SM, set()),
+    (doc(allow("secretsmanager:*", SM), deny("secretsmanager:*", OTHER)), SM, {R, W, D}),
+    (doc(allow("ssm:*", PARAM), deny("ssm:GetParameter", PARAM)), PARAM, {R, W, D}),  # GetParameters remains
+    (doc(allow("ssm:*", PARAM), deny("ssm:GetParameter*", PARAM)), PARAM, {W, D}),
+    # NotAction / NotResource
+    (doc(allow(NotAction="secretsmanager:Delete*", resource=SM)), SM, {R, W, D}),  # RemoveRegionsFromReplication
+    (doc(allow(NotAction=["secretsmanager:Delete*", "secretsmanager:Remove*"], resource=SM)), SM, {R, W}),
+    (doc(allow(NotAction=["secretsmanager:*"], resource=SM)), SM, set()),
+    (doc(allow(NotAction="iam:*", resource=SM)), SM, {R, W, D}),
+    (doc(allow("secretsmanager:GetSecretValue", None, NotResource=OTHER)), SM, {R}),
+    (doc(allow("secretsmanager:GetSecretValue", None, NotResource="arn:aws:secretsmanager:*:*:secret:/team/*")), SM, set()),
+    (doc(allow("secretsmanager:*", SM), deny(None, SM, NotAction="secretsmanager:GetSecretValue")), SM, {R}),
+    (doc(allow("secretsmanager:*", SM), deny("secretsmanager:*", None, NotResource=SM)), SM, {R, W, D}),
+    # Conditions: an Allow may apply, a conditional Deny may not
+    (doc(allow("kms:Decrypt", KEY, Condition={"StringEquals": {"kms:ViaService": "x"}})), KEY, {R}),
+    (doc(allow("secretsmanager:*", SM), deny("secretsmanager:*", SM, Condition={"Bool": {"aws:SecureTransport": "false"}})),
+     SM, {R, W, D}),
+    # KMS
+    (doc(allow(["kms:Decrypt"], KEY)), KEY, {R}),
+    (doc(allow(["kms:Encrypt", "kms:GenerateDataKey"], KEY)), KEY, {W}),
+    (doc(allow("kms:ScheduleKeyDeletion", KEY)), KEY, {D}),
+    # malformed
+    (doc(), SM, set()),
+    (doc(allow("secretsmanager:GetSecretValue", None)), SM, set()),  # no Resource at all
+    ({"Statement": allow("secretsmanager:GetSecretValue", SM)}, SM, {R}),  # one statement, not a list
+])
+def test_iam_access_hand_written(document, arn, expected):
+    assert core.iam_access(document, [arn]) == {arn: frozenset(expected)}
+
+
+def test_iam_access_unions_several_documents_and_conditional_flag():
+    grant = doc(allow("kms:Decrypt", KEY, Condition={"StringEquals": {"kms:ViaService": "x"}}))
+    assert core.iam_access([grant, doc(allow("kms:Encrypt", KEY))], [KEY]) == {KEY: {R, W}}
+    assert core.iam_access([grant, doc(deny("kms:*", KEY))], [KEY]) == {KEY: set()}
+    assert core.iam_access(grant, [KEY], conditional=False) == {KEY: set()}
+
+
+@pytest.mark.parametrize("action, expected", [
+    ("secretsmanager:GetSecretValue", {R}), ("secretsmanager:Get*", {R}), ("kms:Decrypt", {R}),
+    ("secretsmanager:DescribeSecret", set()), ("ssm:DescribeParameters", set()), ("s3:GetObject", set()),
+    ("secretsmanager:*", {R, W, D}), ("*", {R, W, D}), ("s3:*", {W}), ("sts:AssumeRole", {W}),
+    ("secretsmanager:TagResource", {W}), ("ssm:DeleteParameter", {D}), ("kms:ReEncrypt*", {R, W}),
+    ("nonsense", {W}),
+])
+def test_action_access(action, expected):
+    assert core.action_access(action) == frozenset(expected)
+    assert core.is_read_only_action(action) is not (expected & {W, D})
+
+
+# An oracle written differently: evaluate IAM request by request with fnmatch.
+import fnmatch  # noqa: E402
+
+SERVICE_OPS = [op for op in core.IAM_OPERATIONS if op.startswith("secretsmanager:")]
+ACTION_PATTERNS = SERVICE_OPS + ["secretsmanager:*", "*", "secretsmanager:Get*", "secretsmanager:*Secret",
+                                 "secretsmanager:Delete?ecret", "ssm:*", "SecretsManager:PUT*"]
+RESOURCES = [SM, OTHER, "*", "arn:aws:secretsmanager:*:*:secret:/team/*", "arn:aws:secretsmanager:eu-west-1:*:secret:/*",
+             "arn:aws:secretsmanager:eu-west-?:*:secret:/other/*"]
+
+
+def _oracle(statements, arn):
+    def hit(s, op):
+        if "Action" in s:
+            a = any(fnmatch.fnmatchcase(op.lower(), p.lower()) for p in core._as_list(s["Action"]))
+        else:
+            a = not any(fnmatch.fnmatchcase(op.lower(), p.lower()) for p in core._as_list(s["NotAction"]))
+        if "Resource" in s:
+            r = any(fnmatch.fnmatchcase(arn, p) for p in core._as_list(s["Resource"]))
+        else:
+            r = not any(fnmatch.fnmatchcase(arn, p) for p in core._as_list(s["NotResource"]))
+        return a and r
+
+    kinds = set()
+    for op in SERVICE_OPS:
+        allowed = any(s["Effect"] == "Allow" and hit(s, op) for s in statements)
+        denied = any(s["Effect"] == "Deny" and hit(s, op) for s in statements)
+        if allowed and not denied and core.IAM_OPERATIONS[op]:
+            kinds.add(core.IAM_OPERATIONS[op])
+    return frozenset(kinds)
+
+
+statement_strategy = st.builds(
+    lambda effect, not_action, actions, not_resource, resources: {
+        "Effect": effect,
+        ("NotAction" if not_action else "Action"): actions,
+        ("NotResource" if not_resource else "Resource"): resources,
+    },
+    st.sampled_from(["Allow", "Deny"]), st.booleans(),
+    st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=3), st.booleans(),
+    st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=2),
+)
+
+
+@given(statements=st.lists(statement_strategy, max_size=4), arn=st.sampled_from([SM, OTHER]))
+def test_iam_access_matches_a_request_by_request_oracle(statements, arn):
+    assert core.iam_access(doc(*statements), [arn])[arn] == _oracle(statements, arn)
+
+
+# ---------------------------------------------------------------- RBAC
+
+
+def rule(verbs, resources=("secrets",), groups=("",), names=None):
+    r = {"apiGroups": list(groups), "resources": list(resources), "verbs": list(verbs)}
+    if names is not None:
+        r["resourceNames"] = list(names)
+    return r
+
+
+@pytest.mark.parametrize("rules, expected", [
+    ([rule(["get"])], {R}),
+    ([rule(["list", "watch"])], {R}),
+    ([rule(["create", "get", "update", "delete"])], {R, W, D}),
+    ([rule(["patch"])], {W}),
+    ([rule(["deletecollection"])], {D}),
+    ([rule(["*"])], {R, W, D}),
+    ([rule(["get"], resources=["*"])], {R}),
+    ([rule(["get"], groups=["*"])], {R}),
+    ([rule(["get"], groups=["apps"])], set()),
+    ([rule(["get"], resources=["configmaps"])], set()),
+    ([rule(["get"], names=["s"])], {R}),
+    ([rule(["get"], names=["other"])], set()),
+    ([rule(["create", "deletecollection"], names=["s"])], set()),  # resourceNames cannot restrict these
+    ([rule(["*"], names=["s"])], {R, W, D}),
+    ([rule(["bind", "escalate"])], set()),
+    ([rule(["get"]), rule(["delete"], names=["other"])], {R}),
+    ([], set()),
+])
+def test_rbac_access_hand_written(rules, expected):
+    assert core.rbac_access(rules, ["s"]) == {"s": frozenset(expected)}
+
+
+VERBS = sorted(core.K8S_VERBS) + ["*", "bind"]
+
+
+@given(st.lists(st.builds(rule, st.lists(st.sampled_from(VERBS), max_size=4),
+                          st.lists(st.sampled_from(["secrets", "*", "pods"]), min_size=1, max_size=2),
+                          st.lists(st.sampled_from(["", "*", "apps"]), min_size=1, max_size=2),
+                          st.one_of(st.none(), st.lists(st.sampled_from(["s", "t"]), min_size=1, max_size=2))),
+                max_size=3))
+def test_rbac_access_matches_a_verb_by_verb_oracle(rules):
+    kinds = set()
+    for r in rules:
+        if not ({"", "*"} & set(r["apiGroups"]) and {"secrets", "*"} & set(r["resources"])):
+            continue
+        if r.get("resourceNames") and "s" not in r["resourceNames"]:
+            continue
+        for verb in core.K8S_VERBS:
+            if (verb in r["verbs"] or "*" in r["verbs"]) and not (r.get("resourceNames") and verb in ("create", "deletecollection")):
+                kinds.add(core.K8S_VERBS[verb])
+    assert core.rbac_access(rules, ["s"])["s"] == frozenset(kinds)
+
+
+@pytest.mark.parametrize("identity, provider, expected", [
+    ("server", "managed-aws", {R, W, D}), ("server", "kubernetes", {R, W, D}), ("server", "aws", {R}),
+    ("server", "aws-ssm", {R}), ("ingestion", "managed-aws", {R}), ("ingestion", "kubernetes", {R}),
+])
+def test_required_access(identity, provider, expected):
+    assert core.required_access(identity, provider) == frozenset(expected)

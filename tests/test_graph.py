@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from omsecrets import cli, engine, graph
+from omsecrets.components import core
 from tests.test_render import planted_preview
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,25 +129,25 @@ def test_edges_follow_policy_actions_resources_and_rbac_resource_names(custom):
     }
 
 
-def test_statement_and_rule_access():
+def test_graph_draws_the_core_access_model():
+    """Edges are core.iam_access / core.rbac_access, delete drawn as write."""
     arn = "arn:aws:ssm:eu-west-1:1:parameter/p/openmetadata/x"
-    allow = {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:AddTagsToResource"],
-             "Resource": "arn:aws:ssm:*:*:parameter/p/*"}
+    allow = {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": "arn:aws:ssm:*:*:parameter/p/*"}
 
     def access(*statements):
-        return graph.policy_access([{"Statement": list(statements)}], arn)
+        return graph.read_write(core.iam_access([{"Statement": list(statements)}], [arn])[arn])
 
     assert access(allow) == (True, False)
     assert access({**allow, "Resource": "arn:aws:ssm:*:*:parameter/q/*"}) == (False, False)
     assert access({**allow, "Action": "SSM:Put*"}) == (False, True)
+    assert access({**allow, "Action": "ssm:DeleteParameter"}) == (False, True)
     assert access({**allow, "Action": "ssm:*"}, {"Effect": "Deny", "Action": "ssm:Get*", "Resource": "*"}) == (
         False, True)
     assert access({**allow, "Action": "ssm:*"}, {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": "*"}) == (
         True, True)  # GetParameters is still allowed
-    assert access({**allow, "Action": "*"}, {"Effect": "Deny", "Action": "ssm:Get*", "Resource": "*"}) == (False, True)
     assert access({**allow, "Action": "secretsmanager:*"}) == (False, False)  # another service's actions
-    assert graph.rule_access({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, "s") == (True, True)
-    assert graph.rule_access({"apiGroups": ["apps"], "resources": ["secrets"], "verbs": ["get"]}, "s") == (False, False)
+    assert graph.read_write(core.rbac_access([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}], ["s"])["s"]) == (
+        True, True)
 
 
 # ----------------------------------------------------------------- formats

@@ -140,3 +140,13 @@ def test_component_without_rbac_only_declares_service_accounts():
     assert out["server_role_name"] is None and out["ingestion_role_name"] is None
     assert out["ingestion_service_account"] == "airflow"
     assert all("annotations" not in i.get("metadata", {}) for i in inputs.values())
+
+
+def test_role_rules_grant_exactly_the_required_access_by_the_access_model():
+    from omsecrets.components import core
+    from omsecrets.components.access import k8s_rbac
+
+    for rules, who in ((k8s_rbac.server_role_rules(), core.SERVER), (k8s_rbac.ingestion_role_rules(), core.INGESTION)):
+        assert core.rbac_access(rules, ["any"])["any"] == core.required_access(who, "kubernetes")
+    assert k8s_rbac.server_role_rules()[0]["verbs"] == ["create", "get", "update", "delete"]
+    assert k8s_rbac.ingestion_role_rules()[0]["verbs"] == ["get"]

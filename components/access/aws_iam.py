@@ -21,30 +21,36 @@ AWS_PROVIDERS = core.AWS_PROVIDERS
 MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in core.MANAGED_PROVIDERS)
 IDENTITY_MODES = core.IDENTITY_MODES
 
-# openmetadata-service/.../secrets/AWSSecretsManager.java: Get/Create(tags)/Update/DeleteSecret; no PutSecretValue/Describe.
-# openmetadata-service/.../secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
-SERVER_ACTIONS: dict[str, tuple[str, ...]] = {
-    "secretsmanager": (
-        "secretsmanager:CreateSecret",
-        "secretsmanager:DeleteSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:TagResource",
-        "secretsmanager:UpdateSecret",
-    ),
-    "ssm": (
-        "ssm:AddTagsToResource",
-        "ssm:DeleteParameter",
-        "ssm:GetParameter",
-        "ssm:PutParameter",
-    ),
+#: The calls OM makes, by the access (``core.ACCESS_KINDS``) they need.
+#: openmetadata-service/.../secrets/AWSSecretsManager.java: Get/Create(tags)/Update/DeleteSecret; no PutSecretValue/Describe.
+#: openmetadata-service/.../secrets/AWSSSMSecretsManager.java: GetParameter, PutParameter (tags), DeleteParameter.
+#: ingestion/src/metadata/utils/secrets/aws_secrets_manager.py, aws_ssm_secrets_manager.py: reads only.
+OM_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "secretsmanager": {
+        core.READ: ("secretsmanager:GetSecretValue",),
+        core.WRITE: ("secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:UpdateSecret"),
+        core.DELETE: ("secretsmanager:DeleteSecret",),
+    },
+    "ssm": {
+        core.READ: ("ssm:GetParameter",),
+        core.WRITE: ("ssm:AddTagsToResource", "ssm:PutParameter"),
+        core.DELETE: ("ssm:DeleteParameter",),
+    },
+    # the customer-managed key, used through the store service
+    "kms": {core.READ: ("kms:Decrypt",), core.WRITE: ("kms:Encrypt", "kms:GenerateDataKey"), core.DELETE: ()},
 }
-# ingestion/src/metadata/utils/secrets/aws_secrets_manager.py, aws_ssm_secrets_manager.py: reads only.
-READ_ACTIONS: dict[str, tuple[str, ...]] = {
-    "secretsmanager": ("secretsmanager:GetSecretValue",),
-    "ssm": ("ssm:GetParameter",),
-}
-KMS_READ_ACTIONS = ("kms:Decrypt",)
-KMS_WRITE_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+def actions_for(service: str, access: Iterable[str]) -> tuple[str, ...]:
+    """The actions OM calls on ``service`` for ``access`` (read, write, delete), sorted."""
+    return tuple(sorted(a for kind in set(access) for a in OM_ACTIONS[service][kind]))
+
+
+_ALL = core.ACCESS_KINDS
+SERVER_ACTIONS: dict[str, tuple[str, ...]] = {s: actions_for(s, _ALL) for s in ("secretsmanager", "ssm")}
+READ_ACTIONS: dict[str, tuple[str, ...]] = {s: actions_for(s, [core.READ]) for s in ("secretsmanager", "ssm")}
+KMS_READ_ACTIONS = actions_for("kms", [core.READ])
+KMS_WRITE_ACTIONS = actions_for("kms", _ALL)
 
 _SID_PREFIX = {"secretsmanager": "SecretsManager", "ssm": "SsmParameters"}
 
@@ -84,8 +90,7 @@ def _check_covered(provider: str, secret_ids: Iterable[str], prefix: str, cluste
 
 def _document(
     provider: str,
-    actions: tuple[str, ...],
-    kms_actions: tuple[str, ...],
+    access: frozenset[str],
     *,
     partition: str,
     region: str,
@@ -97,16 +102,16 @@ def _document(
 ) -> dict[str, Any]:
     service = service_for(provider)
     _check_covered(provider, secret_ids, prefix, cluster_name)
-    access = "ReadWrite" if len(actions) > 1 else "Read"
+    actions, kms_actions = actions_for(service, access), actions_for("kms", access)
+    scope = secret_scope_arn(
+        provider, partition=partition, region=region, account=account, prefix=prefix, cluster_name=cluster_name
+    )
     statements: list[dict[str, Any]] = [
         {
-            "Sid": f"{_SID_PREFIX[service]}{access}",
+            "Sid": f"{_SID_PREFIX[service]}{'ReadWrite' if len(actions) > 1 else 'Read'}",
             "Effect": "Allow",
-            "Action": sorted(actions),
-            "Resource": secret_scope_arn(
-                provider, partition=partition, region=region, account=account,
-                prefix=prefix, cluster_name=cluster_name,
-            ),
+            "Action": list(actions),
+            "Resource": scope,
         }
     ]
     if kms_key_arn:
@@ -119,7 +124,17 @@ def _document(
                 "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
             }
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    document = {"Version": "2012-10-17", "Statement": statements}
+    _prove(document, scope, access)
+    return document
+
+
+def _prove(document: dict[str, Any], scope: str, access: frozenset[str]) -> None:
+    """The access model must find exactly ``access`` inside the scope and nothing outside it."""
+    inside, outside = scope.removesuffix("*") + "x", scope.removesuffix("*").rstrip("/") + "-other/x"
+    found = core.iam_access(document, [inside, outside])
+    if found != {inside: access, outside: core.NO_ACCESS}:
+        raise AssertionError(f"policy grants {dict(found)}, expected {set(access)} inside {scope} only")
 
 
 def server_policy_document(
@@ -140,12 +155,9 @@ def server_policy_document(
     ``aws/ssm`` key), so the CMK only protects what om-secrets seeds. ``secret_ids`` are
     checked to fall inside the scope; they never appear in the document.
     """
-    service = service_for(provider)
-    managed = provider in MANAGED_PROVIDERS
     return _document(
         provider,
-        SERVER_ACTIONS[service] if managed else READ_ACTIONS[service],
-        KMS_WRITE_ACTIONS if managed else KMS_READ_ACTIONS,
+        core.required_access(core.SERVER, provider),
         partition=partition, region=region, account=account, prefix=prefix,
         cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
     )
@@ -165,8 +177,7 @@ def ingestion_policy_document(
     """Read-only IAM policy for ingestion (Airflow); same scope and KMS rules as the server."""
     return _document(
         provider,
-        READ_ACTIONS[service_for(provider)],
-        KMS_READ_ACTIONS,
+        core.required_access(core.INGESTION, provider),
         partition=partition, region=region, account=account, prefix=prefix,
         cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
     )

@@ -15,14 +15,29 @@ from ..conventions import is_dns_label, is_dns_subdomain
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
+#: The verbs OM uses, in rule order, and the access each needs: KubernetesSecretsManager.java
+#: create/read/replace(=update)/delete NamespacedSecret; ingestion read_namespaced_secret only.
+OM_VERBS: tuple[tuple[str, str], ...] = (
+    ("create", core.WRITE), ("get", core.READ), ("update", core.WRITE), ("delete", core.DELETE)
+)
+
+
+def role_rules(access: frozenset[str]) -> list[dict[str, Any]]:
+    """The one Secret rule granting ``access``, proven with ``core.rbac_access``."""
+    rules = [{"apiGroups": [""], "resources": ["secrets"], "verbs": [v for v, kind in OM_VERBS if kind in access]}]
+    if core.rbac_access(rules, ["x"])["x"] != access:
+        raise AssertionError(f"rules {rules} do not grant exactly {set(access)}")
+    return rules
+
+
 def server_role_rules() -> list[dict[str, Any]]:
-    """OM server: create/read/replace(=update)/delete NamespacedSecret (KubernetesSecretsManager.java)."""
-    return [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "get", "update", "delete"]}]
+    """OM server (the ``kubernetes`` provider is managed): read, write and delete."""
+    return role_rules(core.required_access(core.SERVER, "kubernetes"))
 
 
 def ingestion_role_rules() -> list[dict[str, Any]]:
-    """Ingestion: read_namespaced_secret only (kubernetes_secrets_manager.py)."""
-    return [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    """Ingestion: read only."""
+    return role_rules(core.required_access(core.INGESTION, "kubernetes"))
 
 
 def _check(value: str, what: str, valid: Callable[[str], bool] = is_dns_subdomain) -> str:

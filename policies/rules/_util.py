@@ -157,8 +157,6 @@ IAM_POLICY_TYPES = (
     "aws:iam/groupPolicy:GroupPolicy",
 )
 SECRET_SERVICES = ("secretsmanager", "ssm", "kms")
-_READ_PREFIXES = ("get", "describe", "list", "batchget")
-_KMS_READ = ("decrypt",)
 
 
 def parse_document(value: Any) -> Optional[dict]:
@@ -198,13 +196,9 @@ def is_wildcard_action(action: str) -> bool:
 
 
 def is_read_action(action: str) -> bool:
-    """Get/Describe/List/BatchGet actions and ``kms:Decrypt``; wildcards over them count."""
-    if is_wildcard_action(action):
-        return False
-    operation = action.split(":", 1)[1].lower()
-    if service(action) == "kms" and operation in _KMS_READ:
-        return True
-    return operation.startswith(_READ_PREFIXES)
+    """An action (or pattern) that writes and deletes nothing, by ``core.action_access``: Get/Describe/
+    List/BatchGet, ``kms:Decrypt``; ``*`` and ``service:*`` cover writes."""
+    return core.is_read_only_action(action)
 
 
 def policy_size(text: str) -> int:
@@ -246,14 +240,8 @@ def rbac_rules(props: Any) -> list[dict]:
     return [r for r in as_list(get(props, "rules")) if isinstance(r, Mapping)]
 
 
-def covers(values: Any, *wanted: str) -> bool:
-    """An RBAC list (apiGroups, resources, verbs) that includes one of ``wanted`` or ``*``."""
-    items = as_list(values)
-    return "*" in items or any(w in items for w in wanted)
-
-
 def grants_on_secrets(rule: Mapping) -> bool:
-    return covers(rule.get("apiGroups"), "") and covers(rule.get("resources"), "secrets")
+    return core.rule_covers_secrets(rule)
 
 
 def secret_values(props: Any) -> Iterator[tuple[str, str]]:
