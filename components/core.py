@@ -173,6 +173,15 @@ IRSA = "irsa"
 POD_IDENTITY = "pod-identity"
 ACCESS_KEY = "access-key"
 IDENTITY_MODES: tuple[str, ...] = (IRSA, POD_IDENTITY, ACCESS_KEY)
+#: How the apps authenticate to Azure Key Vault: AKS workload identity or a service principal's secret.
+AZURE_WORKLOAD_IDENTITY = "workload-identity"
+AZURE_CLIENT_SECRET = "client-secret"
+AZURE_IDENTITY_MODES: tuple[str, ...] = (AZURE_WORKLOAD_IDENTITY, AZURE_CLIENT_SECRET)
+#: How the apps authenticate to GCP: GKE workload identity through a Google service account, or
+#: roles granted directly to the Kubernetes ServiceAccount's principal (direct federation).
+GCP_WORKLOAD_IDENTITY = "workload-identity"
+GCP_DIRECT = "direct"
+GCP_IDENTITY_MODES: tuple[str, ...] = (GCP_WORKLOAD_IDENTITY, GCP_DIRECT)
 
 #: OM ingestion's secrets loaders (``pipelineServiceClientConfiguration.secretsManagerLoader``).
 LOADERS: tuple[str, ...] = ("airflow", "env", "noop")
@@ -190,9 +199,13 @@ SECRET_STORE_TYPE = type_token("stores", "SecretStore")
 AWS_SECRETS_MANAGER_STORE_TYPE = type_token("stores", "AwsSecretsManagerStore")
 AWS_SSM_STORE_TYPE = type_token("stores", "AwsSsmParameterStore")
 KUBERNETES_STORE_TYPE = type_token("stores", "KubernetesSecretStore")
+AZURE_KEY_VAULT_STORE_TYPE = type_token("stores", "AzureKeyVaultStore")
+GCP_SECRET_MANAGER_STORE_TYPE = type_token("stores", "GcpSecretManagerStore")
 BOOTSTRAP_TYPE = type_token("bootstrap", "BootstrapSecrets")
 AWS_ACCESS_TYPE = type_token("access", "AwsAccess")
 KUBERNETES_ACCESS_TYPE = type_token("access", "KubernetesAccess")
+AZURE_ACCESS_TYPE = type_token("access", "AzureAccess")
+GCP_ACCESS_TYPE = type_token("access", "GcpAccess")
 FERNET_RING_TYPE = type_token("fernet", "FernetKeyRing")
 KMS_KEY_TYPE = type_token("kms", "SecretsKmsKey")
 APP_CONFIG_DELIVERY_TYPE = type_token("app", "AppConfigDelivery")
