@@ -491,3 +491,98 @@ def rbac_access(rules: Any, secret_names: Any) -> dict[str, frozenset[str]]:
     Secret of its namespace."""
     rules = [r for r in _as_list(rules) if isinstance(r, Mapping)]
     return {name: frozenset().union(*(rule_access(r, name) for r in rules)) for name in secret_names}
+
+
+# ---------------------------------------------------------------- access model: Azure and GCP
+
+#: Key Vault data actions on secrets and what each grants (None: metadata only).
+AZURE_SECRET_DATA_ACTIONS: Mapping[str, Optional[str]] = {
+    "Microsoft.KeyVault/vaults/secrets/getSecret/action": READ,
+    "Microsoft.KeyVault/vaults/secrets/backup/action": READ,  # an encrypted blob, restorable elsewhere
+    "Microsoft.KeyVault/vaults/secrets/setSecret/action": WRITE,
+    "Microsoft.KeyVault/vaults/secrets/update/action": WRITE,
+    "Microsoft.KeyVault/vaults/secrets/restore/action": WRITE,
+    "Microsoft.KeyVault/vaults/secrets/recover/action": WRITE,
+    "Microsoft.KeyVault/vaults/secrets/delete": DELETE,
+    "Microsoft.KeyVault/vaults/secrets/purge/action": DELETE,
+    "Microsoft.KeyVault/vaults/secrets/readMetadata/action": None,
+}
+#: Built-in Azure roles by id: their data actions on Key Vault secrets. Owner and Contributor hold
+#: no data action but manage the vault and (Owner) its role assignments: everything, in effect.
+AZURE_BUILTIN_ROLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "4633458b-17de-408a-b874-0445c86b69e6": ("Key Vault Secrets User", (
+        "Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action")),
+    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": ("Key Vault Secrets Officer", ("Microsoft.KeyVault/vaults/secrets/*",)),
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483": ("Key Vault Administrator", ("Microsoft.KeyVault/vaults/*",)),
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": ("Owner", ("*",)),
+    "b24988ac-6180-42a0-ab9b-f098d48e4567": ("Contributor", ("*",)),
+}
+#: Secret Manager permissions and what each grants (None: metadata only).
+GCP_SECRET_PERMISSIONS: Mapping[str, Optional[str]] = {
+    "secretmanager.versions.access": READ,
+    "secretmanager.secrets.create": WRITE,
+    "secretmanager.versions.add": WRITE,
+    "secretmanager.versions.enable": WRITE,
+    "secretmanager.versions.disable": WRITE,
+    "secretmanager.secrets.update": WRITE,
+    "secretmanager.secrets.setIamPolicy": WRITE,
+    "secretmanager.secrets.delete": DELETE,
+    "secretmanager.versions.destroy": DELETE,
+    "secretmanager.secrets.get": None,
+    "secretmanager.secrets.list": None,
+    "secretmanager.versions.get": None,
+    "secretmanager.versions.list": None,
+    "secretmanager.secrets.getIamPolicy": None,
+}
+#: Predefined GCP roles: their Secret Manager permissions (basic roles hold them all).
+GCP_PREDEFINED_ROLES: Mapping[str, tuple[str, ...]] = {
+    "roles/secretmanager.secretAccessor": ("secretmanager.versions.access",),
+    "roles/secretmanager.secretVersionAdder": ("secretmanager.versions.add",),
+    "roles/secretmanager.secretVersionManager": (
+        "secretmanager.versions.add", "secretmanager.versions.enable", "secretmanager.versions.disable",
+        "secretmanager.versions.destroy", "secretmanager.versions.get", "secretmanager.versions.list"),
+    "roles/secretmanager.viewer": ("secretmanager.secrets.get", "secretmanager.secrets.list",
+                                   "secretmanager.versions.get", "secretmanager.versions.list"),
+    "roles/secretmanager.admin": ("secretmanager.*",),
+    "roles/owner": ("*",),
+    "roles/editor": ("*",),
+}
+
+
+def azure_access(data_actions: Any) -> frozenset[str]:
+    """What a role's ``dataActions`` (wildcards allowed) grant on a vault's secrets."""
+    out: set[str] = set()
+    for action in _as_list(data_actions):
+        if not isinstance(action, str):
+            continue
+        pattern = _glob(action, ignore_case=True)
+        out.update(k for a, k in AZURE_SECRET_DATA_ACTIONS.items() if k and pattern.fullmatch(a))
+    return frozenset(out)
+
+
+def azure_role_access(role_definition_id: str, custom: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """What a role assignment's role grants: a built-in role by the GUID ending its id, or a custom
+    role's data actions from ``custom`` ({id: dataActions})."""
+    if custom and role_definition_id in custom:
+        return azure_access(custom[role_definition_id])
+    guid = str(role_definition_id).rstrip("/").rsplit("/", 1)[-1].lower()
+    role = AZURE_BUILTIN_ROLES.get(guid)
+    return azure_access(role[1]) if role else NO_ACCESS
+
+
+def gcp_access(permissions: Any) -> frozenset[str]:
+    """What a list of GCP permissions (wildcards allowed) grants on Secret Manager secrets."""
+    out: set[str] = set()
+    for permission in _as_list(permissions):
+        if not isinstance(permission, str):
+            continue
+        pattern = _glob(permission, ignore_case=False)
+        out.update(k for p, k in GCP_SECRET_PERMISSIONS.items() if k and pattern.fullmatch(p))
+    return frozenset(out)
+
+
+def gcp_role_access(role: str, custom: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """What a binding's role grants: a predefined role, or a custom role's permissions from ``custom``."""
+    if custom and role in custom:
+        return gcp_access(custom[role])
+    return gcp_access(GCP_PREDEFINED_ROLES.get(role, ()))

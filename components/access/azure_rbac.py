@@ -25,13 +25,12 @@ SERVER_DATA_ACTIONS = (
     "Microsoft.KeyVault/vaults/secrets/setSecret/action",
     "Microsoft.KeyVault/vaults/secrets/delete",
 )
-#: Built-in role ids (the same in every tenant).
-KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-CONTRIBUTOR = "b24988ac-6180-42a0-ab9b-f098d48e4567"
+#: Built-in role ids (the same in every tenant), from ``core.AZURE_BUILTIN_ROLES``.
+_ROLE_IDS = {name: guid for guid, (name, _) in core.AZURE_BUILTIN_ROLES.items()}
+KEY_VAULT_SECRETS_USER = _ROLE_IDS["Key Vault Secrets User"]
+KEY_VAULT_SECRETS_OFFICER = _ROLE_IDS["Key Vault Secrets Officer"]
 #: Roles never granted to an app (policy ``azure_no_broad_roles`` checks the same list).
-BROAD_ROLES = (OWNER, CONTRIBUTOR, KEY_VAULT_SECRETS_OFFICER)
+BROAD_ROLES = tuple(g for g, (n, _) in core.AZURE_BUILTIN_ROLES.items() if n != "Key Vault Secrets User")
 FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 USE_LABEL = "azure.workload.identity/use"
@@ -76,6 +75,25 @@ def federated_subject(namespace: str, service_account: str) -> str:
 def server_role_permissions() -> dict[str, list[str]]:
     """The custom role's permissions: three data actions, no control-plane action."""
     return {"actions": [], "not_actions": [], "data_actions": list(SERVER_DATA_ACTIONS), "not_data_actions": []}
+
+
+def granted_access(identity: str) -> frozenset[str]:
+    """What om-secrets grants ``identity`` on the vault, by the access model."""
+    if identity == core.SERVER:
+        return core.azure_access(SERVER_DATA_ACTIONS)
+    return core.azure_role_access(KEY_VAULT_SECRETS_USER)
+
+
+def prove(provider: str) -> None:
+    """Raise unless each identity gets exactly what OM needs (``core.required_access``).
+
+    The server's custom role is the same on both Azure providers: on ``azure-kv`` OM never writes,
+    but the role stays get/set/delete so a switch to ``managed-azure-kv`` needs no new grant.
+    """
+    for identity in core.IDENTITIES:
+        need, got = core.required_access(identity, provider), granted_access(identity)
+        if not need <= got or (identity == core.INGESTION and got != need):
+            raise AssertionError(f"{identity} would get {sorted(got)} on the vault; OM needs {sorted(need)}")
 
 
 # ---------------------------------------------------------------- component
@@ -136,6 +154,7 @@ class AzureAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: AzureAccessArgs, opts: pulumi.ResourceOptions | None = None):
         from pulumi_azure_native import authorization, managedidentity
 
+        prove("managed-azure-kv")
         super().__init__(self.TYPE, name, {"identityMode": args.identity_mode}, opts)
         child = pulumi.ResourceOptions(parent=self)
         apps = {core.SERVER_APP: args.server, core.AIRFLOW_APP: args.ingestion}

@@ -31,7 +31,7 @@ SERVER_SCOPED_PERMISSIONS = (
 INGESTION_ROLE = "roles/secretmanager.secretAccessor"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 #: Roles never granted to an app (policy ``gcp_no_broad_roles`` checks the same list).
-BROAD_ROLES = ("roles/owner", "roles/editor", "roles/secretmanager.admin")
+BROAD_ROLES = tuple(r for r, perms in core.GCP_PREDEFINED_ROLES.items() if any("*" in p for p in perms))
 
 _PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 _PROJECT_NUMBER = re.compile(r"[0-9]{6,20}")
@@ -129,6 +129,30 @@ class Grant:
     condition: Mapping[str, str] | None = None
 
 
+def granted_access(identity: str, key_copy: bool = False) -> frozenset[str]:
+    """What the bindings from :func:`grants` give ``identity`` on an OM secret (on a key copy: ``key_copy``)."""
+    custom = {"custom:create": SERVER_CREATE_PERMISSIONS, "custom:server": SERVER_SCOPED_PERMISSIONS}
+    app = core.IDENTITY_APP[identity]
+    out: set[str] = set()
+    for g in grants(members={a: a for a in core.APPS}, project_number="1" * 12, id_prefix="x_", key_copy_ids=("x_key",)):
+        if g.app != app:
+            continue
+        if g.condition and key_copy and "x_key" in g.condition["expression"]:
+            continue
+        out |= core.gcp_role_access(g.role, custom)
+    return frozenset(out)
+
+
+def prove() -> None:
+    """Raise unless the server gets read/write/delete and ingestion only read (never on key copies)."""
+    for identity in core.IDENTITIES:
+        need, got = core.required_access(identity, "gcp"), granted_access(identity)
+        if got != need:
+            raise AssertionError(f"{identity} would get {sorted(got)} on OM's secrets; OM needs {sorted(need)}")
+    if granted_access(core.INGESTION, key_copy=True):
+        raise AssertionError("ingestion could read the Fernet key copies")
+
+
 def grants(
     *,
     members: Mapping[str, str],
@@ -213,6 +237,7 @@ class GcpAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: GcpAccessArgs, opts: pulumi.ResourceOptions | None = None):
         import pulumi_gcp as gcp
 
+        prove()
         super().__init__(self.TYPE, name, {"projectId": args.project_id, "identityMode": args.identity_mode}, opts)
         child = pulumi.ResourceOptions(parent=self)
         pool_project = args.cluster_project_id or args.project_id
