@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from omsecrets.components.core import find_config_error
+from omsecrets import speed
 
 if TYPE_CHECKING:
     from omsecrets import engine
@@ -45,6 +46,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def command_help(name: str) -> str:
     return COMMANDS[name][1]
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (and bz2, lzma) on every run."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written; every parser of ``omsecrets`` uses it."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None):
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
 
 
 class CommandError(Exception):
@@ -114,6 +135,7 @@ def load_preview(args: argparse.Namespace) -> engine.PreviewResult:
     config_file = getattr(args, "config_file", None)
     if config_file is not None and not Path(config_file).is_file():
         raise CommandError(f"config file not found: {config_file}; pass an existing Pulumi.<stack>.yaml")
+    speed.skip_stack_capture()
     try:
         return engine.preview(project_dir, args.stack, config_file=config_file)
     except project.StackNotFoundError as exc:
@@ -250,7 +272,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "preview", help=command_help("preview"), epilog=EXIT_CODES,
         description="Run the program of a stack offline (Pulumi's mock engine) and print what it declares.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the preview document as JSON")
     parser.add_argument("--out", metavar="DIR",
@@ -274,7 +296,7 @@ def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the command it names gets its full parser (and imports)."""
     parser = argparse.ArgumentParser(prog="omsecrets", description="om-secrets offline tools: preview, check, "
                                      "diff and list stacks without the Pulumi CLI or cloud credentials.",
-                                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=EXIT_CODES, formatter_class=HelpFormatter)
     parser.add_argument("--debug", action="store_true", default=False, help="show the traceback of a failure")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     selected = _selected(argv)
@@ -282,7 +304,7 @@ def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
         if selected is None or selected == name:
             importlib.import_module(module).register(subparsers)
         else:
-            subparsers.add_parser(name, help=help_text)
+            subparsers.add_parser(name, help=help_text, formatter_class=HelpFormatter)
     return parser
 
 
@@ -357,6 +379,12 @@ def program_location(exc: BaseException, project_dir: Optional[Path]) -> Optiona
     return found
 
 
+def find_config_error(exc: BaseException) -> Optional[BaseException]:
+    from omsecrets.components.core import find_config_error
+
+    return find_config_error(exc)
+
+
 def describe_error(exc: BaseException) -> tuple[int, str]:
     """(exit code, message) for a failure: 2 for usage/config/stack file problems, 3 otherwise."""
     if isinstance(exc, CommandError):
@@ -411,7 +439,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return report_failure(exc, debug)
 
 
-if __name__ == "__main__":  # `python -m omsecrets.cli`: use the package's module, whose errors main() knows
-    from omsecrets.cli import main as _main
+def run() -> None:
+    """The ``omsecrets`` console script and ``python -m omsecrets``: ``main()`` with ``omsecrets.speed`` on."""
+    speed.start()
+    speed.exit(main())
 
-    raise SystemExit(_main())
+
+if __name__ == "__main__":  # `python -m omsecrets.cli`: use the package's module, whose errors main() knows
+    from omsecrets.cli import run as _run
+
+    _run()

@@ -229,7 +229,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "diff", help=cli.command_help("diff"),
         description="Preview two stacks offline and print the resources only in one of them and, for the "
                     "others, the inputs, options and outputs that differ. Secret values are never compared.",
-        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=cli.HelpFormatter)
     parser.add_argument("stack_a", metavar="STACK_A", help="first stack (shown as -)")
     parser.add_argument("stack_b", metavar="STACK_B", help="second stack (shown as +)")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml")

@@ -56,14 +56,14 @@ def register(subparsers) -> argparse.ArgumentParser:
         "fernet", help=cli.command_help("fernet"),
         description="Generate Fernet keys for OpenMetadata (FERNET_KEY) and Airflow (AIRFLOW__CORE__FERNET_KEY), "
                     "or check a comma-separated ring (primary first). OpenMetadata's public default key is refused.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG, formatter_class=cli.HelpFormatter)
     actions = parser.add_subparsers(dest="fernet_command", metavar="ACTION", required=True)
     generate = actions.add_parser("generate", help="print new random keys, one per line", epilog=EPILOG,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+                                  formatter_class=cli.HelpFormatter)
     generate.add_argument("--count", type=_count, default=1, metavar="N", help=f"how many keys (1-{MAX_COUNT})")
     generate.set_defaults(func=cmd_fernet_generate)
     check = actions.add_parser("check", help="validate a ring; exit 1 with the reason if it is unusable",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                               epilog=EPILOG, formatter_class=cli.HelpFormatter)
     check.add_argument("ring", metavar="VALUE|-", help="the ring 'k1,k2', or - to read it from stdin")
     check.set_defaults(func=cmd_fernet_check)
     for sub in (parser, generate, check):

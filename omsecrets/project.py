@@ -9,7 +9,6 @@ with it).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -115,6 +114,8 @@ def _qualify(key: str, project: Optional[str]) -> str:
 
 
 def _placeholder(key: str) -> str:
+    import hashlib
+
     return "mock-secure-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -76,7 +76,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "stacks", help=cli.command_help("stacks"),
         description="List every Pulumi.<stack>.yaml with its provider, AWS region, production flag, "
                     "cluster name and prefix, read from the stack config (no preview).",
-        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=cli.HelpFormatter)
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     cli.add_debug_argument(parser)

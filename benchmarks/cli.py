@@ -1,0 +1,193 @@
+"""Whole-process benchmark: ``omsecrets`` commands as a user runs them, against floors measured in the same run.
+
+    python benchmarks/cli.py [--repeat 7] [--sizes 100 1000 3000] [--scale-repeat 3] [--no-scale]
+
+Every number is the median CPU time (user + system of the process and the children it waited for,
+from ``os.wait4``) of ``--repeat`` fresh processes; wall time is shown beside it. Floors:
+
+- ``python -c pass``: the interpreter alone. ``--help``, ``stacks`` and ``fernet generate`` must
+  stay within 3x of it (they import nothing from Pulumi).
+- ``import Pulumi classes``: a process that only imports ``pulumi`` and the provider classes the
+  command's stacks declare (from their resource types), plus ``pulumi_policy`` for ``check``.
+  ``preview dev`` and ``check`` (every shipped stack) must stay within 1.15x of it.
+- per bootstrap secret: ``preview --config-file`` of a kubernetes stack seeding N secrets minus
+  the same stack with none, divided by N; the spread between sizes must stay within 20%.
+
+Outputs must not depend on the speed-ups: each measured command's stdout is compared byte for byte
+with a run under ``OMSECRETS_FAST=0`` (which turns them off). Exit 1 when a target or a comparison fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+OMSECRETS = [PYTHON, "-m", "omsecrets"]
+LIGHT_TARGET, PULUMI_TARGET, SCALE_TARGET = 3.0, 1.15, 1.20
+
+
+# As installed: byte code cached (pip compiles site-packages; om-secrets' own on the first run).
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_once(argv: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float, bytes, int]:
+    """(CPU seconds, wall seconds, stdout, exit code) of one fresh process."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd,
+                                   env={**ENVIRONMENT, **(env or {})})
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return usage.ru_utime + usage.ru_stime, wall, out.read(), process.returncode
+
+
+def measure(argv: list[str], repeat: int, expect: int = 0) -> dict:
+    run_once(argv)  # warm-up: byte code and the page cache
+    runs = [run_once(argv) for _ in range(repeat)]
+    codes = {r[3] for r in runs}
+    if codes != {expect}:
+        raise SystemExit(f"{' '.join(argv)} exited {sorted(codes)}, expected {expect}")
+    outputs = {r[2] for r in runs}
+    return {"cpu": statistics.median(r[0] for r in runs), "wall": statistics.median(r[1] for r in runs),
+            "stdout": runs[0][2], "stable": len(outputs) == 1}
+
+
+def class_of(type_token: str) -> tuple[str, str] | None:
+    """``aws:iam/role:Role`` -> ("pulumi_aws.iam", "Role"); None for om-secrets components and the stack."""
+    package, module, name = type_token.split(":")
+    if package in ("pulumi", "om-secrets") or "/" not in module and module != "index":
+        return None
+    group, _, version = module.partition("/")
+    if package == "kubernetes":
+        path = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
+    elif group == "index":
+        path = f"pulumi_{package}"
+    else:
+        path = f"pulumi_{package}.{group}"
+    return path, name
+
+
+def import_floor(stacks: list[str], extra: tuple[str, ...] = ()) -> list[str]:
+    """A ``python -c`` that imports pulumi and the classes the stacks' previews declare."""
+    sys.path.insert(0, str(ROOT))
+    from omsecrets import engine
+
+    classes: dict[str, set[str]] = {}
+    for stack in stacks:
+        for resource in engine.preview(ROOT, stack).resources:
+            found = class_of(resource.type)
+            if found:
+                classes.setdefault(found[0], set()).add(found[1])
+    lines = ["import pulumi", *(f"import {m}" for m in extra)]
+    lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(classes.items())]
+    return [PYTHON, "-c", "; ".join(lines)]
+
+
+def synthetic_stack(folder: Path, n: int) -> Path:
+    """A kubernetes stack seeding N generated bootstrap secrets."""
+    path = folder / f"Pulumi.bench{n}.yaml"
+    lines = ["config:", "  om-secrets:provider: kubernetes", "  om-secrets:clusterName: openmetadata"]
+    if n:
+        lines.append("  om-secrets:secrets:")
+        lines += [f"    - {{name: svc-{i}-password, path: database/svc-{i}/password}}" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def same_output(argv: list[str], expected: bytes, failures: list[str], expect_code: int = 0) -> None:
+    _, _, slow, code = run_once(argv, env={"OMSECRETS_FAST": "0"})
+    if slow != expected or code != expect_code:
+        failures.append(f"output differs with OMSECRETS_FAST=0: {' '.join(argv[2:])}")
+
+
+def row(label: str, m: dict, floor: float | None = None, target: float | None = None,
+        failures: list[str] | None = None) -> None:
+    ratio = m["cpu"] / floor if floor else None
+    verdict = ""
+    if target is not None and ratio is not None:
+        ok = ratio <= target
+        verdict = f"  target <= {target:.2f}x: {'met' if ok else 'MISSED'}"
+        if not ok and failures is not None:
+            failures.append(f"{label}: {ratio:.2f}x > {target:.2f}x")
+    shown = f"{ratio:6.2f}x" if ratio is not None else " " * 7
+    print(f"  {label:<34} cpu {m['cpu']:7.3f}s  wall {m['wall']:7.3f}s  {shown}{verdict}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="processes per measurement (median)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 3000], help="bootstrap secrets")
+    parser.add_argument("--scale-repeat", type=int, default=3, help="processes per size (median)")
+    parser.add_argument("--no-scale", action="store_true", help="skip the per-secret scaling measurement")
+    args = parser.parse_args(argv)
+    failures: list[str] = []
+    stacks = [p.name[len("Pulumi."):-len(".yaml")] for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    print(f"om-secrets whole-process benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
+          f"median of {args.repeat}, Python {sys.version.split()[0]}")
+
+    print("\ncommands that need no Pulumi (floor: python -c pass)")
+    floor = measure([PYTHON, "-c", "pass"], args.repeat)
+    row("python -c pass", floor)
+    for label, extra in (("omsecrets --help", ["--help"]), ("omsecrets stacks", ["stacks"]),
+                         ("omsecrets fernet generate", ["fernet", "generate"])):
+        m = measure(OMSECRETS + extra, args.repeat)
+        row(label, m, floor["cpu"], LIGHT_TARGET, failures)
+        if label != "omsecrets fernet generate":  # new random keys every run
+            same_output(OMSECRETS + extra, m["stdout"], failures)
+
+    print("\ncommands that run the program (floor: importing the Pulumi classes they declare)")
+    dev_floor = measure(import_floor(["dev"]), args.repeat)
+    row("import Pulumi classes of dev", dev_floor)
+    preview = measure(OMSECRETS + ["preview", "dev"], args.repeat)
+    row("omsecrets preview dev", preview, dev_floor["cpu"], PULUMI_TARGET, failures)
+    same_output(OMSECRETS + ["preview", "dev"], preview["stdout"], failures)
+    all_floor = measure(import_floor(stacks, ("pulumi_policy",)), args.repeat)
+    row(f"import classes of {len(stacks)} stacks + policy", all_floor)
+    check = measure(OMSECRETS + ["check", "--format", "json"], args.repeat)
+    row(f"omsecrets check ({len(stacks)} stacks)", check, all_floor["cpu"], PULUMI_TARGET, failures)
+    same_output(OMSECRETS + ["check", "--format", "json"], check["stdout"], failures)
+
+    if not args.no_scale:
+        print("\nper bootstrap secret: (preview of N secrets - preview of 0) / N, kubernetes provider")
+        with tempfile.TemporaryDirectory() as folder:
+            base_file = synthetic_stack(Path(folder), 0)
+            base = measure(OMSECRETS + ["preview", "bench0", "--config-file", str(base_file)], args.scale_repeat)
+            row("0 secrets", base)
+            costs = {}
+            for n in args.sizes:
+                command = OMSECRETS + ["preview", f"bench{n}", "--config-file", str(synthetic_stack(Path(folder), n)),
+                                       "--json"]
+                m = measure(command, args.scale_repeat)
+                costs[n] = (m["cpu"] - base["cpu"]) / n
+                row(f"{n:,} secrets", m)
+                print(f"  {'':<34} {costs[n] * 1000:.3f} ms CPU a secret")
+                if n == args.sizes[-1]:
+                    same_output(command, m["stdout"], failures)
+            spread = max(costs.values()) / min(costs.values())
+            ok = spread <= SCALE_TARGET
+            print(f"  per-secret cost spread {min(args.sizes)}..{max(args.sizes)}: {spread:.2f}x  "
+                  f"target <= {SCALE_TARGET:.2f}x: {'met' if ok else 'MISSED'}")
+            if not ok:
+                failures.append(f"per-secret cost spread {spread:.2f}x > {SCALE_TARGET:.2f}x")
+
+    print("\noutputs byte-identical with OMSECRETS_FAST=0: "
+          + ("yes" if not any("differs" in f for f in failures) else "NO"))
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    print(json.dumps({"result": "met" if not failures else "missed", "failures": failures}))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""``omsecrets.speed``: the command line's speed-ups are off for library callers and change no output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from omsecrets import engine, speed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def active(monkeypatch):
+    monkeypatch.setattr(speed, "_active", True)
+    monkeypatch.delenv(speed.ENV, raising=False)
+
+
+def test_off_unless_the_command_line_started_it(monkeypatch):
+    assert not speed.enabled()
+    assert not speed.fork_pays(10)
+    monkeypatch.setattr(speed, "_active", True)
+    assert speed.enabled()
+    monkeypatch.setenv(speed.ENV, "0")
+    assert not speed.enabled()
+
+
+def test_split_fork_keeps_results_and_order(active):
+    assert speed.split_fork(list(range(7)), lambda n: {"n": n, "square": n * n}) == [
+        {"n": n, "square": n * n} for n in range(7)]
+
+
+def test_split_fork_redoes_what_a_failed_child_could_not(active):
+    parent = os.getpid()
+
+    def run(n):
+        if os.getpid() != parent:
+            raise RuntimeError("child fails")
+        return n + 1
+
+    assert speed.split_fork([1, 2, 3, 4], run) == [2, 3, 4, 5]
+
+
+def test_fork_pays_only_with_an_idle_cpu(active, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert speed.fork_pays(3) and not speed.fork_pays(1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 1.0, 1.0))
+    assert not speed.fork_pays(3)
+
+
+def test_skipping_pulumis_stack_capture_changes_no_preview(active, monkeypatch):
+    from pulumi.runtime import resource
+
+    before = json.dumps(engine.preview(ROOT, "staging").to_document(), sort_keys=True)
+    monkeypatch.setattr(resource, "_get_stack_trace", resource._get_stack_trace)  # restored afterwards
+    speed.skip_stack_capture()
+    assert resource._get_stack_trace().frames == []
+    assert json.dumps(engine.preview(ROOT, "staging").to_document(), sort_keys=True) == before
+
+
+@pytest.mark.parametrize("argv, code", [(["stacks"], 0), (["check", "nosuch"], 2), (["fernet", "check", "-"], 1)])
+def test_console_script_flushes_and_exits_with_the_code(argv, code):
+    script = shutil.which("omsecrets", path=str(Path(sys.executable).parent))
+    done = subprocess.run([script, *argv], capture_output=True, text=True, cwd=ROOT, input="nope", timeout=120)
+    assert done.returncode == code, done.stderr
+    assert (done.stdout + done.stderr).endswith("\n")
+    if code == 0:
+        assert done.stdout.splitlines()[-1].startswith("staging")
