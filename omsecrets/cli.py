@@ -379,12 +379,6 @@ def program_location(exc: BaseException, project_dir: Optional[Path]) -> Optiona
     return found
 
 
-def find_config_error(exc: BaseException) -> Optional[BaseException]:
-    from omsecrets.components.core import find_config_error
-
-    return find_config_error(exc)
-
-
 def describe_error(exc: BaseException) -> tuple[int, str]:
     """(exit code, message) for a failure: 2 for usage/config/stack file problems, 3 otherwise."""
     if isinstance(exc, CommandError):
@@ -396,6 +390,8 @@ def describe_error(exc: BaseException) -> tuple[int, str]:
     if find_error(exc, "StackNotFoundError") is not None:
         return EXIT_USAGE, stack_not_found_message(find_error(exc, "StackNotFoundError"))
     if isinstance(exc, ProgramFailed):
+        from omsecrets.components.core import find_config_error
+
         config_error = find_config_error(exc.cause)
         if config_error is not None:
             return EXIT_USAGE, format_config_error(config_error, exc.stack, exc.stack_file)

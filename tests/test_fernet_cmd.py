@@ -45,7 +45,7 @@ def test_generate_refuses_a_bad_count(count, capsys):
 
 def test_check_accepts_a_ring_and_does_not_echo_it(capsys):
     new, old = generate_key(), generate_key()
-    code, out, err = run(["check", f"{new},{old}"], capsys)
+    code, out, err = run(["check", "--", f"{new},{old}"], capsys)
     assert code == 0 and err == ""
     assert out == f"ok: ring of 2 key(s), primary {new[:4]}…\n"
     assert new not in out and old not in out
