@@ -2,10 +2,11 @@
 
 import pulumi
 
-from omsecrets.components.environment import OpenMetadataSecrets
+from omsecrets.components.environment import STABLE_NAME, OpenMetadataSecrets, former_names
 from omsecrets.components.settings import load
 
 settings = load()
-environment = OpenMetadataSecrets(settings.environment, settings)
+# Resource names never follow the environment; stacks made when they did keep their resources (aliases).
+environment = OpenMetadataSecrets(STABLE_NAME, settings, former_names=former_names(settings))
 for key, value in environment.stack_outputs().items():
     pulumi.export(key, value)

@@ -20,17 +20,60 @@ from .stores import SecretStore, store_for
 
 
 
+#: The name ``__main__.py`` gives the environment: it derives every child's name, so it never
+#: changes (not with the environment, the stack name or anything else a user may rename).
+STABLE_NAME = "om-secrets"
+
+
+def former_name_aliases(name: str, former_names) -> pulumi.ResourceTransformation:
+    """A transformation giving ``name`` and each child ``<name>-<rest>`` the aliases ``<former>-<rest>``.
+
+    Children's names start with their parent's, so the one prefix swap covers every level: a
+    resource declared under ``former`` before keeps its URN (Pulumi moves it, replaces nothing).
+    """
+    former = [f for f in dict.fromkeys(former_names) if f and f != name]
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if args.name == name:
+            olds = former
+        elif args.name.startswith(f"{name}-"):
+            olds = [f + args.name[len(name):] for f in former]
+        else:
+            return None
+        aliases = [*(args.opts.aliases or []), *(pulumi.Alias(name=o) for o in olds)]
+        return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(aliases=aliases)))
+
+    return transform
+
+
+def former_names(settings: Settings) -> tuple[str, ...]:
+    """The names om-secrets gave the environment before names were stable: the environment (or stack)."""
+    return tuple(dict.fromkeys((settings.environment, settings.stack)))
+
+
 class OpenMetadataSecrets(pulumi.ComponentResource):
     """Everything OM and its Airflow ingestion need to keep credentials safe, for one environment.
 
     Build ``settings`` with ``components.settings.from_dict({...})`` (or ``load()`` in a stack).
+    ``former_names``: names this component had before (aliases keep every resource's URN).
     Attributes: ``store`` (None for ``db``), ``rings`` (per app), ``bootstrap``, ``kms``,
     ``aws_access``, ``k8s_access``, ``delivery``, ``references`` ({name: "secret:<id>"}).
     """
 
     TYPE = core.ENVIRONMENT_TYPE
 
-    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        former_names: tuple[str, ...] = (),
+    ):
+        if former_names:
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(transformations=[former_name_aliases(name, former_names)])
+            )
         super().__init__(
             self.TYPE,
             name,

@@ -222,12 +222,13 @@ class Diagnostic:
 class CapturedResource:
     """One resource registration; fields are read from the request on first use."""
 
-    def __init__(self, urn: str, id: Optional[str], state: dict, request, outputs=None):
+    def __init__(self, urn: str, id: Optional[str], state: dict, request, outputs=None, alias_urns=()):
         self.urn = urn
         self.id = id or None
         self.state = state
         self._request = request
         self._outputs = outputs
+        self.alias_urns = list(alias_urns)
 
     def __repr__(self) -> str:
         return f"CapturedResource({self.urn!r})"
@@ -276,7 +277,10 @@ class CapturedResource:
             "parent": self.parent,
             "custom": self.custom,
             "inputs": plain(self.inputs, show_secrets),
-            "options": {k: list(v) if isinstance(v, list) else v for k, v in self.options.items()},
+            "options": {
+                **{k: list(v) if isinstance(v, list) else v for k, v in self.options.items()},
+                "aliases": list(self.alias_urns),
+            },
         }
 
 
@@ -351,8 +355,23 @@ class CapturingMonitor(MockMonitor):
         if request.custom:
             state = _mark_secret_outputs(state, request.additionalSecretOutputs)
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
-        self.captured[urn] = CapturedResource(urn, id_, state, request)
+        self.captured[urn] = CapturedResource(urn, id_, state, request, alias_urns=self._alias_urns(request))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_serialize(state))
+
+    def _alias_urns(self, request) -> list[str]:
+        """The URNs the resource's aliases stand for (alias specs resolved as the engine does)."""
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            head, stack_project, rest = urn.split("::", 2)[0], urn.split("::")[1], urn.split("::", 2)[2]
+            stack = spec.stack or head.removeprefix("urn:pulumi:")
+            urns.append(f"urn:pulumi:{stack}::{spec.project or stack_project}::{rest}")
+        return list(dict.fromkeys([*urns, *request.aliasURNs]))
 
     def RegisterResourceOutputs(self, request):
         self.registered_outputs[request.urn] = request.outputs

@@ -17,6 +17,7 @@ from omsecrets.components import conventions
 from omsecrets.components.settings import ConfigError
 from omsecrets import engine
 from tests.support.previews import PLANTED, stack_config
+from omsecrets.components.environment import STABLE_NAME
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
 BOOTSTRAP = "om-secrets:bootstrap:BootstrapSecrets"
@@ -60,8 +61,7 @@ def seeded_values(result: engine.PreviewResult) -> dict[str, tuple[engine.Captur
 
 
 def passwords(result: engine.PreviewResult) -> dict[str, engine.CapturedResource]:
-    env = engine.plain(result.outputs)["environment"]
-    return {r.name.removeprefix(f"{env}-bootstrap-"): r for r in result.by_type(PASSWORD)}
+    return {r.name.removeprefix(f"{STABLE_NAME}-bootstrap-"): r for r in result.by_type(PASSWORD)}
 
 
 def generated_value(resource: engine.CapturedResource) -> str:

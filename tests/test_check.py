@@ -11,6 +11,7 @@ import yaml
 
 from omsecrets import check, cli, engine, sarif
 from omsecrets.policies.pack import RULES
+from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
@@ -137,8 +138,8 @@ def test_baseline_catches_a_primary_change_that_deletes_a_generation():
     with_baseline = [v for v in check.run_rules(after, config={"fernet-generation-retained": {"baseline": baseline}})
                      if v.rule_id == "OMS-FERNET-004"]
     assert without == []
-    assert [v.resource_name for v in with_baseline] == ["dev-airflow-fernet"]
-    assert "dev-airflow-fernet-gen-1" in with_baseline[0].message and with_baseline[0].level == "mandatory"
+    assert [v.resource_name for v in with_baseline] == [f"{STABLE_NAME}-airflow-fernet"]
+    assert f"{STABLE_NAME}-airflow-fernet-gen-1" in with_baseline[0].message and with_baseline[0].level == "mandatory"
 
 
 def test_baseline_accepts_the_proper_three_step_rotation():

@@ -47,26 +47,26 @@ def test_dev_and_prod_resources_match_by_normalized_name():
     diff = diff_cmd.diff_results(planted_preview("dev"), planted_preview("prod"))
     only_a = {(i["type"], i["name"]) for i in diff["onlyInA"]}
     only_b = {(i["type"], i["name"]) for i in diff["onlyInB"]}
-    assert ("kubernetes:rbac.authorization.k8s.io/v1:Role", "<env>-k8s-access-server") in only_a
-    assert ("aws:iam/policy:Policy", "<env>-aws-access-server") in only_b
-    assert ("om-secrets:kms:SecretsKmsKey", "<env>-kms") in only_b
+    assert ("kubernetes:rbac.authorization.k8s.io/v1:Role", "om-secrets-k8s-access-server") in only_a
+    assert ("aws:iam/policy:Policy", "om-secrets-aws-access-server") in only_b
+    assert ("om-secrets:kms:SecretsKmsKey", "om-secrets-kms") in only_b
     assert not {n for _, n in only_a | only_b if "dev" in n or "prod" in n}
-    ring = entry(diff, "random:index/randomBytes:RandomBytes", "<env>-openmetadata-fernet-gen-1")
+    ring = entry(diff, "random:index/randomBytes:RandomBytes", "om-secrets-openmetadata-fernet-gen-1")
     assert ring["options"] == {"protect": (False, True)} and ring["inputs"] == {}
-    sa = entry(diff, "kubernetes:core/v1:ServiceAccount", "<env>-k8s-access-ingestion")
+    sa = entry(diff, "kubernetes:core/v1:ServiceAccount", "om-secrets-k8s-access-ingestion")
     assert sa["inputs"]["metadata.name"] == ("openmetadata-ingestion", "airflow-worker")
     assert sa["inputs"]['metadata.annotations["eks.amazonaws.com/role-arn"]'] == (
-        diff_cmd.ABSENT, "${aws:iam/role:Role <env>-aws-access-ingestion.arn}")
+        diff_cmd.ABSENT, "${aws:iam/role:Role om-secrets-aws-access-ingestion.arn}")
     assert diff["outputs"]["provider"] == ("kubernetes", "managed-aws")
 
 
 def test_made_up_values_are_compared_as_references():
     diff = diff_cmd.diff_results(planted_preview("staging"), planted_preview("prod"))
-    attachment = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "<env>-aws-access-server")
+    attachment = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "om-secrets-aws-access-server")
     assert attachment not in {(e["type"], e["name"]) for e in diff["changed"]}
-    policy = entry(diff, "aws:iam/policy:Policy", "<env>-aws-access-server")
-    assert policy["inputs"]["policy.Statement[1].Resource"] == (diff_cmd.ABSENT, "${aws:kms/key:Key <env>-kms.arn}")
-    assert policy["options"] == {"dependsOn": ([], ["aws:kms/key:Key <env>-kms"])}
+    policy = entry(diff, "aws:iam/policy:Policy", "om-secrets-aws-access-server")
+    assert policy["inputs"]["policy.Statement[1].Resource"] == (diff_cmd.ABSENT, "${aws:kms/key:Key om-secrets-kms.arn}")
+    assert policy["options"] == {"dependsOn": ([], ["aws:kms/key:Key om-secrets-kms"])}
 
 
 def test_secret_values_are_never_compared_nor_shown():
@@ -79,7 +79,7 @@ def test_secret_values_are_never_compared_nor_shown():
 
 def test_secret_inputs_are_equal_whatever_they_hold_and_shown_as_secret():
     diff = diff_cmd.diff_results(planted_preview("dev"), planted_preview("local"))
-    secret = entry(diff, "kubernetes:core/v1:Secret", "<env>-app-config-openmetadata-secret")
+    secret = entry(diff, "kubernetes:core/v1:Secret", "om-secrets-app-config-openmetadata-secret")
     assert not [p for p in secret["inputs"] if p.startswith("stringData")]  # local adds access keys: hidden
     one_sided = {**diff, "changed": [{"type": "t", "name": "n", "options": {}, "outputs": {},
                                       "inputs": diff_cmd.compare({"v": engine.SECRET_TEXT}, {})}]}
@@ -90,18 +90,18 @@ def test_json_output_through_the_command(capsys):
     assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["a"], document["b"]) == ("dev", "staging")
-    assert {"type": "om-secrets:stores:KubernetesSecretStore", "name": "<env>-store"} in document["onlyInA"]
-    assert document["outputs"]["iam.serverRoleArn"] == {"b": "${aws:iam/role:Role <env>-aws-access-server.arn}"}
-    sa = next(e for e in document["changed"] if e["name"] == "<env>-k8s-access-server")
+    assert {"type": "om-secrets:stores:KubernetesSecretStore", "name": "om-secrets-store"} in document["onlyInA"]
+    assert document["outputs"]["iam.serverRoleArn"] == {"b": "${aws:iam/role:Role om-secrets-aws-access-server.arn}"}
+    sa = next(e for e in document["changed"] if e["name"] == "om-secrets-k8s-access-server")
     assert sa["inputs"]['metadata.annotations["eks.amazonaws.com/role-arn"]'] == {
-        "b": "${aws:iam/role:Role <env>-aws-access-server.arn}"}
+        "b": "${aws:iam/role:Role om-secrets-aws-access-server.arn}"}
 
 
 def test_text_output_marks_each_side(capsys):
     assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT)]) == 0
     out = capsys.readouterr().out
-    assert "Only in dev (" in out and "  - kubernetes:rbac.authorization.k8s.io/v1:Role <env>-k8s-access-server" in out
-    assert "Only in staging (" in out and "  + aws:iam/role:Role <env>-aws-access-server" in out
+    assert "Only in dev (" in out and "  - kubernetes:rbac.authorization.k8s.io/v1:Role om-secrets-k8s-access-server" in out
+    assert "Only in staging (" in out and "  + aws:iam/role:Role om-secrets-aws-access-server" in out
     assert '      inputs.metadata.name: "openmetadata-ingestion" -> "airflow-worker"' in out
 
 

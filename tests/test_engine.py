@@ -57,7 +57,7 @@ def test_document_has_exactly_the_documented_fields(basic):
     for entry in document["resources"]:
         assert list(entry) == ["urn", "type", "name", "parent", "custom", "inputs", "options"]
         assert list(entry["options"]) == ["protect", "retainOnDelete", "deleteBeforeReplace", "dependsOn",
-                                          "additionalSecretOutputs", "ignoreChanges"]
+                                          "additionalSecretOutputs", "ignoreChanges", "aliases"]
     assert STACK not in {entry["type"] for entry in document["resources"]}
     assert [e["urn"] for e in document["resources"]] == sorted(e["urn"] for e in document["resources"])
 

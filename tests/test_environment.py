@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from omsecrets.components import conventions
 from omsecrets import engine
 from tests.support.previews import stack_config, strings_in_secrets
+from omsecrets.components.environment import STABLE_NAME
 
 ENVIRONMENT = "om-secrets:index:OpenMetadataSecrets"
 KMS = "om-secrets:kms:SecretsKmsKey"
@@ -81,7 +83,7 @@ def test_children_per_provider(stack, previewed):
     env = component(result)
     types = child_types(result, env)
 
-    assert env.name == cfg.get("environment", stack)
+    assert env.name == STABLE_NAME  # never the environment: renaming it must not rename resources
     assert env.inputs["provider"] == provider
     assert types[RING] == 2 and types[DELIVERY] == 1 and types[K8S_ACCESS] == 1
     assert types[KMS] == (1 if kms_create else 0)
@@ -271,3 +273,50 @@ def test_platform_program_keeps_its_secret_config_secret(platform):
     for value in secret_strings(platform):
         assert value not in document
         assert value not in json.dumps(engine.plain(platform.outputs, show_secrets=True))
+
+
+# ------------------------------------------------------------------------------- upgrade
+
+BASELINES = Path(__file__).resolve().parent / "fixtures" / "baselines"
+#: Inputs whose change makes the provider replace the resource (a new key, password or secret).
+REPLACE_INPUTS = {
+    "random:index/randomBytes:RandomBytes": ("length", "keepers"),
+    "random:index/randomPassword:RandomPassword": ("length", "special", "upper", "lower", "numeric", "keepers"),
+    "aws:kms/key:Key": ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion"),
+    "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:ssm/parameter:Parameter": ("name",),
+    "kubernetes:core/v1:Secret": ("metadata.name", "metadata.namespace", "type"),
+    # `user` is the IAM user's auto-name (offline: made from its new name; the engine keeps the old one)
+    "aws:iam/accessKey:AccessKey": ("pgpKey",),
+}
+
+
+def _dig(inputs: dict, dotted: str):
+    for part in dotted.split("."):
+        inputs = inputs.get(part) if isinstance(inputs, dict) else None
+    return inputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stacks_made_before_stable_names_upgrade_without_a_delete(stack, previewed):
+    """tests/fixtures/baselines/<stack>.json is the `preview --json` of om-secrets before names were
+    stable (every name derived from the environment). The engine matches a resource by URN or alias:
+    every resource of then must be found now, with the same replace-triggering inputs."""
+    before = json.loads((BASELINES / f"{stack}.json").read_text())["resources"]
+    now = [r.to_document() for r in previewed(stack).resources]
+    answers = {urn: r for r in now for urn in (r["urn"], *r["options"]["aliases"])}
+    for old in before:
+        assert old["urn"] in answers, f"{stack}: {old['type']} {old['name']} would be deleted"
+        new = answers[old["urn"]]
+        assert new["type"] == old["type"]
+        for key in REPLACE_INPUTS.get(old["type"], ()):
+            assert _dig(new["inputs"], key) == _dig(old["inputs"], key), f"{stack}: {old['name']}.{key} would replace it"
+
+
+def test_renaming_the_environment_renames_nothing(preview_config):
+    base = {"provider": "kubernetes", "secrets": [{"name": "db", "path": "database/x/password"}]}
+    one = preview_config(base, stack="team")
+    two = preview_config({**base, "environment": "renamed"}, stack="team")
+    key_types = set(REPLACE_INPUTS) | {"om-secrets:fernet:FernetKeyRing"}
+    urns = lambda result: {r.urn for r in result.resources if r.type in key_types}  # noqa: E731
+    assert urns(one) == urns(two) and len(urns(one)) >= 6

@@ -19,6 +19,7 @@ from omsecrets.components.fernet_ring import key_from_random_bytes
 from omsecrets.components.settings import ConfigError
 from omsecrets import engine
 from tests.support.previews import stack_file
+from omsecrets.components.environment import STABLE_NAME
 
 APPS = ("openmetadata", "airflow")
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
@@ -123,12 +124,11 @@ PRODUCTION = {"prod", "aws", "kubernetes"}
 @pytest.mark.parametrize("stack", STACKS)
 def test_one_random_bytes_per_generation(stack, previewed):
     result = previewed(stack)
-    env = environment(result)
     for app in APPS:
         resources = key_resources(result, app)
         assert sorted(resources) == [1]
         for gen, resource in resources.items():
-            assert resource.name == f"{env}-{app}-fernet-gen-{gen}"
+            assert resource.name == f"{STABLE_NAME}-{app}-fernet-gen-{gen}"
             assert resource.inputs == {"length": 32}
             assert {"base64", "hex"} <= set(resource.options["additionalSecretOutputs"])
             assert resource.options["protect"] is (stack in PRODUCTION)
@@ -228,7 +228,7 @@ def test_stage_2_keeps_generation_1_unchanged_and_adds_generation_2(stages):
     old, kept = one[1], two[1]
     assert (kept.urn, kept.inputs, kept.options, kept.parent) == (old.urn, old.inputs, old.options, old.parent)
     assert generation_keys(stages[2], "airflow")[1] == generation_keys(stages[1], "airflow")[1]
-    assert two[2].name == "dev-airflow-fernet-gen-2" and two[2].inputs == {"length": 32}
+    assert two[2].name == f"{STABLE_NAME}-airflow-fernet-gen-2" and two[2].inputs == {"length": 32}
     # primary is generation 2, generation 1 still decrypts
     ring = expected_ring(stages[2], "airflow", [2, 1])
     assert delivered_ring(stages[2], "airflow") == stored_ring(stages[2], "airflow") == ring

@@ -13,6 +13,7 @@ import yaml
 from omsecrets import cli, engine, graph
 from omsecrets.components import core
 from tests.test_render import planted_preview
+from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = engine.list_stacks(ROOT)
@@ -39,22 +40,22 @@ def expected_store_edges(stack: str) -> set[tuple[str, str, str]]:
     """From the stack file alone: who the server and ingestion are, and what OM's provider lets them do."""
     config = stack_config(stack)
     provider = config["om-secrets:provider"]
-    store = f"{STORE_TYPES[provider]} {stack}-store"
+    store = f"{STORE_TYPES[provider]} {STABLE_NAME}-store"
     if provider == "kubernetes":
         server = "k8s ServiceAccount {0}-k8s-access-server {1[namespace]}/{1[serviceAccount]}"
         ingestion = "k8s ServiceAccount {0}-k8s-access-ingestion {1[namespace]}/{1[serviceAccount]}"
-        server = server.format(stack, config["om-secrets:server"])
-        ingestion = ingestion.format(stack, config["om-secrets:ingestion"])
+        server = server.format(STABLE_NAME, config["om-secrets:server"])
+        ingestion = ingestion.format(STABLE_NAME, config["om-secrets:ingestion"])
     else:
         kind = "User" if config["om-secrets:aws"]["identity"]["mode"] == "access-key" else "Role"
-        server, ingestion = (f"aws iam {kind} {stack}-aws-access-{who}" for who in ("server", "ingestion"))
+        server, ingestion = (f"aws iam {kind} {STABLE_NAME}-aws-access-{who}" for who in ("server", "ingestion"))
     return {(server, store, "read/write" if provider in MANAGED else "read"), (ingestion, store, "read")}
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_store_edges_match_the_stacks_iam_and_rbac(stack):
     edges = access_edges(graph.build_graph(planted_preview(stack)))
-    store_edges = {e for e in edges if e[1].endswith(f"{stack}-store")}
+    store_edges = {e for e in edges if e[1].endswith(f"{STABLE_NAME}-store")}
     assert store_edges == expected_store_edges(stack)
 
 
@@ -62,22 +63,22 @@ def test_store_edges_match_the_stacks_iam_and_rbac(stack):
 def test_each_delivery_secret_goes_to_its_app(stack):
     g = graph.build_graph(planted_preview(stack))
     delivered = {(name_of(g, e.source), g.label_of(e.target)) for e in g.edges if e.kind == "delivery"}
-    assert delivered == {(f"{stack}-app-config-openmetadata-secret", "app openmetadata"),
-                         (f"{stack}-app-config-airflow-secret", "app airflow")}
+    assert delivered == {(f"{STABLE_NAME}-app-config-openmetadata-secret", "app openmetadata"),
+                         (f"{STABLE_NAME}-app-config-airflow-secret", "app airflow")}
 
 
 def test_irsa_service_accounts_assume_their_roles_and_roles_hold_their_policies():
     g = graph.build_graph(planted_preview("prod"))
     links = {(name_of(g, e.source), e.label, name_of(g, e.target)) for e in g.edges if e.kind == "link"}
-    assert links == {(f"prod-k8s-access-{w}", "assumes", f"prod-aws-access-{w}") for w in ("server", "ingestion")} | {
-        (f"prod-aws-access-{w}", "attached", f"prod-aws-access-{w}") for w in ("server", "ingestion")}
+    assert links == {(f"{STABLE_NAME}-k8s-access-{w}", "assumes", f"{STABLE_NAME}-aws-access-{w}") for w in ("server", "ingestion")} | {
+        (f"{STABLE_NAME}-aws-access-{w}", "attached", f"{STABLE_NAME}-aws-access-{w}") for w in ("server", "ingestion")}
 
 
 def test_dedicated_secrets_namespace_keeps_ingestion_away_from_the_delivery_secrets():
     """dev keeps OM's secrets in a namespace of their own: the store Roles do not reach FERNET_KEY."""
     edges = access_edges(graph.build_graph(planted_preview("dev")))
-    ingestion = "k8s ServiceAccount dev-k8s-access-ingestion openmetadata/openmetadata-ingestion"
-    assert (ingestion, "AppConfigDelivery dev-app-config", "read") not in edges
+    ingestion = f"k8s ServiceAccount {STABLE_NAME}-k8s-access-ingestion openmetadata/openmetadata-ingestion"
+    assert (ingestion, f"AppConfigDelivery {STABLE_NAME}-app-config", "read") not in edges
     assert any(src == ingestion and label == "read" for src, _, label in edges)
 
 
@@ -227,7 +228,7 @@ def test_dot_and_mermaid_declare_every_node_and_cluster_edge(stack, tmp_path):
     assert ids == {n.id for n in g.nodes} | {c.id for c in g.clusters}
     assert sorted(m_edges) == sorted((e.source, e.target, e.label) for e in g.edges)
     store_edges = {(g.label_of(s), g.label_of(t), label) for s, t, label in m_edges if t.startswith("c")
-                   and g.label_of(t).endswith(f"{stack}-store")}
+                   and g.label_of(t).endswith(f"{STABLE_NAME}-store")}
     assert store_edges == expected_store_edges(stack)
 
 
@@ -270,5 +271,5 @@ def test_preview_graph_through_the_cli(tmp_path, capsys):
         graph.register_graph_option(preview)
         args = parser.parse_args(argv)
         assert graph.write_graph_from_args(args, cli.load_preview(args)) == path
-    assert "prod-store: read/write" in path.read_text()
+    assert f"{STABLE_NAME}-store: read/write" in path.read_text()
     assert f"wrote {path}" in capsys.readouterr().err

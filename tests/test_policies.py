@@ -14,6 +14,7 @@ import pytest
 
 from omsecrets import check, engine
 from omsecrets.policies.pack import RULES, by_id
+from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
@@ -154,7 +155,7 @@ def test_ingestion_identity_found_by_tag_attachment_and_name():
 
 def test_shipped_server_policy_writes_but_is_not_ingestion():
     result, violations = _shipped("sm")
-    server = result.get("policy-test-aws-access-server", type="aws:iam/policy:Policy")
+    server = result.get(f"{STABLE_NAME}-aws-access-server", type="aws:iam/policy:Policy")
     assert "secretsmanager:CreateSecret" in server.plain_inputs["policy"]
     assert not [v for v in violations if v.rule_id == "OMS-IAM-003"]
 
@@ -189,7 +190,7 @@ def test_rules_examine_the_shipped_program():
     for name in ("sm", "ssm"):
         result, _ = _shipped(name)
         stack = check.stack_args(result, {})
-        assert [p.name for p in ingestion_policies(stack.resources)] == ["policy-test-aws-access-ingestion"]
+        assert [p.name for p in ingestion_policies(stack.resources)] == [f"{STABLE_NAME}-aws-access-ingestion"]
         assert stack_convention(stack) == (CONFIGS[name].get("prefix", ""), "openmetadata")
         found = sorted(where for a in check.resource_args(result) for where, _ in rings(a))
         store_key = "secretString" if name == "sm" else "value"

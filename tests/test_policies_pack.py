@@ -17,6 +17,7 @@ from omsecrets import check, engine
 from omsecrets.policies.pack import RULES, by_id, policies
 from omsecrets.policies.rule import Rule, production_from_env
 from omsecrets.policies.rules import _util as u
+from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
@@ -110,17 +111,17 @@ def test_stack_policy_reports_the_resource_urn():
 def test_adapter_passes_plaintext_secrets_options_and_links():
     result = engine.preview(ROOT, "dev", config={"provider": "kubernetes", "production": True})
     args = {a.name: a for a in check.resource_args(result)}
-    delivered = args["dev-app-config-openmetadata-secret"]
+    delivered = args[f"{STABLE_NAME}-app-config-openmetadata-secret"]
     ring = delivered.props["stringData"]["FERNET_KEY"]
     assert ring != engine.SECRET_TEXT and u.is_fernet_key(ring)
     assert "stringData" in delivered.opts.additional_secret_outputs
-    key = args["dev-openmetadata-fernet-gen-1"]
-    assert key.opts.protect is True and key.opts.parent.endswith("::dev-openmetadata-fernet")
+    key = args[f"{STABLE_NAME}-openmetadata-fernet-gen-1"]
+    assert key.opts.protect is True and key.opts.parent.endswith(f"::{STABLE_NAME}-openmetadata-fernet")
     stack = check.stack_args(result)
     by_name = {r.name: r for r in stack.resources}
-    assert by_name["dev-openmetadata-fernet-gen-1"].parent is by_name["dev-openmetadata-fernet"]
-    assert by_name["dev"].parent.resource_type == engine.STACK_TYPE
-    binding = next(r for r in stack.resources if r.resource_type.endswith(":RoleBinding") and r.name == "dev-k8s-access-server")
+    assert by_name[f"{STABLE_NAME}-openmetadata-fernet-gen-1"].parent is by_name[f"{STABLE_NAME}-openmetadata-fernet"]
+    assert by_name[STABLE_NAME].parent.resource_type == engine.STACK_TYPE
+    binding = next(r for r in stack.resources if r.resource_type.endswith(":RoleBinding") and r.name == f"{STABLE_NAME}-k8s-access-server")
     assert {d.resource_type for d in binding.dependencies} >= {"kubernetes:core/v1:ServiceAccount"}
 
 

@@ -17,6 +17,7 @@ from omsecrets.components.app_config import files
 from omsecrets.components.settings import ConfigError
 from omsecrets import cli, engine, render
 from tests.support.previews import strings_in_secrets
+from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = engine.list_stacks(ROOT)
@@ -127,7 +128,7 @@ def test_app_files_agree_with_the_config_maps_the_program_declared(stack, tmp_pa
     render.write_outputs(result, tmp_path)
     env = parse(tmp_path / "openmetadata.env")
     declared = {r.name.rsplit("-", 1)[-1]: r.plain_inputs for r in k8s_objects(result)
-                if r.name.startswith(f"{result.stack}-app-config-openmetadata-")}
+                if r.name.startswith(f"{STABLE_NAME}-app-config-openmetadata-")}
     from_secret = set(declared["secret"]["stringData"])
     assert from_secret and from_secret <= set(env)
     assert {k: v for k, v in env.items() if k not in from_secret} == declared["config"]["data"]
@@ -228,7 +229,7 @@ def test_no_app_files_when_the_program_did_not_build_from_the_stack_config(tmp_p
     result = planted_preview("prod")
     tampered = dataclasses.replace(result, config={**result.config, "om-secrets:prefix": "other"})
     written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(tampered, tmp_path)}
-    assert not written & APP_FILES and "iam/prod-aws-access-server.json" in written
+    assert not written & APP_FILES and f"iam/{STABLE_NAME}-aws-access-server.json" in written
     assert "prefix differ" in capsys.readouterr().err
 
 
