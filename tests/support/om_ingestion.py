@@ -124,3 +124,97 @@ def run(script: str, *, env: dict[str, str] | None = None, cwd: Path | None = No
     full = _clean_environ()
     full.update(env or {})
     return subprocess.run([str(python), "-c", script], capture_output=True, text=True, env=full, cwd=cwd, timeout=timeout)
+
+
+# ---------------------------------------------------------------- OM's readers in a subprocess
+
+#: Run inside the OM venv (``env`` loader) or inside the Airflow venv with OM's packages put first
+#: after ``airflow.configuration`` is loaded (``airflow`` loader: OM reads Airflow's real ``conf``).
+_READER = r'''
+import hashlib, json, os, sys
+loader_name = os.environ["OM_LOADER"]
+if loader_name == "airflow":
+    from airflow.configuration import conf  # Airflow's own parser reads the rendered airflow.cfg
+    shared = ("sqlalchemy", "pydantic", "pydantic_core", "typing_extensions", "yaml", "requests", "urllib3",
+              "cryptography", "google", "azure", "flask", "attr", "attrs", "certifi", "idna", "charset_normalizer")
+    for name in [m for m in sys.modules if m.split(".")[0] in shared]:
+        del sys.modules[name]
+    sys.path.insert(0, os.environ["OM_SITE_PACKAGES"])
+import yaml
+from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig, WorkflowConfig
+from metadata.generated.schema.security.secrets.secretsManagerClientLoader import SecretsManagerClientLoader
+from metadata.generated.schema.security.secrets.secretsManagerProvider import SecretsManagerProvider
+from metadata.utils.secrets.secrets_manager_factory import SecretsManagerFactory
+
+request = json.loads(sys.stdin.read())
+out = {}
+with open(os.path.join(request["dir"], "workflow-config.yaml")) as fh:
+    rendered = yaml.safe_load(fh)
+out["workflow"] = WorkflowConfig.model_validate(rendered["workflowConfig"]).model_dump(mode="json", exclude_none=True)
+server = rendered["workflowConfig"]["openMetadataServerConfig"]
+provider = SecretsManagerProvider(server["secretsManagerProvider"])
+loader = SecretsManagerClientLoader(loader_name)
+if request.get("credentials"):
+    from metadata.utils.secrets import azure_kv_secrets_manager, gcp_secrets_manager
+    module = {"azure-kv": azure_kv_secrets_manager, "managed-azure-kv": azure_kv_secrets_manager, "gcp": gcp_secrets_manager}[provider.value]
+    creds = module.secrets_manager_client_loader.registry[loader.value]()
+    out["credentials"] = None if creds is None else json.loads(creds.model_dump_json(exclude_none=True))
+    secret = getattr(creds, "clientSecret", None)
+    out["clientSecretSha256"] = hashlib.sha256(secret.get_secret_value().encode()).hexdigest() if secret else None
+if request.get("ids"):
+    manager = SecretsManagerFactory(provider, loader).get_secrets_manager()
+    out["values"] = {i: hashlib.sha256(manager.get_string_value(i).encode()).hexdigest() for i in request["ids"]}
+    # the path OM itself takes for a "secret:" password field
+    from metadata.generated.schema.entity.services.connections.database.common.basicAuth import BasicAuth
+    first = request["ids"][0]
+    out["customSecretStr"] = hashlib.sha256(BasicAuth(password="secret:" + first).password.get_secret_value().encode()).hexdigest()
+sys.stdout.write("\nOM-READER-RESULT " + json.dumps(out) + "\n")
+sys.stdout.flush()
+os._exit(0)
+'''
+
+
+def site_packages(python: Path) -> str:
+    return str(next((python.parent.parent / "lib").glob("python3*/site-packages")))
+
+
+def read(out_dir: Path, *, loader: str, env: dict[str, str], ids=(), credentials: bool = False) -> dict:
+    """Run OM's own reader on the files in ``out_dir``; returns what it parsed and (hashed) read.
+
+    ``env`` is the process environment on top of a clean one (the rendered env file's variables,
+    endpoints); with ``loader="airflow"`` it runs under the cached Airflow venv with
+    ``AIRFLOW_HOME`` holding the rendered ``airflow.cfg``.
+    """
+    import json
+
+    om = om_python()
+    full = _clean_environ()
+    full = {k: v for k, v in full.items() if not k.startswith("AIRFLOW")}
+    full.update(env)
+    full["OM_LOADER"] = loader
+    python = om
+    if loader == "airflow":
+        from . import airflow as airflow_support
+
+        python = airflow_support.airflow_python()
+        full["OM_SITE_PACKAGES"] = site_packages(om)
+        full.setdefault("AIRFLOW_HOME", str(out_dir))
+        full.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{out_dir}/airflow.db")
+        full.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    request = json.dumps({"dir": str(out_dir), "ids": list(ids), "credentials": credentials})
+    proc = subprocess.run([str(python), "-c", _READER], input=request, capture_output=True, text=True,
+                          env=full, cwd=out_dir, timeout=600)
+    marker = [line for line in proc.stdout.splitlines() if line.startswith("OM-READER-RESULT ")]
+    if proc.returncode != 0 or not marker:
+        raise AssertionError(f"OM's reader failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(marker[-1].split(" ", 1)[1])
+
+
+def env_file(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines of a rendered env file (comments skipped)."""
+    out = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            out[key.strip()] = value
+    return out
