@@ -246,10 +246,11 @@ def grants_on_secrets(rule: Mapping) -> bool:
 
 def secret_values(props: Any) -> Iterator[tuple[str, str]]:
     """``(key, text)`` of a Kubernetes Secret's ``stringData`` and base64-decoded ``data``."""
-    for key, value in (get(props, "stringData") or {}).items():
+    string_data, data = get(props, "stringData"), get(props, "data")
+    for key, value in (string_data if isinstance(string_data, dict) else {}).items():
         if isinstance(value, str):
             yield key, value
-    for key, value in (get(props, "data") or {}).items():
+    for key, value in (data if isinstance(data, dict) else {}).items():
         text = b64_text(value)
         if text is not None:
             yield key, text

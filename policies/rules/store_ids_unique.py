@@ -21,6 +21,8 @@ def _key(resource):
     scope = ""
     if resource.resource_type == u.K8S_SECRET:
         namespace = u.get(resource.props, "metadata", "namespace")
+        if namespace is u.UNKNOWN:
+            return None
         scope = namespace if isinstance(namespace, str) and namespace else "default"
     provider = resource.provider.urn if resource.provider is not None else ""
     return resource.resource_type, provider, scope, name

@@ -1,0 +1,38 @@
+"""The shipped stacks pass every rule: no mandatory finding and exactly the advisories listed here."""
+
+from pathlib import Path
+
+import pytest
+
+from omsecrets import check, engine
+from omsecrets.policies.pack import RULES
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = engine.list_stacks(ROOT)
+
+#: stack -> the (rule id, resource name) advisories it is expected to have. None today; a stack not
+#: listed must have none either.
+EXPECTED_ADVISORIES: dict[str, list[tuple[str, str]]] = {"dev": [], "local": [], "staging": [], "prod": []}
+
+
+def test_stacks_found():
+    assert {"dev", "prod"} <= set(STACKS)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_findings_beyond_the_expected_advisories(stack):
+    report = check.check_stack(ROOT, stack)
+    assert report.error is None
+    assert [v.text for v in report.violations if v.level == "mandatory"] == []
+    advisories = sorted((v.rule_id, v.resource_name or "") for v in report.violations if v.level == "advisory")
+    assert advisories == sorted(EXPECTED_ADVISORIES.get(stack, []))
+
+
+def test_prod_is_checked_as_production():
+    """Production-only rules (advisory CMK, protected Fernet keys) really ran on the prod stack."""
+    result = engine.preview(ROOT, "prod")
+    assert check.environment_production(result) is True
+    production_only = [r for r in RULES if r.outside_production == "off"]
+    assert production_only
+    for rule in production_only:
+        assert any(rule.applies_to(r.type) for r in result.resources), rule.id

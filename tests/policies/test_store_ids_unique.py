@@ -1,0 +1,78 @@
+"""OMS-STORE-002 store-ids-unique: one owner per Secrets Manager name, SSM name, Kubernetes namespace/name."""
+
+import pytest
+
+from tests.support import rules as h
+
+RULE = "OMS-STORE-002"
+SM, SSM, K8S = "aws:secretsmanager/secret:Secret", "aws:ssm/parameter:Parameter", "kubernetes:core/v1:Secret"
+
+
+def aws(type_, name, id_, provider=None):
+    return h.node(type_, {"name": id_}, name=name, provider=provider)
+
+
+def k8s(name, id_, namespace=None):
+    metadata = {"name": id_, **({"namespace": namespace} if namespace is not None else {})}
+    return h.node(K8S, {"metadata": metadata}, name=name)
+
+
+def flagged(*resources):
+    return [(f.urn.rsplit("::", 1)[-1], f.message) for f in h.findings(RULE, h.stack(*resources))]
+
+
+@pytest.mark.parametrize("type_", [SM, SSM])
+def test_distinct_names(type_):
+    assert flagged(aws(type_, "a", "/om/a"), aws(type_, "b", "/om/b")) == []
+
+
+@pytest.mark.parametrize("type_", [SM, SSM])
+def test_same_name(type_):
+    found = flagged(aws(type_, "a", "/om/db"), aws(type_, "b", "/om/db"), aws(type_, "c", "/om/c"))
+    kind = type_.rsplit(":", 1)[-1]
+    assert found == [(n, f"{kind} '/om/db' is declared by 2 resources (a, b)") for n in ("a", "b")]
+
+
+def test_same_name_other_service():
+    assert flagged(aws(SM, "a", "/om/db"), aws(SSM, "b", "/om/db")) == []
+
+
+def test_same_name_other_provider():
+    assert flagged(aws(SM, "a", "/om/db", provider="urn:p1"), aws(SM, "b", "/om/db", provider="urn:p2")) == []
+    assert len(flagged(aws(SM, "a", "/om/db", provider="urn:p1"), aws(SM, "b", "/om/db", provider="urn:p1"))) == 2
+
+
+@pytest.mark.parametrize("id_", ["", h.UNKNOWN, None], ids=["empty", "unknown", "missing"])
+def test_unnamed_resources_have_no_claim(id_):
+    props = {} if id_ is None else {"name": id_}
+    assert flagged(h.node(SM, props, name="a"), h.node(SM, props, name="b")) == []
+
+
+def test_kubernetes_namespaces():
+    assert flagged(k8s("a", "om-db", "om"), k8s("b", "om-db", "airflow")) == []
+    assert [m for _, m in flagged(k8s("a", "om-db", "om"), k8s("b", "om-db", "om"))] == [
+        "Secret 'om/om-db' is declared by 2 resources (a, b)"] * 2
+
+
+@pytest.mark.parametrize("namespace", [None, "", "default"], ids=["missing", "empty", "explicit"])
+def test_kubernetes_default_namespace(namespace):
+    found = flagged(k8s("a", "om-db", namespace), k8s("b", "om-db", "default"))
+    assert [m for _, m in found] == ["Secret 'default/om-db' is declared by 2 resources (a, b)"] * 2
+
+
+def test_kubernetes_unknown_namespace_skipped():
+    assert flagged(k8s("a", "om-db", h.UNKNOWN), k8s("b", "om-db", h.UNKNOWN)) == []
+
+
+def test_three_owners():
+    assert {m for _, m in flagged(*(aws(SM, n, "/om/db") for n in "cab"))} == {
+        "Secret '/om/db' is declared by 3 resources (a, b, c)"}
+
+
+def test_mandatory_outside_production_too():
+    found = h.findings(RULE, h.stack(aws(SM, "a", "/x"), aws(SM, "b", "/x"), production=False))
+    assert [f.level for f in found] == ["mandatory", "mandatory"]
+
+
+def test_other_types_ignored():
+    assert flagged(h.node("aws:kms/alias:Alias", {"name": "x"}, name="a"), h.node("aws:kms/alias:Alias", {"name": "x"}, name="b")) == []
