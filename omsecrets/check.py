@@ -13,6 +13,7 @@ mandatory ``OMS-CFG-001 config-valid`` violation per problem (in the report, for
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import time
@@ -115,8 +116,13 @@ def _props(value: Any) -> Any:
     return unknown_checking_proxy(_unknowns(engine.plain(value, show_secrets=True)))
 
 
+#: pulumi-policy 1.13 (our floor) has no ``parent`` option.
+_OPTIONS_TAKE_PARENT = "parent" in inspect.signature(PolicyResourceOptions.__init__).parameters
+
+
 def _options(resource: engine.CapturedResource) -> PolicyResourceOptions:
     o = resource.options
+    parent = {"parent": resource.parent} if _OPTIONS_TAKE_PARENT else {}
     return PolicyResourceOptions(
         protect=bool(o.get("protect")),
         ignore_changes=list(o.get("ignoreChanges") or []),
@@ -124,7 +130,7 @@ def _options(resource: engine.CapturedResource) -> PolicyResourceOptions:
         aliases=[a for a in resource.aliases if isinstance(a, str)],
         custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
         additional_secret_outputs=list(dict.fromkeys(o.get("additionalSecretOutputs") or [])),
-        parent=resource.parent,
+        **parent,
     )
 
 

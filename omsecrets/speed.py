@@ -38,15 +38,9 @@ def skip_stack_capture() -> None:
     """Before a preview: make Pulumi's per-resource stack capture return an empty trace."""
     if not enabled():
         return
-    from pulumi.runtime import resource
-    from pulumi.runtime.proto import source_pb2
+    from omsecrets.engine import _pulumi
 
-    empty = source_pb2.StackTrace
-
-    def no_stack_trace() -> source_pb2.StackTrace:
-        return empty()
-
-    resource._get_stack_trace = no_stack_trace
+    _pulumi.skip_stack_capture()
 
 
 def fork_pays(jobs: int) -> bool:

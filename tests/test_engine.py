@@ -13,6 +13,7 @@ import time
 import pytest
 
 from omsecrets import engine
+from omsecrets.engine import _pulumi
 from pulumi.runtime import settings
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
@@ -220,6 +221,7 @@ def test_preview_works_from_inside_a_running_event_loop(basic):
     assert len(asyncio.run(caller()).resources) == 7
 
 
+@pytest.mark.skipif(not _pulumi.SUPPORTS_ASYNC_PROGRAM, reason="this pulumi has no async entry points")
 def test_async_entry_point_exports_merge(preview_config, fixture_program):
     result = preview_config({}, program=fixture_program("asyncmain"))
     assert engine.plain(result.outputs, show_secrets=True) == {"answer": 42, "early": "exported",
