@@ -1,8 +1,11 @@
 """``omsecrets diff STACK_A STACK_B``: how two environments' declarations differ.
 
 Resources match by type and name with the environment part replaced by ``<env>`` (``dev-store-x``
-and ``prod-store-x`` are both ``<env>-store-x``). Secret values are ``[secret]`` on both sides and
-never compared by value.
+and ``prod-store-x`` are both ``<env>-store-x``). Each difference is shown once, by meaning: lists
+of objects are matched by their ``name`` (env vars), ``id``, ``Sid`` or ``key`` rather than by
+position, and a component output that repeats a stack output (Helm values, references) is shown
+only under the stack outputs. Secret values are ``[secret]`` on both sides and never compared by
+value. Exit 1 when the stacks differ (``cli.EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ _OPTIONS = ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges",
             "dependsOn", "parent")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _COMPUTED = ("arn", "id", "name", "keyId", "uniqueId", "policyId", "versionId")
+_LIST_KEYS = ("name", "id", "Sid", "key")  # list items matched by the first of these they all have
 EPILOG = """\
 examples:
   omsecrets diff staging prod
@@ -105,11 +109,28 @@ def flatten(value: Any, path: str = "") -> dict[str, Any]:
             out.update(flatten(value[key], (path + step).lstrip(".")))
         return out
     if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        key = list_key(value)
         out = {}
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{path}[{i}]"))
+            if key is None:
+                out.update(flatten(item, f"{path}[{i}]"))
+                continue
+            rest = {k: v for k, v in item.items() if k != key}
+            step = f"{path}[{json.dumps(item[key])}]"
+            out.update(flatten(rest["value"] if set(rest) == {"value"} else rest, step) if rest else {step: None})
         return out
     return {path: value}
+
+
+def list_key(items: list) -> Optional[str]:
+    """The key that names each object of ``items`` (``name`` of env vars, ...), if they all have one, uniquely."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for key in _LIST_KEYS:
+        names = [i.get(key) for i in items]
+        if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+            return key
+    return None
 
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -145,13 +166,17 @@ def diff_results(a: engine.PreviewResult, b: engine.PreviewResult) -> dict[str, 
 
     by_a = {keys_a[r.urn]: r for r in a.resources}
     by_b = {keys_b[r.urn]: r for r in b.resources}
+    stack_a, stack_b = values(a.outputs, refs_a), values(b.outputs, refs_b)
+    shown = _subtrees(stack_a, stack_b)
     changed = []
     for key in sorted(set(by_a) & set(by_b)):
         ra, rb = by_a[key], by_b[key]
+        outputs_a, outputs_b = values(ra.outputs, refs_a), values(rb.outputs, refs_b)
+        repeated = _repeated(outputs_a, outputs_b, shown)
         entry = {"type": key[0], "name": key[1],
                  "inputs": compare(values(ra.inputs, refs_a), values(rb.inputs, refs_b)),
                  "options": compare(_options(ra, keys_a), _options(rb, keys_b)),
-                 "outputs": compare(values(ra.outputs, refs_a), values(rb.outputs, refs_b))}
+                 "outputs": compare(_without(outputs_a, repeated), _without(outputs_b, repeated))}
         if entry["inputs"] or entry["options"] or entry["outputs"]:
             changed.append(entry)
     return {
@@ -159,8 +184,42 @@ def diff_results(a: engine.PreviewResult, b: engine.PreviewResult) -> dict[str, 
         "onlyInA": [{"type": t, "name": n} for t, n in sorted(set(by_a) - set(by_b))],
         "onlyInB": [{"type": t, "name": n} for t, n in sorted(set(by_b) - set(by_a))],
         "changed": changed,
-        "outputs": compare(values(a.outputs, refs_a), values(b.outputs, refs_b)),
+        "outputs": compare(stack_a, stack_b),
     }
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _subtrees(a: Any, b: Any) -> set[tuple[str, str]]:
+    """(a, b) of every subtree pair at the same path of two stack outputs that differ."""
+    found = set()
+    if a != b:
+        found.add((_key(a), _key(b)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in set(a) | set(b):
+            found |= _subtrees(a.get(k, ABSENT), b.get(k, ABSENT))
+    return found
+
+
+def _repeated(a: Any, b: Any, shown: set[tuple[str, str]]) -> set[str]:
+    """Top-level output keys whose values (on both sides, or the whole outputs) repeat stack outputs."""
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return set()
+    if a != b and (_key(a), _key(b)) in shown:
+        return set(a) | set(b)
+    return {k for k in set(a) | set(b)
+            if a.get(k, ABSENT) != b.get(k, ABSENT) and (_key(a.get(k, ABSENT)), _key(b.get(k, ABSENT))) in shown}
+
+
+def _without(value: Any, keys: set[str]) -> Any:
+    return {k: v for k, v in value.items() if k not in keys} if isinstance(value, dict) else value
+
+
+def count(diff: dict[str, Any]) -> int:
+    """Differences: resources only on one side, changed resources, changed stack outputs."""
+    return len(diff["onlyInA"]) + len(diff["onlyInB"]) + len(diff["changed"]) + len(diff["outputs"])
 
 
 def _value(value: Any) -> str:
@@ -190,9 +249,12 @@ def format_diff(diff: dict[str, Any]) -> list[str]:
             for section in ("inputs", "options", "outputs"):
                 lines += _changes(section, entry[section], "      ")
     if diff["outputs"]:
-        lines += ["", "Stack outputs:"] + _changes("outputs", diff["outputs"], "  ~ ")
+        lines += ["", f"Stack outputs ({len(diff['outputs'])}):"] + _changes("outputs", diff["outputs"], "  ~ ")
     if len(lines) == 1:
         lines.append("no differences")
+    else:
+        lines += ["", f"{len(diff['onlyInA'])} only in {a}, {len(diff['onlyInB'])} only in {b}, "
+                      f"{len(diff['changed'])} changed, {len(diff['outputs'])} stack output(s) changed"]
     return lines
 
 
@@ -201,7 +263,9 @@ def _json_ready(diff: dict[str, Any]) -> dict[str, Any]:
         return {p: {k: v for k, v in (("a", va), ("b", vb)) if v != ABSENT} for p, (va, vb) in changes.items()}
 
     changed = [{**e, **{s: pairs(e[s]) for s in ("inputs", "options", "outputs")}} for e in diff["changed"]]
-    return {**diff, "changed": changed, "outputs": pairs(diff["outputs"])}
+    summary = {"onlyInA": len(diff["onlyInA"]), "onlyInB": len(diff["onlyInB"]), "changed": len(changed),
+               "outputs": len(diff["outputs"]), "differences": count(diff)}
+    return {**diff, "changed": changed, "outputs": pairs(diff["outputs"]), "summary": summary}
 
 
 def load_previews(args: argparse.Namespace, stacks: list[str]) -> list[engine.PreviewResult]:
@@ -221,14 +285,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(_json_ready(diff), indent=2, ensure_ascii=False) + "\n")
     else:
         print("\n".join(format_diff(diff)))
-    return 0
+    return cli.EXIT_FINDINGS if count(diff) else cli.EXIT_OK
 
 
 def register(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "diff", help=cli.command_help("diff"),
         description="Preview two stacks offline and print the resources only in one of them and, for the "
-                    "others, the inputs, options and outputs that differ. Secret values are never compared.",
+                    "others, the inputs, options and outputs that differ, each difference once (lists matched "
+                    "by name or id; outputs that repeat a stack output only under the stack outputs). Secret "
+                    "values are never compared. Exit 1 when the stacks differ, 0 when they do not.",
         epilog=EPILOG + "\n" + cli.EXIT_CODES, formatter_class=cli.HelpFormatter)
     parser.add_argument("stack_a", metavar="STACK_A", help="first stack (shown as -)")
     parser.add_argument("stack_b", metavar="STACK_B", help="second stack (shown as +)")

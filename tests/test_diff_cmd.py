@@ -65,7 +65,8 @@ def test_made_up_values_are_compared_as_references():
     attachment = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "om-secrets-aws-access-server")
     assert attachment not in {(e["type"], e["name"]) for e in diff["changed"]}
     policy = entry(diff, "aws:iam/policy:Policy", "om-secrets-aws-access-server")
-    assert policy["inputs"]["policy.Statement[1].Resource"] == (diff_cmd.ABSENT, "${aws:kms/key:Key om-secrets-kms.arn}")
+    assert policy["inputs"]['policy.Statement["KmsViaSecretsManager"].Resource'] == (
+        diff_cmd.ABSENT, "${aws:kms/key:Key om-secrets-kms.arn}")
     assert policy["options"] == {"dependsOn": ([], ["aws:kms/key:Key om-secrets-kms"])}
 
 
@@ -87,7 +88,7 @@ def test_secret_inputs_are_equal_whatever_they_hold_and_shown_as_secret():
 
 
 def test_json_output_through_the_command(capsys):
-    assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT), "--json"]) == 0
+    assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert (document["a"], document["b"]) == ("dev", "staging")
     assert {"type": "om-secrets:stores:KubernetesSecretStore", "name": "om-secrets-store"} in document["onlyInA"]
@@ -98,7 +99,7 @@ def test_json_output_through_the_command(capsys):
 
 
 def test_text_output_marks_each_side(capsys):
-    assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT)]) == 0
+    assert run_cli(diff_cmd, ["diff", "dev", "staging", "--project-dir", str(ROOT)]) == 1
     out = capsys.readouterr().out
     assert "Only in dev (" in out and "  - kubernetes:rbac.authorization.k8s.io/v1:Role om-secrets-k8s-access-server" in out
     assert "Only in staging (" in out and "  + aws:iam/role:Role om-secrets-aws-access-server" in out
@@ -108,7 +109,7 @@ def test_text_output_marks_each_side(capsys):
 def test_progress_on_a_terminal(monkeypatch, capsys):
     stderr = _Tty(True)
     monkeypatch.setattr(sys, "stderr", stderr)
-    assert run_cli(diff_cmd, ["diff", "dev", "local", "--project-dir", str(ROOT)]) == 0
+    assert run_cli(diff_cmd, ["diff", "dev", "local", "--project-dir", str(ROOT)]) == 1
     assert stderr.text == "[1/2] previewing dev…\n[2/2] previewing local…\n"
 
 
@@ -120,3 +121,39 @@ def test_unknown_stack_is_a_usage_error(capsys):
 def test_help_has_examples():
     parser = argparse.ArgumentParser(prog="omsecrets")
     assert "omsecrets diff staging prod" in diff_cmd.register(parser.add_subparsers()).format_help()
+
+
+ENV_A = [{"name": n, "value": v} for n, v in (("A", "1"), ("B", "2"), ("C", "3"), ("D", "4"))]
+
+
+def test_lists_of_named_objects_are_compared_by_name():
+    inserted = [ENV_A[0], {"name": "NEW", "value": "x"}, *ENV_A[1:]]
+    assert diff_cmd.compare({"env": ENV_A}, {"env": inserted}) == {'env["NEW"]': (diff_cmd.ABSENT, "x")}
+    changed = [*ENV_A[:2], {"name": "C", "value": "30"}, ENV_A[3]]
+    assert diff_cmd.compare({"env": ENV_A}, {"env": changed}) == {'env["C"]': ("3", "30")}
+    statements = [{"Sid": "Read", "Action": ["a"]}, {"Sid": "Kms", "Action": ["k"]}]
+    assert diff_cmd.compare({"s": statements}, {"s": statements[::-1]}) == {}
+    assert diff_cmd.compare({"s": [{"v": 1}, {"v": 2}]}, {"s": [{"v": 2}, {"v": 1}]}) == {
+        "s[0].v": (1, 2), "s[1].v": (2, 1)}  # nothing names the items: by position
+
+
+def test_each_difference_is_shown_once_helm_values_under_the_stack_outputs(capsys):
+    assert run_cli(diff_cmd, ["diff", "dev", "prod", "--project-dir", str(ROOT)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    helm = [line for line in lines if "elm" in line and "->" in line]
+    assert helm and all(line.startswith("  ~ outputs.helmValues.") for line in helm)
+    changes = [line.split(": ", 1)[1] for line in lines if "->" in line and "ServiceAccount" not in line]
+    assert len([c for c in changes if "${aws:kms/key:Key <env>-kms.arn}" in c]) == 1
+    env_lines = [line for line in lines if ".env[" in line or "extraEnvs[" in line]
+    assert env_lines and all('["' in line for line in env_lines)  # by name, never by position
+
+
+def test_exit_1_on_differences_and_json_counts_match_the_text(capsys):
+    assert run_cli(diff_cmd, ["diff", "dev", "prod", "--project-dir", str(ROOT), "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert run_cli(diff_cmd, ["diff", "dev", "prod", "--project-dir", str(ROOT)]) == 1
+    text = capsys.readouterr().out
+    assert f"Only in dev ({summary['onlyInA']})" in text and f"Only in prod ({summary['onlyInB']})" in text
+    assert f"Changed ({summary['changed']})" in text and f"Stack outputs ({summary['outputs']})" in text
+    assert text.splitlines()[-1] == (f"{summary['onlyInA']} only in dev, {summary['onlyInB']} only in prod, "
+                                     f"{summary['changed']} changed, {summary['outputs']} stack output(s) changed")
