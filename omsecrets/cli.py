@@ -226,16 +226,21 @@ def render_text(result: engine.PreviewResult, show_secrets: bool = False) -> str
 
 
 def write_out(result: engine.PreviewResult, out_dir: Path, show_secrets: bool = False) -> list[Path]:
-    """Write preview.json, then the rendered files (``omsecrets.render.write_outputs``), into ``out_dir``."""
-    from omsecrets import render
+    """Write preview.json and the rendered files into ``out_dir`` (``omsecrets.out_dir``: one stack a directory)."""
+    from omsecrets import out_dir as out
 
-    return [Path(p) for p in render.write_outputs(result, out_dir, show_secrets)]
+    return out.write(result, out_dir, show_secrets)
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    if args.out:  # refuse a directory of another stack before running anything
+        from omsecrets import out_dir, project
+
+        name = project.load_project(resolve_project_dir(args.project_dir))["name"]
+        out_dir.prepare(Path(args.out), name, args.stack)
     result = load_preview(args)
     if args.json:
         sys.stdout.write(json.dumps(result.to_document(args.show_secrets), indent=2) + "\n")
@@ -276,8 +281,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the preview document as JSON")
     parser.add_argument("--out", metavar="DIR",
-                        help="write preview.json and the rendered files into DIR (new, empty or written "
-                             "by om-secrets for the same stack; its files are listed in DIR/om-secrets-out.json)")
+                        help="write preview.json and the rendered files into DIR: a new or empty directory, or one "
+                             "--out wrote for the same stack (its files, listed in DIR/om-secrets-out.json, are "
+                             "replaced). Without --show-secrets, manifests with [secret] placeholders are written "
+                             "as NAME.redacted, which kubectl apply -f skips")
     parser.add_argument("--show-secrets", action="store_true", help="print secret values in plain text")
     graph.register_graph_option(parser)
     add_debug_argument(parser)
