@@ -11,6 +11,7 @@ rule's descriptive metadata are left alone. Each mutant replaces the rule in
 
     python tests/policies/mutants.py [RULE_MODULE ...] [--util] [--json]
 
+Mutants listed in ``EQUIVALENT`` (with the reason they cannot change behaviour) are not run.
 Exit status 1 if a mutant survives.
 """
 
@@ -42,10 +43,41 @@ SWAPS = {
 }
 TIMEOUT = 30
 
+#: Mutants that cannot change behaviour, by (rule module, source line, column in it or None, mutation): why.
+EQUIVALENT = {
+    ("fernet_generation_retained", 'gone = sorted(k.rsplit("::", 1)[-1] for k in old_keys - present)', 29, "1 -> 2"):
+        "the last part of rsplit is the same for any maxsplit >= 1",
+    ("fernet_ring_valid", 'name = u.known_str(u.get(props, "metadata", "name")) or ""', 56, "'' -> 'X'"):
+        "_STORE_NAME cannot match 'X' either",
+    ("fernet_ring_valid", 'if _STORE_ID.search(u.known_str(u.get(props, "name")) or ""):', 57, "'' -> 'X'"):
+        "_STORE_ID cannot match 'X' either",
+    ("fernet_ring_valid", 'if _STORE_ID.search(u.known_str(u.get(props, "secretId")) or ""):', 61, "'' -> 'X'"):
+        "_STORE_ID cannot match 'X' either",
+    ("k8s_configmap_no_secret_values", 'data = u.get(args.props, "data") or {}', 7, "drop operand 2 of Or"):
+        "the isinstance(data, dict) test below treats None like {}",
+    ("k8s_no_cluster_secret_access", 'role = u.get(args.props, "roleRef") or {}', 7, "drop operand 2 of Or"):
+        "the isinstance(role, dict) test below treats None like {}",
+    ("k8s_secret_name_valid", "if not isinstance(name, str) or not u.is_dns_subdomain(name):", 3, "drop operand 1 of Or"):
+        "conventions.is_dns_subdomain refuses non-strings itself",
+    ("k8s_store_secret_labels", 'labels = u.get(args.props, "metadata", "labels") or {}', 9, "drop operand 2 of Or"):
+        "the isinstance(labels, dict) test below treats None like {}",
+    ("secret_required_tags",
+     "missing = [t for t in required if not isinstance(tags, dict) or not (tags.get(t) or tags.get(t) is u.UNKNOWN)]",
+     69, "drop operand 2 of Or"): "UNKNOWN is truthy, so `tags.get(t)` alone already accepts it",
+    ("store_ids_unique", 'provider = resource.provider.urn if resource.provider is not None else ""', 71, "'' -> 'X'"):
+        "any constant works as the no-provider key",
+    ("store_names_follow_convention", 'labels = u.get(resource.props, "metadata", "labels") or {}', 9,
+     "drop operand 2 of Or"): "the isinstance(labels, dict) test below treats None like {}",
+    ("store_names_follow_convention",
+     'PROVIDER_FOR = {t: core.providers_in(f)[0] for t, f in ((SM, "aws-sm"), (SSM, "aws-ssm"), (u.K8S_SECRET, "kubernetes"))}',
+     None, "0 -> -1"): "every provider of a store family builds the same ids",
+}
+
 
 @dataclass
 class Mutant:
     line: int
+    col: int
     what: str
     tree: ast.Module = field(repr=False)
 
@@ -89,7 +121,7 @@ def mutants(source: str) -> Iterator[Mutant]:
             kept = _protected(mutated)
             target = [n for n in ast.walk(mutated) if id(n) not in kept][index]
             apply(target)
-            yield Mutant(node.lineno, what, ast.fix_missing_locations(mutated))
+            yield Mutant(node.lineno, node.col_offset, what, ast.fix_missing_locations(mutated))
 
 
 def _operators(node: ast.AST):
@@ -196,9 +228,17 @@ def check_rule(name: str) -> dict:
     rule_id = original.RULE.id
     assert _run_tests(tests), f"{tests[0]} fails on the unmutated rule"
     saved = pack.RULES
-    killed, survivors, rejected = 0, [], 0
+    killed, survivors, rejected, equivalent = 0, [], 0, []
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
     try:
-        for m in mutants(path.read_text(encoding="utf-8")):
+        for m in mutants(source):
+            line = lines[m.line - 1]
+            col = m.col - (len(line) - len(line.lstrip()))
+            why = EQUIVALENT.get((name, line.strip(), col, m.what)) or EQUIVALENT.get((name, line.strip(), None, m.what))
+            if why:
+                equivalent.append(f"{name}.py:{m.line}: {m.what} ({why})")
+                continue
             try:
                 mutant = _load(name, path, m.tree).RULE
             except Exception:  # noqa: BLE001 e.g. Rule(level="mandatoryX") refuses to load: the pack import fails
@@ -213,7 +253,7 @@ def check_rule(name: str) -> dict:
     finally:
         pack.RULES = saved
     return {"rule": name, "id": rule_id, "mutants": killed + len(survivors), "killed": killed,
-            "rejected_at_load": rejected, "survivors": survivors}
+            "rejected_at_load": rejected, "survivors": survivors, "equivalent": equivalent}
 
 
 def check_util() -> dict:
@@ -250,7 +290,7 @@ def check_util() -> dict:
     finally:
         pack.RULES = saved
     return {"rule": "_util", "id": "-", "mutants": killed + len(survivors), "killed": killed,
-            "rejected_at_load": 0, "survivors": survivors}
+            "rejected_at_load": 0, "survivors": survivors, "equivalent": []}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,8 +314,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['id']:<15} {r['rule']:<32} {r['killed']:>4}/{r['mutants']:<4} killed")
             for s in r["survivors"]:
                 print(f"    SURVIVED {s}")
-        print(f"rule mutants killed: {killed}/{total} ({100 * killed / max(total, 1):.1f}%) "
-              f"in {time.perf_counter() - started:.0f}s")
+            for e in r["equivalent"]:
+                print(f"    equivalent {e}")
+        skipped = sum(len(r["equivalent"]) for r in results)
+        print(f"rule mutants killed: {killed}/{total} ({100 * killed / max(total, 1):.1f}%), "
+              f"{skipped} equivalent mutants not run, in {time.perf_counter() - started:.0f}s")
     return 0 if killed == total else 1
 
 

@@ -41,7 +41,8 @@ def test_retained(props):
 def test_dropped_too_early(props, lost):
     [message] = flagged(ring(**props))
     assert message.startswith(f"ring prod-airflow-fernet {props['generations']} drops generation(s) {lost}, ")
-    assert ("reencryptedTo is not set" if "reencryptedTo" not in props else f"reencryptedTo is {props['reencryptedTo']}") in message
+    done = "reencryptedTo is not set" if "reencryptedTo" not in props else f"reencryptedTo is {props['reencryptedTo']}"
+    assert f"({done}): values encrypted with it would be lost" in message
 
 
 def test_outputs_alone_are_not_judged():
@@ -91,6 +92,39 @@ def test_baseline_from_a_file(tmp_path):
 def test_primary_generation_prop():
     assert len(flagged(ring(primaryGeneration=2), baseline=baseline({"primaryGeneration": 1, "generations": [2]}))) == 1
     assert flagged(ring(primaryGeneration=1), baseline=baseline({"primaryGeneration": 1, "generations": [2]})) == []
+
+
+def test_baseline_outputs_count_when_inputs_lack_them():
+    doc = baseline({})
+    del doc["resources"][0]["inputs"]
+    doc["resources"][0]["outputs"] = {"primaryGeneration": 1}
+    assert len(flagged(ring(generations=[2]), baseline=doc)) == 1
+
+
+def test_baseline_primary_is_the_first_generation():
+    # [2, 1] had primary 2; [2] keeps it (deleting gen-1 without a new primary is not this rule's finding)
+    assert flagged(ring(generations=[2]), baseline=baseline({"generations": [2, 1]})) == []
+
+
+def test_only_key_children_count():
+    doc = baseline({"generations": [1]})
+    doc["resources"][1]["type"] = "kubernetes:core/v1:Secret"
+    assert flagged(ring(generations=[2]), baseline=doc) == []
+
+
+def test_current_primary_unknown():
+    assert flagged(ring(), baseline=baseline({"generations": [1]})) == []
+
+
+@pytest.mark.parametrize("doc", [{"resources": []}, {"deployment": {}}, {}], ids=["no-resources", "empty-deployment", "empty"])
+def test_empty_baselines(doc):
+    assert flagged(ring(generations=[2]), baseline=doc) == []
+
+
+def test_empty_baseline_file(tmp_path):
+    path = tmp_path / "before.json"
+    path.write_text("null")
+    assert flagged(ring(generations=[2]), baseline=str(path)) == []
 
 
 def test_old_key_kept():

@@ -37,6 +37,7 @@ def test_unknown_and_placeholders_skipped(value):
 
 def test_other_keys_not_rings():
     h.none(RULE, secret(DB_PASSWORD="x,y", value="x,y"))
+    h.none(RULE, secret("om-fernet-airflow", DB_PASSWORD="x,y"))
 
 
 @pytest.mark.parametrize("key", RING_KEYS)

@@ -85,6 +85,11 @@ def test_inline_policy_linked_through_a_property():
     assert [n for n, _ in flagged(owner, inline)] == ["inline"]
 
 
+def test_groups_are_not_identities():
+    group = h.node("aws:iam/group:Group", {"tags": {TAG: "ingestion"}}, name="grp-ingestion")
+    assert flagged(group, policy("inline", type_=POLICY_TYPES[3], depends_on=[group])) == []
+
+
 def test_inline_policy_on_a_server_identity():
     owner = identity(ROLE, name="om-ingestion", tag="server")
     assert flagged(owner, policy("inline", type_=POLICY_TYPES[1], depends_on=[owner])) == []
@@ -117,6 +122,18 @@ def test_attachment_to_something_else():
 def test_attached_twice_reported_once():
     owner, managed = identity(ROLE, tag="ingestion"), policy("extra", identity="ingestion")
     attach = h.node(ATTACHMENTS[0], {}, name="attach", depends_on=[owner, managed])
+    assert [n for n, _ in flagged(owner, managed, attach)] == ["extra"]
+
+
+def test_only_policy_types_are_policies():
+    key = h.node("aws:kms/key:Key", {"policy": WRITE, "tags": {TAG: "ingestion"}}, name="key-ingestion")
+    assert flagged(key) == []
+
+
+@pytest.mark.parametrize("attachment", ATTACHMENTS)
+def test_attachment_is_not_an_inline_policy(attachment):
+    owner, managed = identity(ROLE, tag="ingestion"), policy("extra")
+    attach = h.node(attachment, {"policy": WRITE}, name="attach", depends_on=[owner, managed])
     assert [n for n, _ in flagged(owner, managed, attach)] == ["extra"]
 
 

@@ -36,3 +36,9 @@ def test_prod_is_checked_as_production():
     assert production_only
     for rule in production_only:
         assert any(rule.applies_to(r.type) for r in result.resources), rule.id
+
+
+def test_every_rule_has_its_own_test_module():
+    rules = ROOT / "policies" / "rules"
+    missing = [p.stem for p in rules.glob("[!_]*.py") if not (ROOT / "tests" / "policies" / f"test_{p.stem}.py").is_file()]
+    assert missing == [], "add tests/policies/test_<rule>.py (compliant, non-compliant, missing, boundary)"

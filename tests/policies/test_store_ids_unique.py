@@ -60,6 +60,10 @@ def test_kubernetes_default_namespace(namespace):
     assert [m for _, m in found] == ["Secret 'default/om-db' is declared by 2 resources (a, b)"] * 2
 
 
+def test_kubernetes_namespace_not_a_string_is_default():
+    assert len(flagged(k8s("a", "om-db", 7), k8s("b", "om-db"))) == 2
+
+
 def test_kubernetes_unknown_namespace_skipped():
     assert flagged(k8s("a", "om-db", h.UNKNOWN), k8s("b", "om-db", h.UNKNOWN)) == []
 

@@ -103,6 +103,16 @@ def test_no_convention_no_judgement(props):
     assert flagged(h.node(ENV, props, name="om"), aws(SM, "/anything")) == []
 
 
+def test_cluster_not_a_string_means_no_convention():
+    e = h.node(ENV, {"prefix": "team", "clusterName": 7}, name="om")
+    assert flagged(e, aws(SM, "/anything", e)) == []
+
+
+def test_unknown_labels_outside_the_store():
+    e = env()
+    assert flagged(e, h.node(K8S, {"metadata": {"name": "wrong", "labels": h.UNKNOWN}}, name="s", parent=e)) == []
+
+
 def test_prefix_not_a_string_means_none():
     e = h.node(ENV, {"prefix": 7, "clusterName": "openmetadata"}, name="om")
     assert flagged(e, aws(SM, "/openmetadata/db", e)) == []
@@ -112,6 +122,13 @@ def test_unnamed_secret():
     e = env()
     assert flagged(e, h.node(SM, {}, name="auto", parent=e)) == [
         "auto has no explicit name, so OM (prefix 'team', clusterName 'openmetadata') cannot find it"]
+
+
+@pytest.mark.parametrize("id_", ["", 5], ids=["empty", "not-text"])
+def test_name_not_usable(id_):
+    e = env()
+    assert flagged(e, aws(SM, id_, e, name="odd")) == [
+        "odd has no explicit name, so OM (prefix 'team', clusterName 'openmetadata') cannot find it"]
 
 
 def test_unknown_name_skipped():
