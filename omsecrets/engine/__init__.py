@@ -19,8 +19,6 @@ from omsecrets.engine.stack_files import (
     StackFile,
     StackFileError,
     StackNotFoundError,
-    _placeholder,
-    _qualify,
     encode_config,
     list_stacks,
     load_project,
@@ -28,10 +26,18 @@ from omsecrets.engine.stack_files import (
     require_config,
     stack_file_path,
 )
+from omsecrets.engine.stack_files import (
+    _placeholder as _placeholder,
+)
+from omsecrets.engine.stack_files import (
+    _qualify as _qualify,
+)
 from omsecrets.engine.values import SECRET_TEXT, UNKNOWN_TEXT, decode_struct, is_secret, plain
 
 __all__ = [
     "ACCOUNT_ID",
+    "DEFAULT_REGION",
+    "DEFAULT_TIMEOUT",
     "SECRET_TEXT",
     "STACK_TYPE",
     "UNKNOWN_TEXT",
@@ -52,5 +58,6 @@ __all__ = [
     "load_stack_file",
     "plain",
     "preview",
+    "require_config",
     "stack_file_path",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Optional
 
 import pulumi
@@ -29,11 +29,6 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import reset_options
 from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
-
-try:  # newer releases resolve registered transform callbacks for the mock monitor
-    from pulumi.runtime.mocks import _resolve_callbacks
-except ImportError:  # pulumi 3.165: mocks know no transforms
-    _resolve_callbacks = None
 
 __all__ = [
     "MockMonitor",
@@ -81,13 +76,25 @@ sync_await = _sync_await
 ensure_event_loop = _ensure_event_loop
 root_resource = settings.get_root_resource
 
+
+
+def _transform_resolver() -> Optional[Callable[[Any], list]]:
+    """Newer releases resolve registered transform callbacks for the mock monitor; 3.165 knows no transforms."""
+    try:
+        from pulumi.runtime.mocks import _resolve_callbacks
+    except ImportError:
+        return None
+    return _resolve_callbacks
+
+
+_resolve_callbacks = _transform_resolver()
 _ARGS_TAKE_TRANSFORMS = "transforms" in inspect.signature(MockResourceArgs.__init__).parameters
 _RUN_AWAITS_PROGRAM = "isawaitable" in run_pulumi_func.__code__.co_names
 #: Whether ``__main__`` may hand the Stack an async program (newer releases).
 SUPPORTS_ASYNC_PROGRAM = hasattr(Stack, "_take_async_program")
 
 
-def serialize_properties(props: dict) -> Awaitable[Any]:
+def serialize_properties(props: dict) -> Coroutine[Any, Any, Any]:
     """``rpc.serialize_properties(props, {})``: a coroutine giving a protobuf Struct."""
     return rpc.serialize_properties(props, {})
 

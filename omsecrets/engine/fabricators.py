@@ -303,7 +303,7 @@ class FabricatingMocks(_pulumi.Mocks):
         resource_id, computed = fabricate(facts)
         return args.resource_id or resource_id, {**inputs, **computed}
 
-    def call(self, args) -> dict:
+    def call(self, args) -> dict:  # type: ignore[override]  # a plain dict: pulumi 3.165's contract, still accepted
         region = (args.args or {}).get("region") or self._region_for(args.provider)
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/preview",

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from google.protobuf import struct_pb2
 
@@ -211,7 +211,7 @@ def _run_preview(project_dir: Path, project: str, stack: str, program: Path,
         _pulumi.set_all_config(dict(config), list(secret_keys))
         with _program_environment(project_dir):
             _pulumi.set_mocks(mocks, project=project, stack=stack, preview=False,
-                              logger=diagnostics, monitor=monitor)
+                              logger=cast(Any, diagnostics), monitor=monitor)
             exports = _drive(loop, program, timeout)
     finally:
         _close_loop(loop, worker_loops)

@@ -37,7 +37,8 @@ def test_actions_without_resource_level_permissions(action):
 
 
 def test_deny_is_fine():
-    doc = document(statement("secretsmanager:*", "*", effect="Deny"), statement("kms:Decrypt", None, effect="Deny", NotResource=ARN))
+    doc = document(statement("secretsmanager:*", "*", effect="Deny"),
+                   statement("kms:Decrypt", None, effect="Deny", NotResource=ARN))
     h.none(RULE, h.resource(POLICY_TYPES[0], {"policy": doc}))
 
 
