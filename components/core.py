@@ -183,6 +183,11 @@ GCP_WORKLOAD_IDENTITY = "workload-identity"
 GCP_DIRECT = "direct"
 GCP_IDENTITY_MODES: tuple[str, ...] = (GCP_WORKLOAD_IDENTITY, GCP_DIRECT)
 
+#: OM's ``authProvider`` enum (openMetadataConnection.json#/definitions/authProvider, openmetadata-spec).
+AUTH_PROVIDERS: tuple[str, ...] = (
+    "basic", "azure", "google", "okta", "auth0", "aws-cognito", "custom-oidc", "ldap", "saml", "openmetadata"
+)
+
 #: OM ingestion's secrets loaders (``pipelineServiceClientConfiguration.secretsManagerLoader``).
 LOADERS: tuple[str, ...] = ("airflow", "env", "noop")
 

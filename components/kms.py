@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import conventions, core
+from .settings import default
 
 KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
@@ -86,15 +87,15 @@ def alias_name(prefix: str, cluster_name: str) -> str:
     return f"alias/{head}-secrets"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SecretsKmsKeyArgs:
     """Inputs of :class:`SecretsKmsKey`."""
 
-    cluster_name: str = "openmetadata"
+    cluster_name: str = default("clusterName")
     """OM ``clusterName``."""
-    prefix: str = ""
+    prefix: str = default("prefix")
     """OM secrets prefix (empty: none)."""
-    deletion_window_in_days: int = 30
+    deletion_window_in_days: int = default("aws.kms.deletionWindowInDays")
     """Waiting period before deletion, 7-30 days."""
     description: Optional[str] = None
     """Key description (default names the alias)."""

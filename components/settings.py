@@ -195,33 +195,6 @@ def fernet_parts(app: str) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- schema
 
-_SCHEMA: dict[str, Any] = {
-    "environment": None,
-    "production": None,
-    "protect": None,
-    "provider": None,
-    "clusterName": None,
-    "prefix": None,
-    "tags": None,
-    "aws": {
-        "region": None,
-        "recoveryWindowInDays": None,
-        "replicaRegions": None,
-        "kms": {"create": None, "keyArn": None, "deletionWindowInDays": None},
-        "identity": {"mode": None, "oidcProviderArn": None, "oidcIssuer": None, "eksClusterName": None},
-    },
-    "kubernetes": {"namespace": None, "inCluster": None, "kubeconfigPath": None, "createNamespaces": None},
-    "server": {"namespace": None, "serviceAccount": None},
-    "ingestion": {"namespace": None, "serviceAccount": None, "loader": None, "hostPort": None, "authProvider": None},
-    "fernet": {
-        "openmetadata": {"generations": None, "reencryptedTo": None, "imported": None},
-        "airflow": {"generations": None, "reencryptedTo": None, "imported": None},
-        "rotationJob": {"image": None, "run": None, "databaseSecret": None, "databaseSecretKey": None},
-    },
-    "secrets": None,
-}
-_SECRET_KEYS_SCHEMA = {"name", "path", "length", "special", "upper", "lower", "numeric", "fromConfig"}
-
 _SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./ -]*")
 _DNS_SUBDOMAIN = conventions.DNS_SUBDOMAIN
 _DNS_LABEL = conventions.DNS_LABEL
@@ -229,6 +202,155 @@ _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
 _KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)")
 _OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[^\s]+")
 _URL = re.compile(r"https?://[^\s/]+(:\d+)?(/\S*)?")
+_DNS_LABEL_WHAT = "a DNS label (lower-case letters, digits, '-', at most 63)"
+#: Secrets Manager recovery window in production (the components' default: the safe one).
+PRODUCTION_RECOVERY_WINDOW_IN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type, default, what is allowed and what it means.
+
+    ``kind``: ``string``, ``bool``, ``int``, ``strings`` (a list of strings) or ``object``/``list``
+    (read by a section reader). ``default`` is the static default (None: none, or computed as
+    ``default_text`` says); ``check`` and ``allowed`` validate a string, ``lo``/``hi`` an int.
+    """
+
+    path: str
+    kind: str
+    default: Any
+    meaning: str
+    default_text: str = ""
+    allowed: tuple[str, ...] | None = None
+    check: Any = None  # Callable[[str], bool]
+    what: str = ""
+    lo: int = 0
+    hi: int = 0
+
+    def shown_default(self) -> str:
+        if self.default_text:
+            return self.default_text
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if self.default is None:
+            return "none"
+        return f"`{json.dumps(self.default)}`" if not isinstance(self.default, str) or not self.default else f"`{self.default}`"
+
+
+def _pattern(regex: re.Pattern[str]):
+    return lambda v: regex.fullmatch(v) is not None
+
+
+_label = conventions.is_dns_label
+_ONE_OF = "one of "
+_RING = "fernet.{app}"
+
+#: Every ``om-secrets:`` key, declared once: readers, unknown-key checks, the README table and the
+#: component defaults (``tests/test_settings.py``) all derive from this.
+KEYS: tuple[Key, ...] = (
+    Key("environment", "string", None, "environment name: labels, tags, `production` default",
+        default_text="the stack name", check=_label, what=_DNS_LABEL_WHAT),
+    Key("production", "bool", None, "production turns on protection and longer recovery windows",
+        default_text="`prod` or `production` (any case) as the environment"),
+    Key("protect", "bool", None, "Pulumi `protect` on every key and stored secret", default_text="= production"),
+    Key("provider", "string", core.DB, "OM's `secretsManagerProvider`: " + ", ".join(f"`{p}`" for p in core.SUPPORTED_PROVIDERS),
+        allowed=core.SUPPORTED_PROVIDERS),
+    Key("clusterName", "string", "openmetadata", "OM's `clusterName` (in every secret id)"),
+    Key("prefix", "string", "", "OM's `secretsManagerConfiguration.prefix`"),
+    Key("tags", "object", None, "set on every secret (AWS tags, Kubernetes labels), rendered as `SECRET_MANAGER_TAGS`",
+        default_text="`{}`"),
+    Key("aws.region", "string", None, "AWS region of the store (`OM_SM_REGION`)", default_text="`aws:region`",
+        check=_pattern(_REGION), what="an AWS region such as eu-west-1"),
+    Key("aws.recoveryWindowInDays", "int", 7, "Secrets Manager recovery window", default_text="30 in production, else 7",
+        lo=7, hi=30),
+    Key("aws.replicaRegions", "strings", (), "Secrets Manager replica regions", default_text="none"),
+    Key("aws.kms.create", "bool", False, "create a customer-managed KMS key for seeded secrets"),
+    Key("aws.kms.keyArn", "string", None, "use an existing KMS key (key ARN, not an alias)",
+        check=_pattern(_KMS_ARN), what="a KMS key or alias ARN"),
+    Key("aws.kms.deletionWindowInDays", "int", 30, "KMS key deletion window", lo=7, hi=30),
+    Key("aws.identity.mode", "string", core.IRSA, "how the apps authenticate to AWS: `irsa` (needs `oidcProviderArn`, "
+        "`oidcIssuer`), `pod-identity` (`eksClusterName` declares the associations), `access-key`",
+        allowed=core.IDENTITY_MODES),
+    Key("aws.identity.oidcProviderArn", "string", None, "EKS OIDC provider ARN (irsa)",
+        check=_pattern(_OIDC_ARN), what="an IAM OIDC provider ARN"),
+    Key("aws.identity.oidcIssuer", "string", None, "EKS OIDC issuer, with or without `https://` (irsa)"),
+    Key("aws.identity.eksClusterName", "string", None, "EKS cluster for Pod Identity associations (pod-identity)"),
+    Key("kubernetes.namespace", "string", None, "namespace of OM's `kubernetes` store (`OM_SM_NAMESPACE`); "
+        "OM's alone (refused if an app runs there: the Roles would reach FERNET_KEY)",
+        default_text="`<server namespace>-secrets`", check=_label, what=_DNS_LABEL_WHAT),
+    Key("kubernetes.inCluster", "bool", True, "OM reads the store with its in-cluster ServiceAccount",
+        default_text="true unless `kubeconfigPath`"),
+    Key("kubernetes.kubeconfigPath", "string", "", "kubeconfig OM reads instead (exclusive with `inCluster: true`)"),
+    Key("kubernetes.createNamespaces", "bool", False, "declare the namespaces too"),
+    Key("server.namespace", "string", "openmetadata", "where the OM server runs", check=_label, what=_DNS_LABEL_WHAT),
+    Key("server.serviceAccount", "string", "openmetadata", "the OM server's ServiceAccount", check=_label, what=_DNS_LABEL_WHAT),
+    Key("ingestion.namespace", "string", None, "where Airflow / ingestion runs", default_text="the server namespace",
+        check=_label, what=_DNS_LABEL_WHAT),
+    Key("ingestion.serviceAccount", "string", "openmetadata-ingestion", "ingestion's ServiceAccount",
+        check=_label, what=_DNS_LABEL_WHAT),
+    Key("ingestion.loader", "string", "airflow", "OM's secrets loader in ingestion", allowed=core.LOADERS),
+    Key("ingestion.hostPort", "string", None, "the OM API ingestion calls",
+        default_text="`http://openmetadata.<server namespace>.svc.cluster.local:8585/api`", check=_pattern(_URL),
+        what="an http(s) URL of the OM API such as http://openmetadata:8585/api"),
+    Key("ingestion.authProvider", "string", "openmetadata", "OM's `authProvider` in workflow configs",
+        allowed=core.AUTH_PROVIDERS),
+    *(k for app in core.APPS for k in (
+        Key(f"fernet.{app}.generations", "list", (1,), f"{app}'s Fernet key ring, newest first (see rotation)"),
+        Key(f"fernet.{app}.reencryptedTo", "int", None, f"generation every {app} value is re-encrypted to", lo=1, hi=10_000),
+        Key(f"fernet.{app}.imported", "object", None, "`{<generation>: <config key set with --secret>}`: adopt a running "
+            "deployment's key as that generation", default_text="`{}`"),
+    )),
+    Key("fernet.rotationJob.image", "string", None, "your Airflow image: declares the re-encryption Job"),
+    Key("fernet.rotationJob.run", "bool", False, "run the Job (step 2 of a rotation)"),
+    Key("fernet.rotationJob.databaseSecret", "string", "airflow-airflow-metadata", "Secret holding Airflow's database URL",
+        check=lambda v: conventions.is_dns_subdomain(v), what="a Kubernetes Secret name"),
+    Key("fernet.rotationJob.databaseSecretKey", "string", "connection", "its key"),
+    Key("secrets", "list", None, "bootstrap secrets: `{name, path: database/<svc>/password, length, special, upper, "
+        "lower, numeric}` or `{path, fromConfig: <key set with --secret>}`", default_text="`[]`"),
+)
+KEY_BY_PATH: Mapping[str, Key] = {k.path: k for k in KEYS}
+SECRET_KEYS: tuple[Key, ...] = (
+    Key("name", "string", None, "logical name", default_text="the path"),
+    Key("path", "list", None, "OM id path"),
+    Key("length", "int", 32, "generated length", lo=16, hi=1024),
+    Key("special", "bool", False, "special characters"),
+    Key("upper", "bool", True, "upper-case letters"),
+    Key("lower", "bool", True, "lower-case letters"),
+    Key("numeric", "bool", True, "digits"),
+    Key("fromConfig", "string", None, "config key (set with --secret) holding the value"),
+)
+_SECRET_KEY_BY_PATH = {k.path: k for k in SECRET_KEYS}
+_SECRET_KEYS_SCHEMA = set(_SECRET_KEY_BY_PATH)
+
+
+def _schema_tree(keys) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for key in keys:
+        *parents, leaf = key.path.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = None
+    return tree
+
+
+_SCHEMA: dict[str, Any] = _schema_tree(KEYS)
+
+
+def default(path: str) -> Any:
+    """The declared default of a config key (components take their defaults from here)."""
+    return KEY_BY_PATH[path].default
+
+
+def readme_table() -> str:
+    """The README's configuration table, generated from ``KEYS``."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for key in KEYS:
+        listed = key.allowed and not all(f"`{a}`" in key.meaning for a in key.allowed)
+        allowed = f" ({', '.join(f'`{a}`' for a in key.allowed or ())})" if listed else ""
+        limits = f" ({key.lo}-{key.hi})" if key.kind == "int" and key.hi and key.hi < 10_000 else ""
+        rows.append(f"| `{key.path}` | {key.shown_default()} | {key.meaning}{allowed}{limits} |")
+    return "\n".join(rows) + "\n"
 
 
 class _Collector:
@@ -250,11 +372,23 @@ class _Collector:
             node = node[part]
         return node
 
-    def string(self, key: str, default: str | None = None, *, pattern=None, allowed=None, what="") -> str | None:
+    def get(self, key: str, default: Any = ..., keys: Mapping[str, Key] | None = None) -> Any:
+        """The value of a declared key, validated as ``KEYS`` says (``default`` overrides a computed one)."""
+        spec = (keys or KEY_BY_PATH)[key]
+        default = spec.default if default is ... else default
+        if spec.kind == "bool":
+            return self.boolean(key, default)
+        if spec.kind == "int":
+            return self.integer(key, default, spec.lo, spec.hi)
+        if spec.kind == "strings":
+            return self.string_list(key)
+        return self.string(key, default, check=spec.check, allowed=spec.allowed, what=spec.what)
+
+    def string(self, key: str, default: str | None = None, *, check=None, allowed=None, what="") -> str | None:
         value = self.raw(key)
         if value is None:
             return default
-        if isinstance(value, (bool, dict, list)):
+        if isinstance(value, (bool, Mapping, list, tuple)):
             self.fail(key, f"{value!r} is a {type(value).__name__}; expected a string{' ' + what if what else ''}")
             return default
         value = str(value)
@@ -266,7 +400,7 @@ class _Collector:
                 + (f" (did you mean {hint[0]!r}?)" if hint else ""),
             )
             return default
-        if pattern is not None and not pattern.fullmatch(value):
+        if check is not None and not check(value):
             self.fail(key, f"{value!r} is not valid; expected {what}")
             return default
         return value
@@ -310,9 +444,9 @@ class _Collector:
                 self.fail(path, f"{node!r} is a {type(node).__name__}; expected an object with keys {', '.join(schema)}")
             return
         for key, value in node.items():
-            full = f"{path}.{key}" if path else key
+            full = f"{path}.{key}" if path else str(key)
             if key not in schema:
-                hint = difflib.get_close_matches(key, list(schema), n=1)
+                hint = difflib.get_close_matches(str(key), list(schema), n=1)
                 self.fail(
                     full,
                     f"unknown key; allowed here: {', '.join(schema)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
@@ -338,28 +472,33 @@ def from_dict(
     keys named by ``secrets[].fromConfig`` to their (secret) values; ``plaintext_refs`` names those
     that were not set with ``--secret`` (refused: the value sits in plaintext in the stack file).
     """
+    if not isinstance(data, Mapping):
+        raise ConfigError([f"{NAMESPACE}: the configuration is a {type(data).__name__}; expected keys such as provider"])
     c = _Collector(data)
     c.unknown_keys(data, _SCHEMA)
     secret_values = dict(secret_values or {})
 
-    environment = c.string("environment", stack, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-')") or stack
-    production = c.boolean("production", core.is_production_name(environment))
-    protect = c.boolean("protect", production)
+    environment = c.get("environment", stack) or stack
+    production = c.get("production", core.is_production_name(environment))
+    protect = c.get("protect", production)
     before = len(c.problems)
-    provider = c.string("provider", "db", allowed=SUPPORTED_PROVIDERS) or "db"
-    if len(c.problems) > before:
+    provider: Any = c.get("provider") or core.DB
+    provider_ok = len(c.problems) == before
+    if not provider_ok:
         if c.raw("provider") in core.PROVIDERS:  # known to OM, but its store is not declared yet
             c.problems[-1] += (
                 f"; {c.raw('provider')} ids are computed by components.conventions, but om-secrets "
                 "does not declare that store yet"
             )
-        raise ConfigError(c.problems)  # everything else depends on the provider
-    cluster_name = c.string("clusterName", "openmetadata")
-    prefix = c.string("prefix", "") or ""
-    if cluster_name is not None and provider != "db":
+        provider = None  # checks that depend on the provider are skipped; every other key is still checked
+    cluster_name = c.get("clusterName")
+    prefix = c.get("prefix") or ""
+    names_ok = True
+    if cluster_name is not None and provider not in (None, core.DB):
         for problem in conventions.name_problems(provider, prefix=prefix, cluster_name=cluster_name):
             key = "prefix" if problem.startswith("prefix") else "clusterName"
             c.fail(key, problem)
+            names_ok = False
     elif not cluster_name:
         c.fail("clusterName", "is empty; OM uses it in every secret id: set a name such as 'openmetadata'")
     cluster_name = cluster_name or "openmetadata"
@@ -373,13 +512,13 @@ def from_dict(
         c.fail("tags.managed-by", f"{tags['managed-by']!r}: om-secrets sets 'managed-by' itself; remove it")
     if "app" in tags and provider == "kubernetes":
         c.fail("tags.app", f"{tags['app']!r}: OM labels its secrets app=openmetadata, which would replace this tag; rename it")
-    for problem in conventions.tag_problems(provider if provider in conventions.PROVIDERS else "db", tags, key=f"{NAMESPACE}:tags"):
+    for problem in conventions.tag_problems(provider or core.DB, tags, key=f"{NAMESPACE}:tags"):
         c.problems.append(problem)
 
     aws = _aws(c, provider, production, aws_region)
     server = AppSettings(
-        namespace=c.string("server.namespace", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
-        service_account=c.string("server.serviceAccount", "openmetadata", pattern=_DNS_LABEL, what="a DNS label") or "openmetadata",
+        namespace=c.get("server.namespace") or "openmetadata",
+        service_account=c.get("server.serviceAccount") or "openmetadata",
     )
     ingestion = _ingestion(c, server, provider)
     kube = _kubernetes(c, provider, server, ingestion)
@@ -402,7 +541,7 @@ def from_dict(
         fernet=fernet_settings,
         secrets=secrets,
     )
-    if not c.problems and settings.uses_store:
+    if provider not in (None, core.DB) and names_ok:
         _check_ids(c, settings)
     if c.problems:
         raise ConfigError(c.problems)
@@ -463,21 +602,21 @@ def _decode(raw: Any) -> Any:
 
 def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None) -> AwsSettings:
     is_aws = provider in AWS_PROVIDERS
-    if c.raw("aws") is not None and not is_aws:
+    if c.raw("aws") is not None and not is_aws and provider is not None:
         c.fail("aws", f"is set but provider {provider!r} does not use AWS; remove it or choose one of {', '.join(AWS_PROVIDERS)}")
         return AwsSettings()
-    region = c.string("aws.region", aws_region or "", pattern=_REGION, what="an AWS region such as eu-west-1") or ""
+    region = c.get("aws.region", aws_region or "") or ""
     if is_aws and not region and c.raw("aws.region") is None:  # an invalid region is reported above
         c.fail("aws.region", "is not set (nor aws:region); OM needs it in OM_SM_REGION: set e.g. eu-west-1")
-    window = c.integer("aws.recoveryWindowInDays", 30 if production else 7, 7, 30)
-    replicas = c.string_list("aws.replicaRegions")
+    window = c.get("aws.recoveryWindowInDays", PRODUCTION_RECOVERY_WINDOW_IN_DAYS if production else default("aws.recoveryWindowInDays"))
+    replicas = c.get("aws.replicaRegions")
     for r in replicas:
         if not _REGION.fullmatch(r) or r == region:
             c.fail("aws.replicaRegions", f"{r!r} is not allowed; expected AWS regions other than the primary {region!r}")
-    if replicas and core.provider(provider).family != "aws-sm":
+    if replicas and provider is not None and core.provider(provider).family != "aws-sm":
         c.fail("aws.replicaRegions", f"{list(replicas)!r}: replicas exist only for Secrets Manager, not {provider!r}")
-    create = c.boolean("aws.kms.create", False)
-    key_arn = c.string("aws.kms.keyArn", None, pattern=_KMS_ARN, what="a KMS key or alias ARN")
+    create = c.get("aws.kms.create")
+    key_arn = c.get("aws.kms.keyArn")
     if key_arn and ":alias/" in key_arn:
         # IAM matches key use only against key ARNs: the policies om-secrets writes would not let OM decrypt.
         c.fail("aws.kms.keyArn", f"{key_arn!r} is an alias ARN; IAM policies cannot grant use of a KMS key by its alias, "
@@ -485,13 +624,13 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         key_arn = None
     if create and key_arn:
         c.fail("aws.kms", f"create: true and keyArn {key_arn!r} conflict; set one of them")
-    deletion = c.integer("aws.kms.deletionWindowInDays", 30, 7, 30)
-    mode = c.string("aws.identity.mode", "irsa", allowed=IDENTITY_MODES) or "irsa"
-    oidc_arn = c.string("aws.identity.oidcProviderArn", None, pattern=_OIDC_ARN, what="an IAM OIDC provider ARN")
-    issuer = c.string("aws.identity.oidcIssuer", None)
+    deletion = c.get("aws.kms.deletionWindowInDays")
+    mode = c.get("aws.identity.mode") or core.IRSA
+    oidc_arn = c.get("aws.identity.oidcProviderArn")
+    issuer = c.get("aws.identity.oidcIssuer")
     if issuer:
         issuer = issuer.removeprefix("https://")
-    eks = c.string("aws.identity.eksClusterName", None)
+    eks = c.get("aws.identity.eksClusterName")
     if is_aws and mode == "irsa":
         for key, value in (("oidcProviderArn", oidc_arn), ("oidcIssuer", issuer)):
             if not value and c.raw(f"aws.identity.{key}") is None:
@@ -511,7 +650,7 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
 
 def _kubernetes(c: _Collector, provider: str, server: AppSettings, ingestion: AppSettings) -> KubernetesSettings:
     default = f"{server.namespace}-secrets"[:63].rstrip("-")
-    namespace = c.string("kubernetes.namespace", default, pattern=_DNS_LABEL, what="a DNS label (lower-case letters, digits, '-', at most 63)")
+    namespace = c.get("kubernetes.namespace", default)
     apps = {server.namespace: "the OM server", ingestion.namespace: "ingestion"}
     if provider == "kubernetes" and namespace in apps:
         c.fail(
@@ -519,35 +658,27 @@ def _kubernetes(c: _Collector, provider: str, server: AppSettings, ingestion: Ap
             f"{namespace!r} is also where {apps[namespace]} runs: the secrets Roles would let ingestion read every "
             f"Secret there (OM's FERNET_KEY too); use a namespace of its own, e.g. {default!r}",
         )
-    kubeconfig = c.string("kubernetes.kubeconfigPath", "") or ""
-    in_cluster = c.boolean("kubernetes.inCluster", not kubeconfig)
+    kubeconfig = c.get("kubernetes.kubeconfigPath") or ""
+    in_cluster = c.get("kubernetes.inCluster", not kubeconfig)
     if in_cluster and kubeconfig:
         c.fail("kubernetes", f"inCluster: true and kubeconfigPath {kubeconfig!r} are exclusive; set one of them")
-    if namespace and len(namespace) > 63:
-        c.fail("kubernetes.namespace", f"{namespace!r} is longer than 63 characters")
-    create = c.boolean("kubernetes.createNamespaces", False)
+    create = c.get("kubernetes.createNamespaces")
     return KubernetesSettings(
         namespace=namespace or "openmetadata", in_cluster=in_cluster, kubeconfig_path=kubeconfig, create_namespaces=create
     )
 
 
 def _ingestion(c: _Collector, server: AppSettings, provider: str) -> IngestionSettings:
-    loader = c.string("ingestion.loader", "airflow", allowed=LOADERS) or "airflow"
-    if provider != "db" and loader == "noop":
+    loader = c.get("ingestion.loader") or "airflow"
+    if provider not in (None, core.DB) and loader == "noop":
         c.fail("ingestion.loader", f"'noop' cannot read secrets from provider {provider!r}; use 'airflow' or 'env'")
-    host_port = c.string(
-        "ingestion.hostPort",
-        f"http://openmetadata.{server.namespace}.svc.cluster.local:8585/api",
-        pattern=_URL,
-        what="an http(s) URL of the OM API such as http://openmetadata:8585/api",
-    )
+    host_port = c.get("ingestion.hostPort", f"http://openmetadata.{server.namespace}.svc.cluster.local:8585/api")
     return IngestionSettings(
-        namespace=c.string("ingestion.namespace", server.namespace, pattern=_DNS_LABEL, what="a DNS label") or server.namespace,
-        service_account=c.string("ingestion.serviceAccount", "openmetadata-ingestion", pattern=_DNS_LABEL, what="a DNS label")
-        or "openmetadata-ingestion",
+        namespace=c.get("ingestion.namespace", server.namespace) or server.namespace,
+        service_account=c.get("ingestion.serviceAccount") or "openmetadata-ingestion",
         loader=loader,
         host_port=host_port or "http://openmetadata:8585/api",
-        auth_provider=c.string("ingestion.authProvider", "openmetadata") or "openmetadata",
+        auth_provider=c.get("ingestion.authProvider") or "openmetadata",
     )
 
 
@@ -562,7 +693,7 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
             c.fail(f"{key}.generations", f"{gens!r} is not allowed; expected a non-empty list of generation numbers, newest first, e.g. [2, 1]")
             rings[app] = RingSettings()
             continue
-        reenc = c.integer(f"{key}.reencryptedTo", None, 1, 10_000)
+        reenc = c.get(f"{key}.reencryptedTo")
         for problem in fernet.rotation_problems(gens, reenc, key=f"{NAMESPACE}:{key}"):
             c.problems.append(problem)
         imported = _imported(c, key, gens, secret_values, plaintext_refs)
@@ -572,12 +703,12 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
             imported=imported,
             imported_values={g: secret_values[ref] for g, ref in imported.items() if ref in secret_values},
         )
-    image = c.string("fernet.rotationJob.image", None)
-    db_secret = c.string("fernet.rotationJob.databaseSecret", "airflow-airflow-metadata", pattern=_DNS_SUBDOMAIN, what="a Kubernetes Secret name")
-    db_key = c.string("fernet.rotationJob.databaseSecretKey", "connection")
+    image = c.get("fernet.rotationJob.image")
+    db_secret = c.get("fernet.rotationJob.databaseSecret")
+    db_key = c.get("fernet.rotationJob.databaseSecretKey")
     if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("run", "databaseSecret", "databaseSecretKey")):
         c.fail("fernet.rotationJob.image", "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5")
-    run = c.boolean("fernet.rotationJob.run", False)
+    run = c.get("fernet.rotationJob.run")
     airflow = rings["airflow"]
     if run and (len(airflow.generations) < 2 or airflow.reencrypted_to == airflow.primary):
         c.fail(
@@ -645,13 +776,14 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
         if not isinstance(item, Mapping):
             c.fail(key, f"{item!r} is not an object with name and path")
             continue
-        for unknown in sorted(set(item) - _SECRET_KEYS_SCHEMA):
+        for unknown in sorted(map(str, set(item) - _SECRET_KEYS_SCHEMA)):
             c.fail(f"{key}.{unknown}", f"unknown key; allowed: {', '.join(sorted(_SECRET_KEYS_SCHEMA))}")
         sub = _Collector(item, prefix=f"{key}.")
         path = item.get("path")
         parts = tuple(p for p in path.split("/") if p) if isinstance(path, str) else tuple(map(str, path)) if isinstance(path, list) else ()
         if not parts or any(not p.strip() for p in parts):
             sub.fail("path", f"{path!r} is not allowed; expected an OM id path such as 'database/mysql-prod/password'")
+            parts = ()
         name = item.get("name", "/".join(parts))
         if not isinstance(name, str) or not _SECRET_NAME.fullmatch(name):
             sub.fail("name", f"{name!r} is not allowed; expected letters, digits, spaces and _ . - /")
@@ -659,16 +791,17 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             sub.fail("name", f"{name!r} is used twice; secret names must be unique")
         elif name in {f"fernet-{app}" for app in APPS}:
             sub.fail("name", f"{name!r} is reserved for the Fernet ring om-secrets seeds; choose another name")
-        names.add(name)
-        from_config = sub.string("fromConfig", None)
+        if isinstance(name, str):
+            names.add(name)
+        from_config = sub.get("fromConfig", keys=_SECRET_KEY_BY_PATH)
         generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)
         if from_config and generator_keys:
             c.fail(key, f"fromConfig {from_config!r} conflicts with generator options {generator_keys}; set one or the other")
         problem = _secret_ref_problem(from_config, secret_values, plaintext_refs) if from_config else None
         if problem:
             sub.fail("fromConfig", problem)
-        length = sub.integer("length", 32, 16, 1024)
-        flags = {k: sub.boolean(k, k != "special") for k in ("special", "upper", "lower", "numeric")}
+        length = sub.get("length", keys=_SECRET_KEY_BY_PATH)
+        flags = {k: sub.get(k, keys=_SECRET_KEY_BY_PATH) for k in ("special", "upper", "lower", "numeric")}
         if not any(flags.values()):
             c.fail(key, "every character class is off; enable at least one of upper, lower, numeric, special")
         c.problems.extend(sub.problems)
@@ -687,7 +820,7 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
 
 def _check_ids(c: _Collector, s: Settings) -> None:
     """Every seeded id is valid for the provider and no two logical secrets share one."""
-    seeded = s.seeded_secrets()
+    seeded = {name: parts for name, parts in s.seeded_secrets().items() if parts}  # empty paths are reported already
     for name, parts in seeded.items():
         try:
             conventions.secret_id(s.provider, parts, prefix=s.prefix, cluster_name=s.cluster_name)

@@ -375,7 +375,7 @@ def test_component_irsa(provider):
     out, inputs, reqs = run(program)
     kw = dict(prefix="team", cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
     for who, build, ns, sa in (("server", server_policy_document, "openmetadata", "openmetadata"),
-                               ("ingestion", ingestion_policy_document, "openmetadata", "airflow")):
+                               ("ingestion", ingestion_policy_document, "openmetadata", "openmetadata-ingestion")):
         expected = json.dumps(build(provider, **kw), sort_keys=True)
         assert inputs[("aws:iam/policy:Policy", f"om-{who}")]["policy"] == expected
         assert out[f"{who}_policy_json"] == (expected, False)
@@ -398,7 +398,7 @@ def test_component_pod_identity_declares_associations():
     args = AwsAccessArgs(provider="managed-aws-ssm", identity_mode="pod-identity", eks_cluster_name="eks-prod",
                          ingestion_namespace="airflow", tags={"owner": "data"})
     out, inputs, _ = run(lambda: access_outputs(AwsAccess("om", args)))
-    for who, ns, sa in (("server", "openmetadata", "openmetadata"), ("ingestion", "airflow", "airflow")):
+    for who, ns, sa in (("server", "openmetadata", "openmetadata"), ("ingestion", "airflow", "openmetadata-ingestion")):
         assert json.loads(inputs[("aws:iam/role:Role", f"om-{who}")]["assumeRolePolicy"]) == pod_identity_trust_policy()
         assoc = inputs[("aws:eks/podIdentityAssociation:PodIdentityAssociation", f"om-{who}")]
         assert assoc == {"clusterName": "eks-prod", "namespace": ns, "serviceAccount": sa,

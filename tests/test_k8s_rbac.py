@@ -110,14 +110,15 @@ def test_component_kubernetes_provider_with_irsa():
         return access_outputs(KubernetesAccess("om", args))
 
     out, inputs, reqs = run(program)
-    assert out == {"server_service_account": "openmetadata", "ingestion_service_account": "airflow",
+    # the ingestion ServiceAccount defaults to the settings' default, openmetadata-ingestion
+    assert out == {"server_service_account": "openmetadata", "ingestion_service_account": "openmetadata-ingestion",
                    "server_role_name": "om-server", "ingestion_role_name": "om-ingestion"}
     server_sa = inputs[("kubernetes:core/v1:ServiceAccount", "om-server")]
     assert server_sa["metadata"] == {"name": "openmetadata", "namespace": "openmetadata",
                                      "labels": {"team": "data"}, "annotations": {IRSA_ANNOTATION: ROLE_ARN}}
     assert "annotations" not in inputs[("kubernetes:core/v1:ServiceAccount", "om-ingestion")]["metadata"]
     for kind, rules, ns, sa in (("server", server_role_rules(), "openmetadata", "openmetadata"),
-                                ("ingestion", ingestion_role_rules(), "airflow", "airflow")):
+                                ("ingestion", ingestion_role_rules(), "airflow", "openmetadata-ingestion")):
         role = inputs[("kubernetes:rbac.authorization.k8s.io/v1:Role", f"om-{kind}")]
         expected_role = role_manifest(f"om-{kind}", "om-secrets", rules, labels={"team": "data"})
         assert role["metadata"] == expected_role["metadata"] and role["rules"] == rules
@@ -138,7 +139,7 @@ def test_component_without_rbac_only_declares_service_accounts():
     out, inputs, _ = run(lambda: access_outputs(KubernetesAccess("om", args)))
     assert {typ for typ, _ in inputs} == {"om-secrets:access:KubernetesAccess", "kubernetes:core/v1:ServiceAccount"}
     assert out["server_role_name"] is None and out["ingestion_role_name"] is None
-    assert out["ingestion_service_account"] == "airflow"
+    assert out["ingestion_service_account"] == "openmetadata-ingestion"
     assert all("annotations" not in i.get("metadata", {}) for i in inputs.values())
 
 

@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -19,7 +20,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
 from omsecrets.components import settings as settings_module
-from omsecrets.components.settings import ConfigError, from_dict, load
+from omsecrets.components.settings import ConfigError, from_dict, load, split_config
 
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 OIDC_ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -245,7 +246,7 @@ BAD = [
     pytest.param(merged(K8S, kubernetes={"inCluster": True, "kubeconfigPath": "/etc/kube"}), {}, "kubernetes", "'/etc/kube'", "set one of them", 1, id="in-cluster-and-kubeconfig"),
     pytest.param(merged(K8S, kubernetes={"inCluster": "yes"}), {}, "kubernetes.inCluster", "'yes'", "expected true or false", 1, id="in-cluster-not-boolean"),
     pytest.param(merged(K8S, kubernetes={"namespace": "Open_Metadata"}), {}, "kubernetes.namespace", "'Open_Metadata'", "a DNS label", 1, id="bad-namespace"),
-    pytest.param(merged(K8S, kubernetes={"namespace": "n" * 64}), {}, "kubernetes.namespace", "'" + "n" * 64 + "'", "longer than 63", 1, id="namespace-64"),
+    pytest.param(merged(K8S, kubernetes={"namespace": "n" * 64}), {}, "kubernetes.namespace", "'" + "n" * 64 + "'", "at most 63", 1, id="namespace-64"),
     pytest.param(merged(K8S, server={"serviceAccount": "OM"}), {}, "server.serviceAccount", "'OM'", "a DNS label", 1, id="bad-service-account"),
     pytest.param(merged(K8S, environment="Prod_1"), {}, "environment", "'Prod_1'", "a DNS label", 1, id="bad-environment"),
     pytest.param(merged(K8S, protect="maybe"), {}, "protect", "'maybe'", "expected true or false", 1, id="protect-not-boolean"),
@@ -325,10 +326,13 @@ def test_collision_message_names_both_logical_names_and_provider():
     assert len(from_dict(merged(AWS, secrets=data["secrets"])).secrets) == 2
 
 
-def test_unknown_provider_stops_early_with_one_problem():
-    # everything else depends on the provider: only that problem is reported
-    problems = problems_of({"provider": "kubernets", "clusterName": "", "ingestion": {"loader": "foo"}})
-    assert len(problems) == 1 and problems[0].startswith("om-secrets:provider:")
+def test_unknown_provider_does_not_hide_the_other_problems():
+    # checks that need the provider are skipped; every other key is still checked, in the same run
+    problems = problems_of({"provider": "kubernets", "clusterName": "", "ingestion": {"loader": "foo"},
+                            "aws": {"region": "nowhere"}})
+    keys = [p.split(":", 2)[1] for p in problems]
+    assert keys == ["provider", "clusterName", "aws.region", "ingestion.loader"], problems
+    assert "did you mean 'kubernetes'?" in problems[0]
 
 
 @pytest.mark.parametrize(
@@ -574,3 +578,161 @@ def test_kubernetes_store_namespace_must_not_be_an_app_namespace(app):
         from_dict({"provider": "kubernetes", "kubernetes": {"namespace": "apps"}, app: {"namespace": "apps"}})
     assert "om-secrets:kubernetes.namespace: 'apps' is also where" in str(err.value)
     assert "FERNET_KEY" in str(err.value)
+
+
+MISTAKES = Path(__file__).resolve().parent / "fixtures" / "config" / "Pulumi.mistakes.yaml"
+
+
+def test_a_stack_file_with_14_mistakes_reports_all_14_at_once():
+    from omsecrets.project import load_stack_file
+
+    expected = ["provider", "clusterNmae", "environment", "production", "aws.recoveryWindowInDays", "aws.kms",
+                "aws.identity.eksClusterName", "kubernetes.namespace", "kubernetes", "ingestion.hostPort",
+                "ingestion.authProvider", "fernet.openmetadata.generations", "secrets[0].name", "secrets[2].name"]
+    stack_file = load_stack_file(MISTAKES, "om-secrets")
+    data, _ = split_config(stack_file.config)
+    problems = problems_of(data)
+    assert sorted(p.split(":", 2)[1] for p in problems) == sorted(expected), problems
+    assert len(problems) == 14
+
+
+def test_14_mistakes_through_the_cli_is_one_run_with_exit_2(tmp_path, capsys):
+    from omsecrets import cli
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((root / "__main__.py").read_text())
+    (tmp_path / "stacks" / "Pulumi.mistakes.yaml").write_text(MISTAKES.read_text())
+    code = cli.main(["preview", "mistakes", "--project-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "14 problems" in err, err
+    assert err.count("om-secrets:") >= 14 and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- fuzz: a Settings or a ConfigError, nothing else
+
+from hypothesis import HealthCheck, given, settings as hyp_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 2000), st.floats(allow_nan=True),
+                         st.text(max_size=12), st.sampled_from(["kubernetes", "aws", "irsa", "prod", "true", "7", "database/x/password"]))
+JSON = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=8), st.integers(0, 3)), inner, max_size=4)),
+    max_leaves=12)
+
+
+def _nest(path: str, value):
+    out = value
+    for part in reversed(path.split(".")):
+        out = {part: out}
+    return out
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+    return out
+
+
+SECRET_ITEMS = st.lists(st.dictionaries(st.sampled_from([k.path for k in settings_module.SECRET_KEYS]), JSON, max_size=4),
+                        max_size=3)
+SCHEMA_SHAPED = st.tuples(
+    st.sampled_from(settings_module.SUPPORTED_PROVIDERS),
+    st.lists(st.one_of(st.tuples(st.sampled_from([k.path for k in settings_module.KEYS]), JSON),
+                       st.tuples(st.just("secrets"), SECRET_ITEMS)), max_size=8),
+).map(lambda t: __import__("functools").reduce(lambda acc, kv: _merge(acc, _nest(*kv)), t[1], {"provider": t[0]}))
+
+
+def _settings_or_config_error(data):
+    try:
+        result = from_dict(data, stack="dev", aws_region="eu-west-1")
+    except ConfigError as exc:
+        assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+        return
+    assert isinstance(result, settings_module.Settings)
+
+
+@hyp_settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(JSON, st.dictionaries(st.text(max_size=10), JSON, max_size=5)))
+def test_fuzz_any_json_gives_settings_or_config_error(data):
+    _settings_or_config_error(data)
+
+
+@hyp_settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SCHEMA_SHAPED)
+def test_fuzz_schema_shaped_input_gives_settings_or_config_error(data):
+    _settings_or_config_error(data)
+
+
+# ---------------------------------------------------------------- one schema: README and component defaults
+
+
+def test_readme_configuration_table_is_generated_from_the_keys():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert settings_module.readme_table() in readme
+    assert {k.path for k in settings_module.KEYS} == {
+        ".".join(p) for p in _leaf_paths(settings_module._SCHEMA)}
+
+
+def _leaf_paths(tree, prefix=()):
+    for key, sub in tree.items():
+        if isinstance(sub, dict):
+            yield from _leaf_paths(sub, prefix + (key,))
+        else:
+            yield prefix + (key,)
+
+
+def test_settings_defaults_are_the_declared_ones():
+    s = from_dict({"provider": "kubernetes"}, stack="dev")
+    d = settings_module.default
+    assert (s.cluster_name, s.prefix) == (d("clusterName"), d("prefix"))
+    assert (s.server.namespace, s.server.service_account) == (d("server.namespace"), d("server.serviceAccount"))
+    assert s.ingestion.service_account == d("ingestion.serviceAccount")
+    assert (s.ingestion.loader, s.ingestion.auth_provider) == (d("ingestion.loader"), d("ingestion.authProvider"))
+    assert s.kubernetes.namespace == f"{d('server.namespace')}-secrets" == settings_module.KubernetesSettings().namespace
+    assert s.aws.recovery_window_in_days == d("aws.recoveryWindowInDays") == settings_module.AwsSettings().recovery_window_in_days
+    assert s.aws.kms.deletion_window_in_days == d("aws.kms.deletionWindowInDays")
+    assert s.aws.identity.mode == d("aws.identity.mode") == settings_module.IdentitySettings().mode
+    assert s.fernet.rotation_job_database_secret == d("fernet.rotationJob.databaseSecret")
+    prod = from_dict({"provider": "managed-aws", "aws": {"region": "eu-west-1", "identity": {"mode": "access-key"}}}, stack="prod")
+    assert prod.aws.recovery_window_in_days == settings_module.PRODUCTION_RECOVERY_WINDOW_IN_DAYS
+
+
+def test_component_defaults_agree_with_settings():
+    """A component used without settings gets what settings would have chosen, or the safer production value."""
+    import dataclasses as dc
+
+    from omsecrets.components.access.aws_iam import AwsAccessArgs
+    from omsecrets.components.access.k8s_rbac import KubernetesAccessArgs
+    from omsecrets.components.kms import SecretsKmsKeyArgs
+    from omsecrets.components.stores import AwsSecretsManagerStoreArgs, KubernetesSecretStoreArgs
+
+    s = from_dict({"provider": "kubernetes"}, stack="dev")
+    for args in (AwsAccessArgs(provider="aws", identity_mode="access-key"), KubernetesAccessArgs(secrets_namespace="x")):
+        assert (args.server_namespace, args.server_service_account) == (s.server.namespace, s.server.service_account)
+        assert (args.ingestion_namespace, args.ingestion_service_account) == (s.ingestion.namespace, s.ingestion.service_account)
+        with pytest.raises(dc.FrozenInstanceError):
+            args.ingestion_service_account = "other"
+    assert AwsAccessArgs(provider="aws", identity_mode="access-key").cluster_name == s.cluster_name
+    assert SecretsKmsKeyArgs().deletion_window_in_days == s.aws.kms.deletion_window_in_days
+    assert AwsSecretsManagerStoreArgs(provider="aws").recovery_window_in_days == settings_module.PRODUCTION_RECOVERY_WINDOW_IN_DAYS
+    with pytest.raises(TypeError, match="namespace"):
+        KubernetesSecretStoreArgs(provider="kubernetes")  # no default: never an app's namespace by accident
+    assert KubernetesSecretStoreArgs(provider="kubernetes", namespace=s.kubernetes.namespace).namespace == "openmetadata-secrets"
+
+
+@pytest.mark.parametrize("data, key", [
+    ({"server": {"namespace": "n" * 70}}, "server.namespace"),
+    ({"ingestion": {"namespace": "n" * 70}}, "ingestion.namespace"),
+    ({"environment": "e" * 64}, "environment"),
+    ({"ingestion": {"authProvider": "oauth"}}, "ingestion.authProvider"),
+    ({"provider": "kubernetes", "secrets": [{"name": ["db"], "path": "database/x/password"}]}, "secrets[0].name"),
+    ({"provider": "kubernetes", "secrets": [{"name": {"a": 1}, "path": "database/x/password"}]}, "secrets[0].name"),
+    ({1: "x"}, "1"),
+])
+def test_measured_gaps_are_config_errors(data, key):
+    problems = problems_of(data)
+    assert [p.split(":", 2)[1] for p in problems] == [key], problems

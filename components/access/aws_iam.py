@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from omsecrets.components import core
+from omsecrets.components.settings import default
 from omsecrets.components.conventions import ConventionError, id_prefix, name_problems
 
 AWS_PROVIDERS = core.AWS_PROVIDERS
@@ -231,15 +232,15 @@ def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AwsAccessArgs:
     """Inputs of :class:`AwsAccess`."""
 
     provider: str
     """OM secrets provider: ``aws``, ``aws-ssm``, ``managed-aws`` or ``managed-aws-ssm``."""
-    cluster_name: str = "openmetadata"
+    cluster_name: str = default("clusterName")
     """OM ``clusterName`` (second segment of every secret id)."""
-    prefix: str = ""
+    prefix: str = default("prefix")
     """OM ``secretsManagerConfiguration.prefix`` (empty: none)."""
     identity_mode: str = core.IRSA
     """``irsa``, ``pod-identity`` or ``access-key`` (static keys: last resort)."""
@@ -249,13 +250,13 @@ class AwsAccessArgs:
     """EKS OIDC issuer URL, with or without ``https://`` (irsa)."""
     eks_cluster_name: Optional[pulumi.Input[str]] = None
     """EKS cluster; when set in pod-identity mode, the associations are declared too."""
-    server_namespace: str = "openmetadata"
+    server_namespace: str = default("server.namespace")
     """Namespace of the OM server pods."""
-    server_service_account: str = "openmetadata"
+    server_service_account: str = default("server.serviceAccount")
     """Service account of the OM server pods."""
-    ingestion_namespace: str = "openmetadata"
+    ingestion_namespace: str = default("server.namespace")
     """Namespace of the ingestion (Airflow) pods."""
-    ingestion_service_account: str = "airflow"
+    ingestion_service_account: str = default("ingestion.serviceAccount")
     """Service account of the ingestion (Airflow) pods."""
     kms_key_arn: Optional[pulumi.Input[str]] = None
     """Customer-managed KMS key of the seeded secrets (None: AWS-managed key)."""

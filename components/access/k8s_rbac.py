@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import core
+from ..settings import default
 from ..conventions import is_dns_label, is_dns_subdomain
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -103,19 +104,19 @@ def role_binding_manifest(
     }
 
 
-@dataclass
+@dataclass(frozen=True)
 class KubernetesAccessArgs:
     """Inputs of :class:`KubernetesAccess`."""
 
     secrets_namespace: str
     """Namespace OM stores secrets in (OM ``namespace`` parameter); keep it dedicated to OM secrets."""
-    server_namespace: str = "openmetadata"
+    server_namespace: str = default("server.namespace")
     """Namespace of the OM server pods."""
-    server_service_account: str = "openmetadata"
+    server_service_account: str = default("server.serviceAccount")
     """Service account of the OM server pods."""
-    ingestion_namespace: str = "openmetadata"
+    ingestion_namespace: str = default("server.namespace")
     """Namespace of the ingestion (Airflow) pods."""
-    ingestion_service_account: str = "airflow"
+    ingestion_service_account: str = default("ingestion.serviceAccount")
     """Service account of the ingestion (Airflow) pods."""
     grant_secrets_rbac: bool = False
     """Create Roles/RoleBindings on Secrets: True only for the ``kubernetes`` provider."""

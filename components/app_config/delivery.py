@@ -20,7 +20,7 @@ from .server import openmetadata_helm_values
 TOKEN = core.APP_CONFIG_DELIVERY_TYPE
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppConfigDeliveryArgs:
     settings: Settings
     fernet_rings: Mapping[str, pulumi.Input[str]]

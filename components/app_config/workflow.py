@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core import AUTH_PROVIDERS
 from ..settings import NAMESPACE, Settings
 from . import validate
-
-# Enum of openMetadataConnection.json#/definitions/authProvider (openmetadata-spec).
-AUTH_PROVIDERS = ("basic", "azure", "google", "okta", "auth0", "aws-cognito", "custom-oidc", "ldap", "saml", "openmetadata")
 
 
 def workflow_config(settings: Settings) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .. import core
+from ..settings import PRODUCTION_RECOVERY_WINDOW_IN_DAYS
 from .base import SecretStore, StoreArgs
 
 #: SSM Standard parameters hold up to 4 KB; larger values need the Advanced tier.
@@ -34,7 +35,7 @@ class AwsSecretsManagerStoreArgs(StoreArgs):
     """
 
     kms_key_id: pulumi.Input[str] | None = None
-    recovery_window_in_days: int = 30
+    recovery_window_in_days: int = PRODUCTION_RECOVERY_WINDOW_IN_DAYS
     replica_regions: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self):

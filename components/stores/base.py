@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from .. import conventions, core
+from ..settings import default
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,8 @@ class StoreArgs:
     """
 
     provider: str
-    cluster_name: str = "openmetadata"
-    prefix: str = ""
+    cluster_name: str = default("clusterName")
+    prefix: str = default("prefix")
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,9 +17,11 @@ VALUE_KEY = "value"
 
 @dataclass(frozen=True)
 class KubernetesSecretStoreArgs(StoreArgs):
-    """``namespace``: where OM's server reads and writes secrets (``OM_SM_NAMESPACE``)."""
+    """``namespace``: where OM's server reads and writes secrets (``OM_SM_NAMESPACE``), required:
+    a namespace of OM's secrets alone (settings' default is ``<server namespace>-secrets``); no
+    default, so a store is never created in an app's namespace by accident."""
 
-    namespace: str = "openmetadata"
+    namespace: str = field(kw_only=True)
 
 
 class KubernetesSecretStore(SecretStore):
