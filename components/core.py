@@ -199,6 +199,17 @@ def type_token(module: str, name: str) -> str:
     return f"{PACKAGE}:{module}:{name}"
 
 
+def wire_name(attribute: str) -> str:
+    """The camelCase name a snake_case component attribute is registered under (as awsx does)."""
+    head, *rest = attribute.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def wire_outputs(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """``register_outputs`` input: snake_case attribute names as camelCase, unset (None) ones left out."""
+    return {wire_name(k): v for k, v in attributes.items() if v is not None}
+
+
 ENVIRONMENT_TYPE = type_token("index", "OpenMetadataSecrets")
 SECRET_STORE_TYPE = type_token("stores", "SecretStore")
 AWS_SECRETS_MANAGER_STORE_TYPE = type_token("stores", "AwsSecretsManagerStore")
@@ -214,6 +225,8 @@ GCP_ACCESS_TYPE = type_token("access", "GcpAccess")
 FERNET_RING_TYPE = type_token("fernet", "FernetKeyRing")
 KMS_KEY_TYPE = type_token("kms", "SecretsKmsKey")
 APP_CONFIG_DELIVERY_TYPE = type_token("app", "AppConfigDelivery")
+#: The OpenMetadataSecrets output holding the rendered app config files (``preview --out`` writes them).
+APP_CONFIG_FILES_OUTPUT = "appConfigFiles"
 
 # ---------------------------------------------------------------- labels and placeholders
 

@@ -8,13 +8,14 @@ import pulumi_kubernetes as k8s
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
 from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs
+from .app_config.files import render_files
 from .app_config.airflow import fernet_ref as airflow_fernet_ref
 from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
 from . import core
-from .core import APPS, STANDARD_LABELS
+from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .settings import Settings, fernet_parts
 from .stores import SecretStore, store_for
 
@@ -195,7 +196,11 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             k8s_child,
         )
         self.rotation_job = self._rotation_job(name, settings)
-        self.register_outputs({**self.stack_outputs(), "production": settings.production})
+        #: The app config files (path -> text; secret values only referenced) rendered from these settings.
+        self.app_config_files = render_files(settings)
+        self.register_outputs(
+            {**self.stack_outputs(), "production": settings.production, APP_CONFIG_FILES_OUTPUT: self.app_config_files}
+        )
 
     def _namespaces(self, name: str, settings: Settings, labels: dict) -> list[k8s.core.v1.Namespace]:
         wanted = sorted({settings.kubernetes.namespace, settings.server.namespace, settings.ingestion.namespace})

@@ -159,4 +159,4 @@ class SecretsKmsKey(pulumi.ComponentResource):
         self.key_arn = key.arn
         self.key_id = key.key_id
         self.alias_name = pulumi.Output.from_input(alias)
-        self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name})
+        self.register_outputs(core.wire_outputs({"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name}))

@@ -1,7 +1,7 @@
 """``preview --out DIR``: preview.json, the app config files, IAM policy documents and Kubernetes manifests.
 
-The app config files come from ``components.app_config.files.render_files`` with the Settings the
-program built, rebuilt from the stack config the engine used (decoded like ``settings.load``).
+The app config files are those the program's ``OpenMetadataSecrets`` rendered with the Settings it
+loaded (``components.app_config.files.render_files``), read from its ``appConfigFiles`` output.
 Nothing written holds a secret value unless ``show_secrets``.
 """
 
@@ -17,7 +17,6 @@ from typing import Any, Optional
 from omsecrets import engine
 from omsecrets.components import core
 from omsecrets.components.app_config import files
-from omsecrets.components.settings import Settings
 from omsecrets.project import settings_from_config, stack_file_settings  # noqa: F401 re-exported
 
 PREVIEW_FILE = "preview.json"
@@ -27,34 +26,25 @@ _NOT_OBJECTS = ("helm.sh", "yaml", "kustomize")
 _UNSAFE = str.maketrans({c: "_" for c in " /\\:*?\"<>|"})
 
 
-# --------------------------------------------------------------------------- settings
+# --------------------------------------------------------------------------- app config files
 
 
-def _mismatch(result: engine.PreviewResult, s: Settings) -> Optional[str]:
-    expected = {"environment": s.environment, "provider": s.provider, "clusterName": s.cluster_name,
-                "prefix": s.prefix, "production": s.production}
-    for component in result.by_type(ENVIRONMENT_TYPE):
-        declared = engine.plain(component.inputs)
-        differing = sorted(k for k, v in expected.items() if declared.get(k) != v)
-        if differing:
-            return (f"OpenMetadataSecrets {component.name!r} was not built from the stack config "
-                    f"({', '.join(differing)} differ)")
-    return None
+def program_app_files(result: engine.PreviewResult) -> dict[str, str]:
+    """The app config files the program's OpenMetadataSecrets rendered from the Settings it loaded
+    (its registered output ``appConfigFiles``): nothing is re-derived from the stack config here.
 
-
-def stack_settings(result: engine.PreviewResult) -> Settings:
-    """The Settings rebuilt from the preview's stack config.
-
-    ValueError when the program declares no OpenMetadataSecrets, or one whose inputs (environment,
-    provider, clusterName, prefix, production) disagree: its settings did not come from the config.
+    ValueError when the program declares no OpenMetadataSecrets, registered no files, or declares
+    several whose files differ.
     """
-    if not result.by_type(ENVIRONMENT_TYPE):
+    components = result.by_type(ENVIRONMENT_TYPE)
+    if not components:
         raise ValueError("the program declares no OpenMetadataSecrets")
-    settings = settings_from_config(result.config, result.stack, result.secret_keys)
-    problem = _mismatch(result, settings)
-    if problem:
-        raise ValueError(problem)
-    return settings
+    found = [engine.plain(c.outputs, show_secrets=True).get(core.APP_CONFIG_FILES_OUTPUT) for c in components]
+    if any(not isinstance(f, dict) or not all(isinstance(v, str) for v in f.values()) for f in found):
+        raise ValueError(f"an OpenMetadataSecrets registered no {core.APP_CONFIG_FILES_OUTPUT!r} output")
+    if any(f != found[0] for f in found[1:]):
+        raise ValueError(f"{len(found)} OpenMetadataSecrets components render different app config files")
+    return dict(found[0])
 
 
 # --------------------------------------------------------------------------- captured objects
@@ -138,7 +128,7 @@ def output_files(result: engine.PreviewResult, show_secrets: bool = False,
     """Every file but preview.json; app config files are left out (with a warning) without Settings."""
     out = resource_files(policy_documents(result), k8s_manifests(result, show_secrets), show_secrets)
     try:
-        app_files = files.render_files(stack_settings(result))
+        app_files = program_app_files(result)
     except ValueError as exc:
         (warn or _warn)(f"not writing the app config files: {exc}")
         return out

@@ -404,3 +404,27 @@ def test_rbac_access_matches_a_verb_by_verb_oracle(rules):
 ])
 def test_required_access(identity, provider, expected):
     assert core.required_access(identity, provider) == frozenset(expected)
+
+
+# ---------------------------------------------------------------- component API
+
+
+def test_wire_names_are_camel_case():
+    assert core.wire_name("server_policy_arn") == "serverPolicyArn"
+    assert core.wire_name("value") == "value"
+    assert core.wire_outputs({"key_arn": "a", "key_id": None}) == {"keyArn": "a"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod", "local"])
+def test_every_component_registers_camel_case_outputs_and_one_kind_of_type_token(stack):
+    from tests.test_render import planted_preview
+
+    result = planted_preview(stack)
+    components = [r for r in result.resources if not r.custom and r.type.startswith(core.PACKAGE + ":")]
+    tokens = {v for k, v in vars(core).items() if k.endswith("_TYPE") and isinstance(v, str)}
+    assert components
+    for component in components:
+        assert component.type in tokens, component.type
+        keys = set(component.outputs)
+        assert keys, component.urn
+        assert all(re.fullmatch(r"[a-z][A-Za-z0-9]*", k) for k in keys), (component.type, sorted(keys))

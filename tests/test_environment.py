@@ -189,9 +189,13 @@ def test_stack_outputs(stack, previewed):
     }
     for ref in outputs["secretReferences"].values():
         conventions.parse_reference(ref)
-    # the component registers what the stack exports, plus whether the stack is production (for policies)
+    # the component registers what the stack exports, whether the stack is production (for policies)
+    # and the app config files it rendered (for preview --out)
     production = cfg.get("production", outputs["environment"] in ("prod", "production"))
-    assert engine.plain(component(result).outputs) == {**outputs, "production": production}
+    registered = engine.plain(component(result).outputs)
+    app_files = registered.pop("appConfigFiles")
+    assert registered == {**outputs, "production": production}
+    assert {"openmetadata.env", "airflow.cfg", "helm/openmetadata-values.yaml"} <= set(app_files)
 
 
 @pytest.mark.parametrize("stack", STACKS)

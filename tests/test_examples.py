@@ -67,12 +67,16 @@ def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
     assert "secret-catalog" in ET.tostring(root, encoding="unicode")
 
 
-def test_out_writes_the_declared_objects_but_no_app_files(tmp_path, capsys):
-    written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(demo(), tmp_path)}
-    assert "preview.json" in written and not written & APP_FILES
+def test_out_writes_the_declared_objects_and_the_app_files_the_program_rendered(tmp_path, capsys):
+    result = demo()
+    written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(result, tmp_path)}
+    assert "preview.json" in written and APP_FILES <= written
     assert {"iam/demo-aws-access-server.json", "iam/demo-aws-access-ingestion.json",
             "k8s/secret-openmetadata-openmetadata-secrets.yaml"} <= written
-    assert "not built from the stack config" in capsys.readouterr().err
+    (component,) = result.by_type(render.ENVIRONMENT_TYPE)
+    rendered = engine.plain(component.outputs)["appConfigFiles"]
+    assert all((tmp_path / path).read_text() == text for path, text in rendered.items())
+    assert "warning" not in capsys.readouterr().err
     forbidden = secret_values(demo())
     for name in written:
         parse(tmp_path / name)

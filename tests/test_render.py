@@ -117,9 +117,11 @@ def test_show_secrets_writes_the_values_readable_by_the_owner_only(stack, tmp_pa
 @pytest.mark.parametrize("stack", STACKS)
 def test_files_are_those_of_render_files_for_the_programs_settings(stack):
     result = planted_preview(stack)
-    settings = render.stack_settings(result)
+    settings = render.stack_file_settings(engine.stack_file_path(ROOT, stack), stack, "om-secrets")
     expected = files.render_files(settings, render.policy_documents(result), render.k8s_manifests(result))
     assert render.output_files(result) == expected
+    (component,) = result.by_type(render.ENVIRONMENT_TYPE)
+    assert engine.plain(component.outputs)["appConfigFiles"] == files.render_files(settings)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -225,12 +227,19 @@ def test_a_plaintext_from_config_value_is_refused_like_load_does(tmp_path):
     assert render.settings_from_config(encoded, "x", ["om-secrets:pw"]).secrets[0].value == engine.SECRET_TEXT
 
 
-def test_no_app_files_when_the_program_did_not_build_from_the_stack_config(tmp_path, capsys):
+def test_app_files_are_what_the_program_rendered_not_the_config_again(tmp_path):
+    """render reads the program's appConfigFiles output; it does not rebuild Settings from the config."""
     result = planted_preview("prod")
     tampered = dataclasses.replace(result, config={**result.config, "om-secrets:prefix": "other"})
-    written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(tampered, tmp_path)}
+    assert render.output_files(tampered) == render.output_files(result)
+
+
+def test_no_app_files_when_the_program_declares_no_environment(tmp_path, capsys):
+    result = planted_preview("prod")
+    bare = dataclasses.replace(result, resources=[r for r in result.resources if r.type != render.ENVIRONMENT_TYPE])
+    written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(bare, tmp_path)}
     assert not written & APP_FILES and f"iam/{STABLE_NAME}-aws-access-server.json" in written
-    assert "prefix differ" in capsys.readouterr().err
+    assert "declares no OpenMetadataSecrets" in capsys.readouterr().err
 
 
 def test_preview_out_through_the_cli(tmp_path, capsys):

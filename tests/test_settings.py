@@ -672,7 +672,9 @@ def test_fuzz_schema_shaped_input_gives_settings_or_config_error(data):
 
 def test_readme_configuration_table_is_generated_from_the_keys():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert settings_module.readme_table() in readme
+    assert settings_module.readme_table() in readme, (
+        "README's configuration table is stale: replace it with the output of "
+        '`python -c "from omsecrets.components import settings; print(settings.readme_table())"`')
     assert {k.path for k in settings_module.KEYS} == {
         ".".join(p) for p in _leaf_paths(settings_module._SCHEMA)}
 

@@ -320,7 +320,7 @@ class AwsAccess(pulumi.ComponentResource):
             "ingestion_access_key_id": self.ingestion_access_key_id,
             "ingestion_secret_access_key": self.ingestion_secret_access_key,
         }
-        self.register_outputs({k: v for k, v in outputs.items() if v is not None})
+        self.register_outputs(core.wire_outputs(outputs))
 
     def _identity(self, child: str, builder, namespace: str, service_account: str) -> _Identity:
         args, child_opts = self._args, pulumi.ResourceOptions(parent=self)

@@ -181,4 +181,4 @@ class KubernetesAccess(pulumi.ComponentResource):
         self.ingestion_service_account = names["ingestion_service_account"]
         self.server_role_name = names["server_role_name"]
         self.ingestion_role_name = names["ingestion_role_name"]
-        self.register_outputs({k: v for k, v in names.items() if v is not None})
+        self.register_outputs(core.wire_outputs(names))

@@ -79,10 +79,12 @@ class AppConfigDelivery(pulumi.ComponentResource):
         self.config_map_names = {app: delivery_names(app).config_map for app in APPS}
         self.secret_names = {app: delivery_names(app).secret for app in APPS}
         self.register_outputs(
-            {
-                "openmetadata_helm_values": self.openmetadata_helm_values,
-                "airflow_helm_values": self.airflow_helm_values,
-                "config_map_names": self.config_map_names,
-                "secret_names": self.secret_names,
-            }
+            core.wire_outputs(
+                {
+                    "openmetadata_helm_values": self.openmetadata_helm_values,
+                    "airflow_helm_values": self.airflow_helm_values,
+                    "config_map_names": self.config_map_names,
+                    "secret_names": self.secret_names,
+                }
+            )
         )
