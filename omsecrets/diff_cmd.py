@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from omsecrets import cli, engine, term
-from omsecrets.components.core import ENVIRONMENT_TYPE
+from omsecrets.components.core import APP_CONFIG_FILES_OUTPUT, ENVIRONMENT_TYPE
 
 ENV = "<env>"
 ABSENT = "(absent)"
@@ -172,7 +172,8 @@ def diff_results(a: engine.PreviewResult, b: engine.PreviewResult) -> dict[str, 
     for key in sorted(set(by_a) & set(by_b)):
         ra, rb = by_a[key], by_b[key]
         outputs_a, outputs_b = values(ra.outputs, refs_a), values(rb.outputs, refs_b)
-        repeated = _repeated(outputs_a, outputs_b, shown)
+        # the rendered app config files restate the settings every other difference already shows
+        repeated = _repeated(outputs_a, outputs_b, shown) | {APP_CONFIG_FILES_OUTPUT}
         entry = {"type": key[0], "name": key[1],
                  "inputs": compare(values(ra.inputs, refs_a), values(rb.inputs, refs_b)),
                  "options": compare(_options(ra, keys_a), _options(rb, keys_b)),
