@@ -165,7 +165,7 @@ def main(argv=None) -> int:
             commands = {n: OMSECRETS + ["preview", f"bench{n}", "--config-file", str(synthetic_stack(Path(folder), n)),
                                         "--json"] for n in [0, *args.sizes]}
             runs: dict[int, list] = {n: [] for n in commands}
-            for n, command in commands.items():
+            for command in commands.values():
                 run_once(command)  # warm-up
             for _ in range(args.scale_repeat):
                 for n, command in commands.items():

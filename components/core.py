@@ -317,7 +317,7 @@ def required_access(identity: str, provider_name: str) -> frozenset[str]:
 #: operations that neither return a value nor change anything (Describe*, List*, Get* of metadata,
 #: BatchGetSecretValue, which also needs GetSecretValue on each secret). Unlisted operations of
 #: any service are classified by ``action_access``'s verb rule.
-IAM_OPERATIONS: Mapping[str, str] = {
+IAM_OPERATIONS: Mapping[str, Optional[str]] = {
     **dict.fromkeys(("secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters",
                      "ssm:GetParametersByPath", "ssm:GetParameterHistory", "kms:Decrypt", "kms:ReEncryptFrom"), READ),
     **dict.fromkeys((

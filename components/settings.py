@@ -575,10 +575,12 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     value keys that ``secrets[].fromConfig`` and ``fernet.<app>.imported`` name, and those names.
     """
     data = {key: _decode(raw) for full, raw in config.items() for ns, _, key in [full.partition(":")] if ns == NAMESPACE and key}
-    refs = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
-    fernet_data = data.get("fernet") if isinstance(data.get("fernet"), Mapping) else {}
+    refs: list[Any] = [s.get("fromConfig") for s in data.get("secrets") or [] if isinstance(s, Mapping)]
+    fernet_data = data.get("fernet")
+    fernet_data = fernet_data if isinstance(fernet_data, Mapping) else {}
     for app in APPS:
-        ring = fernet_data.get(app) if isinstance(fernet_data.get(app), Mapping) else {}
+        ring = fernet_data.get(app)
+        ring = ring if isinstance(ring, Mapping) else {}
         if isinstance(ring.get("imported"), Mapping):
             refs.extend(ring["imported"].values())
     refs = list(dict.fromkeys(r for r in refs if isinstance(r, str) and r and r not in _SCHEMA))

@@ -592,7 +592,7 @@ def to_svg(graph: Graph) -> str:
         _el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=colour)
     _el(svg, "rect", x=0, y=0, width=width, height=height, fill="#ffffff")
     _el(svg, "text", graph.title, x=MARGIN, y=MARGIN + 6, font_size=15, font_weight="bold", fill="#17202a")
-    for column, slot in layout.slot.items():
+    for column in layout.slot:
         _el(svg, "text", COLUMNS[column], x=layout.x(column), y=TOP - 12, font_size=12, fill="#566573",
             font_weight="bold")
     order = {c.id: i for i, c in enumerate(graph.clusters)}

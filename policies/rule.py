@@ -135,7 +135,7 @@ class Rule:
 
             self.run(args, forward)
 
-        common = dict(
+        common: dict[str, Any] = dict(
             name=self.name,
             description=self.description,
             validate=validate,

@@ -132,7 +132,7 @@ def _replace(settings, **changes):
         for p in parts:
             objs.append(getattr(objs[-1], p))
         new = dataclasses.replace(objs[-1], **{attr: value})
-        for obj, p in zip(reversed(objs[:-1]), reversed(parts)):
+        for obj, p in zip(reversed(objs[:-1]), reversed(parts), strict=False):
             new = dataclasses.replace(obj, **{p: new})
         out = new
     return out

@@ -32,7 +32,7 @@ def planted_objects(settings):
     keyed = "OM_SM_ACCESS_KEY" in manifests.secret_keys(settings, "openmetadata")
     pair = (key_id, key_secret) if keyed else None
     objects = [manifests.config_map_manifest(settings, app) for app in APPS]
-    for app, ring in zip(APPS, (om_ring, af_ring)):
+    for app, ring in zip(APPS, (om_ring, af_ring), strict=True):
         objects.append(manifests.secret_manifest(settings, app, manifests.secret_string_data(settings, app, ring, pair)))
     objects.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "legacy", "namespace": "openmetadata"},
                     "data": {"FERNET_KEY": "UExBTlRFRC1vbS1yaW5nLVptOXZZbUZ5"}})

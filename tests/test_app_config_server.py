@@ -194,7 +194,7 @@ def test_kubernetes_provider_goes_through_extra_envs():
 @pytest.mark.parametrize("provider, loader, mode", CASES)
 def test_helm_values_reference_secrets_only_as_pairs(provider, loader, mode):
     values = openmetadata_helm_values(case(provider, loader, mode))
-    for path, value in walk(values):
+    for path, _value in walk(values):
         if path[-1] in ("secretRef", "secretKey"):
             parent = values
             for p in path[:-1]:

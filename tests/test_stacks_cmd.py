@@ -79,7 +79,7 @@ def test_lists_every_shipped_stack_as_its_config_says(capsys):
     rows = json.loads(capsys.readouterr().out)
     paths = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
     assert [r["stack"] for r in rows] == [p.name[7:-5] for p in paths]
-    for row, path in zip(rows, paths):
+    for row, path in zip(rows, paths, strict=True):
         expected = expected_row(path)
         assert {**row, "path": str(Path(row["path"]).resolve())} == {**expected, "path": str(path.resolve())}
 

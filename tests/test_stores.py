@@ -258,7 +258,7 @@ def test_tags_and_labels(stack, previewed):
     result = previewed(stack)
     stack_tags = {k: str(v) for k, v in (stack_config(stack).get("tags") or {}).items()}
     assert stack_tags, "every fixture stack sets tags"
-    for name, resource in tag_resources(result, stack).items():
+    for _name, resource in tag_resources(result, stack).items():
         if family(stack) == "kubernetes":
             labels = resource.inputs["metadata"]["labels"]
             assert labels == {**stack_tags, "app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..core import AIRFLOW_APP, APPS, SECRET_PLACEHOLDER, SERVER_APP
+from ..core import AIRFLOW_APP, APPS, SECRET_PLACEHOLDER, SERVER_APP  # noqa: F401 app names re-exported to the renderers
 
 # Keys of the delivered Secrets.
 SERVER_FERNET_KEY = "FERNET_KEY"

@@ -276,11 +276,14 @@ def check_util() -> dict:
                 source = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
                 fresh = types.ModuleType(module.__name__)
                 fresh.__file__ = module.__file__
+                package = sys.modules[PACKAGE]  # ``from ... import _util as u`` reads the package attribute
                 sys.modules[f"{PACKAGE}._util"] = mutated
+                package._util = mutated
                 try:
                     exec(compile(source, module.__file__, "exec"), fresh.__dict__)
                 finally:
                     sys.modules[f"{PACKAGE}._util"] = util
+                    package._util = util
                 rebuilt.append(fresh.RULE)
             pack.RULES = tuple(sorted(rebuilt, key=lambda r: r.id))
             if _run_tests(tests):
@@ -297,13 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("rules", nargs="*", help="rule modules (default: all)")
     parser.add_argument("--util", action="store_true", help="also mutate policies/rules/_util.py")
+    parser.add_argument("--util-only", action="store_true", help="only mutate policies/rules/_util.py")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     names = args.rules or sorted(p.stem for p in RULES_DIR.glob("[!_]*.py"))
     started = time.perf_counter()
-    results = [check_rule(name) for name in names]
-    if args.util:
+    results = [] if args.util_only else [check_rule(name) for name in names]
+    if args.util or args.util_only:
         results.append(check_util())
     total = sum(r["mutants"] for r in results)
     killed = sum(r["killed"] for r in results)
