@@ -5,21 +5,19 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import core
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
+from .app_config.airflow import fernet_ref as airflow_fernet_ref
 from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs
 from .app_config.files import render_files
-from .app_config.airflow import fernet_ref as airflow_fernet_ref
 from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
+from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
-from . import core
-from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .settings import Settings, fernet_parts
 from .stores import SecretStore, store_for
-
-
 
 #: The name ``__main__.py`` gives the environment: it derives every child's name, so it never
 #: changes (not with the environment, the stack name or anything else a user may rename).

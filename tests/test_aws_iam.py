@@ -13,7 +13,6 @@ import requests
 from botocore.exceptions import ClientError
 
 from omsecrets.components.access import aws_iam
-from omsecrets.components.conventions import secret_id
 from omsecrets.components.access.aws_iam import (
     AWS_PROVIDERS,
     READ_ACTIONS,
@@ -26,6 +25,7 @@ from omsecrets.components.access.aws_iam import (
     secret_scope_arn,
     server_policy_document,
 )
+from omsecrets.components.conventions import secret_id
 from tests.support import mocks
 
 ACCOUNT, REGION = "123456789012", "us-east-1"

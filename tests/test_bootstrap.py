@@ -13,11 +13,11 @@ import string
 
 import pytest
 
-from omsecrets.components import conventions
-from omsecrets.components.settings import ConfigError
 from omsecrets import engine
-from tests.support.previews import PLANTED, stack_config
+from omsecrets.components import conventions
 from omsecrets.components.environment import STABLE_NAME
+from omsecrets.components.settings import ConfigError
+from tests.support.previews import PLANTED, stack_config
 
 PASSWORD = "random:index/randomPassword:RandomPassword"
 BOOTSTRAP = "om-secrets:bootstrap:BootstrapSecrets"

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from omsecrets import check, cli, engine, sarif
-from omsecrets.policies.pack import RULES
 from omsecrets.components.environment import STABLE_NAME
+from omsecrets.policies.pack import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"

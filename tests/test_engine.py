@@ -11,11 +11,11 @@ import sys
 import time
 
 import pytest
+from pulumi.runtime import settings
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 from omsecrets import engine
 from omsecrets.engine import _pulumi
-from pulumi.runtime import settings
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
 PLANTED_CONFIG = "planted-config-secret-9f8e"
 PLANTED_OUTPUT = "planted-output-secret-1a2b"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from omsecrets.components import conventions
 from omsecrets import engine
-from tests.support.previews import stack_config, strings_in_secrets
+from omsecrets.components import conventions
 from omsecrets.components.environment import STABLE_NAME
+from tests.support.previews import stack_config, strings_in_secrets
 
 ENVIRONMENT = "om-secrets:index:OpenMetadataSecrets"
 KMS = "om-secrets:kms:SecretsKmsKey"

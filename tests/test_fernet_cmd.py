@@ -9,8 +9,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from omsecrets.components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key, validate_key
 from omsecrets import fernet_cmd
+from omsecrets.components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key, validate_key
 from tests.test_stacks_cmd import run_cli
 
 

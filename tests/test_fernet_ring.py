@@ -14,12 +14,12 @@ import kubernetes_validate
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
+from omsecrets import engine
+from omsecrets.components.environment import STABLE_NAME
 from omsecrets.components.fernet import KeyRing
 from omsecrets.components.fernet_ring import key_from_random_bytes
 from omsecrets.components.settings import ConfigError
-from omsecrets import engine
 from tests.support.previews import stack_file
-from omsecrets.components.environment import STABLE_NAME
 
 APPS = ("openmetadata", "airflow")
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"

@@ -12,8 +12,8 @@ import yaml
 
 from omsecrets import cli, engine, graph
 from omsecrets.components import core
-from tests.test_render import planted_preview
 from omsecrets.components.environment import STABLE_NAME
+from tests.test_render import planted_preview
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = engine.list_stacks(ROOT)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from omsecrets import check, engine
-from omsecrets.policies.pack import RULES, by_id
 from omsecrets.components.environment import STABLE_NAME
+from omsecrets.policies.pack import RULES, by_id
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"

@@ -14,10 +14,10 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValid
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from omsecrets import check, engine
+from omsecrets.components.environment import STABLE_NAME
 from omsecrets.policies.pack import RULES, by_id, policies
 from omsecrets.policies.rule import Rule, production_from_env
 from omsecrets.policies.rules import _util as u
-from omsecrets.components.environment import STABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "fixtures" / "programs"

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from omsecrets.components.app_config import files
-from omsecrets.components.settings import ConfigError
 from omsecrets import cli, engine, render
-from tests.support.previews import strings_in_secrets
+from omsecrets.components.app_config import files
 from omsecrets.components.environment import STABLE_NAME
+from omsecrets.components.settings import ConfigError
+from tests.support.previews import strings_in_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = engine.list_stacks(ROOT)

@@ -13,13 +13,12 @@ from typing import Any
 
 import pulumi
 import pytest
-
-from omsecrets.components.conventions import secret_id
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
 from omsecrets.components import settings as settings_module
+from omsecrets.components.conventions import secret_id
 from omsecrets.components.settings import ConfigError, from_dict, load, split_config
 
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -613,7 +612,8 @@ def test_14_mistakes_through_the_cli_is_one_run_with_exit_2(tmp_path, capsys):
 
 # ---------------------------------------------------------------- fuzz: a Settings or a ConfigError, nothing else
 
-from hypothesis import HealthCheck, given, settings as hyp_settings  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st  # noqa: E402
 
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 2000), st.floats(allow_nan=True),

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from omsecrets.components.settings import ConfigError, from_dict
 from omsecrets import cli, diff_cmd, fernet_cmd, stacks_cmd, term
+from omsecrets.components.settings import ConfigError, from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 

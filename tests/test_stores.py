@@ -12,10 +12,10 @@ import json
 
 import pytest
 
+from omsecrets import engine
 from omsecrets.components import conventions
 from omsecrets.components.conventions import ConventionError
 from omsecrets.components.settings import ConfigError
-from omsecrets import engine
 from tests.support.previews import planted_keys, stack_config, stack_file
 
 SECRET = "aws:secretsmanager/secret:Secret"

@@ -20,8 +20,8 @@ import kubernetes_validate
 import pytest
 import requests
 
-from omsecrets.components.fernet import KeyRing
 from omsecrets import engine
+from omsecrets.components.fernet import KeyRing
 from tests.support.previews import planted_keys, stack_file_config
 
 pytestmark = pytest.mark.moto

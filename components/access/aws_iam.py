@@ -15,8 +15,8 @@ import pulumi
 import pulumi_aws as aws
 
 from omsecrets.components import core
-from omsecrets.components.settings import default
 from omsecrets.components.conventions import ConventionError, id_prefix, name_problems
+from omsecrets.components.settings import default
 
 AWS_PROVIDERS = core.AWS_PROVIDERS
 MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in core.MANAGED_PROVIDERS)

@@ -10,8 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import core
-from ..settings import default
 from ..conventions import is_dns_label, is_dns_subdomain
+from ..settings import default
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from .. import core
-
 from .aws import AwsSecretsManagerStore, AwsSecretsManagerStoreArgs, AwsSsmParameterStore, AwsSsmParameterStoreArgs
-from .base import Seeded, SecretStore, StoreArgs
+from .base import SecretStore, Seeded, StoreArgs
 from .kubernetes import KubernetesSecretStore, KubernetesSecretStoreArgs
 
 __all__ = [

@@ -5,10 +5,11 @@ role or user so tagged, or, failing tags, whose logical name (or its role's/user
 ``-ingestion`` as ``components.access.aws_iam.AwsAccess`` names them.
 """
 
+from pulumi_policy.proxy import UnknownValueError
+
 from omsecrets.components import core
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
-from pulumi_policy.proxy import UnknownValueError
 
 IDENTITY_TAG = core.IDENTITY_TAG
 ATTACHMENTS = (
