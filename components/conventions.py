@@ -399,10 +399,11 @@ def tag_problems(provider: str, tags: Mapping[str, str], *, key: str = "tags") -
         elif family == "kubernetes":
             out.extend(label_problems(k, v, where=where))
         elif family == "gcp":
-            if not (1 <= len(k) <= 63 and _GCP_LABEL.fullmatch(k) and k[0].isalpha()) or len(v) > 63 or not _GCP_LABEL.fullmatch(v):
+            key_ok = 1 <= len(k) <= 63 and _GCP_LABEL.fullmatch(k) and k[0].isalpha()
+            if not key_ok or len(v) > 63 or not _GCP_LABEL.fullmatch(v):
                 out.append(f"{where}: {k}:{v} is not a valid GCP label (lower-case letters, digits, '_', '-'; at most 63)")
         elif family == "azure":
-            if len(k) > 512 or len(v) > 256 or any(c in k for c in '<>%&\\?/'):
+            if len(k) > 512 or len(v) > 256 or any(c in k for c in "<>%&\\?/"):
                 out.append(f"{where}: {k}:{v} is not a valid Azure tag (key <= 512 without <>%&\\?/, value <= 256)")
     return out
 

@@ -40,7 +40,9 @@ def former_name_aliases(name: str, former_names) -> pulumi.ResourceTransformatio
         else:
             return None
         aliases = [*(args.opts.aliases or []), *(pulumi.Alias(name=o) for o in olds)]
-        return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(aliases=aliases)))
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(aliases=aliases))
+        )
 
     return transform
 
@@ -132,9 +134,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             for app, ring in self.rings.items():
                 self.store.seed(fernet_parts(app), ring.value, name=f"fernet-{app}", key_material=True)
             for secret in settings.secrets:
-                self.store.seed(
-                    secret.parts, self.bootstrap.values[secret.name], name=secret.name, server_owned=settings.managed
-                )
+                self.store.seed(secret.parts, self.bootstrap.values[secret.name], name=secret.name, server_owned=settings.managed)
             self.store.finish()
         self.references = self.store.references() if self.store else {}
 

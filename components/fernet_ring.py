@@ -90,7 +90,9 @@ class FernetKeyRing(pulumi.ComponentResource):
         self.keys: dict[int, pulumi.Output[str]] = {}
         for gen in generations:
             if gen in args.imported:
-                self.keys[gen] = pulumi.Output.secret(pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen)))
+                self.keys[gen] = pulumi.Output.secret(
+                    pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen))
+                )
                 continue
             raw = random.RandomBytes(
                 f"{name}-gen-{gen}",
@@ -144,5 +146,8 @@ def rotation_job_manifest(
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": namespace, "labels": {MANAGED_BY_LABEL: MANAGED_BY}},
-        "spec": {"backoffLimit": 2, "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec}},
+        "spec": {
+            "backoffLimit": 2,
+            "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec},
+        },
     }

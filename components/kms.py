@@ -122,7 +122,8 @@ class SecretsKmsKeyArgs:
 class SecretsKmsKey(pulumi.ComponentResource):
     """Rotating CMK plus alias for the seeded OM secrets.
 
-    Use is delegated to IAM through the account root, so AwsAccess roles (created after the key, their policies naming its ARN) need no key-policy edit and no dependency cycle arises.
+    Use is delegated to IAM through the account root, so AwsAccess roles (created after the key, their
+    policies naming its ARN) need no key-policy edit and no dependency cycle arises.
     """
 
     TYPE = core.KMS_KEY_TYPE
@@ -139,9 +140,7 @@ class SecretsKmsKey(pulumi.ComponentResource):
             pulumi.Output.all(*args.reader_role_arns),
         ).apply(
             lambda v: json.dumps(
-                key_policy_document(
-                    partition=v[0], account=v[1], admin_arns=v[2], user_role_arns=v[3], reader_role_arns=v[4]
-                ),
+                key_policy_document(partition=v[0], account=v[1], admin_arns=v[2], user_role_arns=v[3], reader_role_arns=v[4]),
                 sort_keys=True,
             )
         )

@@ -610,7 +610,8 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
     region = c.get("aws.region", aws_region or "") or ""
     if is_aws and not region and c.raw("aws.region") is None:  # an invalid region is reported above
         c.fail("aws.region", "is not set (nor aws:region); OM needs it in OM_SM_REGION: set e.g. eu-west-1")
-    window = c.get("aws.recoveryWindowInDays", PRODUCTION_RECOVERY_WINDOW_IN_DAYS if production else default("aws.recoveryWindowInDays"))
+    window = c.get("aws.recoveryWindowInDays",
+                   PRODUCTION_RECOVERY_WINDOW_IN_DAYS if production else default("aws.recoveryWindowInDays"))
     replicas = c.get("aws.replicaRegions")
     for r in replicas:
         if not _REGION.fullmatch(r) or r == region:
@@ -621,8 +622,11 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
     key_arn = c.get("aws.kms.keyArn")
     if key_arn and ":alias/" in key_arn:
         # IAM matches key use only against key ARNs: the policies om-secrets writes would not let OM decrypt.
-        c.fail("aws.kms.keyArn", f"{key_arn!r} is an alias ARN; IAM policies cannot grant use of a KMS key by its alias, "
-               "so OM could not decrypt: give the key ARN, arn:aws:kms:<region>:<account>:key/<key-id>")
+        c.fail(
+            "aws.kms.keyArn",
+            f"{key_arn!r} is an alias ARN; IAM policies cannot grant use of a KMS key by its alias, "
+            "so OM could not decrypt: give the key ARN, arn:aws:kms:<region>:<account>:key/<key-id>",
+        )
         key_arn = None
     if create and key_arn:
         c.fail("aws.kms", f"create: true and keyArn {key_arn!r} conflict; set one of them")
@@ -692,7 +696,10 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
         if gens is None:
             gens = [1]
         if not isinstance(gens, list) or not gens or not all(isinstance(g, int) and not isinstance(g, bool) for g in gens):
-            c.fail(f"{key}.generations", f"{gens!r} is not allowed; expected a non-empty list of generation numbers, newest first, e.g. [2, 1]")
+            c.fail(
+                f"{key}.generations",
+                f"{gens!r} is not allowed; expected a non-empty list of generation numbers, newest first, e.g. [2, 1]",
+            )
             rings[app] = RingSettings()
             continue
         reenc = c.get(f"{key}.reencryptedTo")
@@ -709,7 +716,10 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
     db_secret = c.get("fernet.rotationJob.databaseSecret")
     db_key = c.get("fernet.rotationJob.databaseSecretKey")
     if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("run", "databaseSecret", "databaseSecretKey")):
-        c.fail("fernet.rotationJob.image", "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5")
+        c.fail(
+            "fernet.rotationJob.image",
+            "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5",
+        )
     run = c.get("fernet.rotationJob.run")
     airflow = rings["airflow"]
     if run and (len(airflow.generations) < 2 or airflow.reencrypted_to == airflow.primary):
@@ -782,7 +792,13 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             c.fail(f"{key}.{unknown}", f"unknown key; allowed: {', '.join(sorted(_SECRET_KEYS_SCHEMA))}")
         sub = _Collector(item, prefix=f"{key}.")
         path = item.get("path")
-        parts = tuple(p for p in path.split("/") if p) if isinstance(path, str) else tuple(map(str, path)) if isinstance(path, list) else ()
+        parts = (
+            tuple(p for p in path.split("/") if p)
+            if isinstance(path, str)
+            else tuple(map(str, path))
+            if isinstance(path, list)
+            else ()
+        )
         if not parts or any(not p.strip() for p in parts):
             sub.fail("path", f"{path!r} is not allowed; expected an OM id path such as 'database/mysql-prod/password'")
             parts = ()

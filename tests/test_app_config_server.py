@@ -15,7 +15,8 @@ from tests.test_app_config import CASES, REFERENCE_SERVER_ENV, REGION, case, mak
 
 # charts/openmetadata/values.schema.json of open-metadata/openmetadata-helm-charts (HEAD 039a208,
 # chart 1.13.1): the two sub-schemas our values fill, copied verbatim.
-_PAIR = {"type": "object", "additionalProperties": False, "properties": {"secretKey": {"type": "string"}, "secretRef": {"type": "string"}}}
+_PAIR = {"type": "object", "additionalProperties": False,
+         "properties": {"secretKey": {"type": "string"}, "secretRef": {"type": "string"}}}
 CHART_FERNETKEY_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "properties": {"value": {"type": "string"}, "secretRef": {"type": "string"}, "secretKey": {"type": "string"}},
@@ -26,7 +27,8 @@ CHART_SECRETS_MANAGER_SCHEMA = {
         "additionalParameters": {
             "type": "object", "additionalProperties": False,
             "properties": {
-                **{k: _PAIR for k in ("accessKeyId", "clientId", "clientSecret", "secretAccessKey", "tenantId", "vaultName", "projectId")},
+                **{k: _PAIR for k in ("accessKeyId", "clientId", "clientSecret", "secretAccessKey", "tenantId", "vaultName",
+                                      "projectId")},
                 "enabled": {"type": "boolean"}, "region": {"type": "string"},
             },
         },

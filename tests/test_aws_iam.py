@@ -41,7 +41,8 @@ def all_documents():
             for prefix in ("", "team"):
                 for who, build in BUILDERS.items():
                     doc = build(provider, prefix=prefix, cluster_name="prod", kms_key_arn=kms, **ENV)
-                    yield pytest.param(provider, who, doc, id=f"{provider}-{who}-{'kms' if kms else 'nokms'}-{prefix or 'noprefix'}")
+                    case_id = f"{provider}-{who}-{'kms' if kms else 'nokms'}-{prefix or 'noprefix'}"
+                    yield pytest.param(provider, who, doc, id=case_id)
 
 
 def findings(doc):
@@ -125,8 +126,10 @@ def test_parliament_has_no_findings(provider, who, doc):
 @pytest.mark.parametrize(
     "statement,issue",
     [
-        ({"Action": "secretsmanager:*", "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/*"}, "RESOURCE_MISMATCH"),
-        ({"Action": "ssm:GetParameter", "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/*"}, "RESOURCE_MISMATCH"),
+        ({"Action": "secretsmanager:*", "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/*"},
+         "RESOURCE_MISMATCH"),
+        ({"Action": "ssm:GetParameter", "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/*"},
+         "RESOURCE_MISMATCH"),
         ({"Action": "secretsmanager:GetSecretValue", "Resource": "*"}, "RESOURCE_STAR"),
     ],
 )
@@ -388,7 +391,8 @@ def test_component_irsa(provider):
             assert inputs[(typ, f"om-{who}")]["tags"] == {"owner": "data", "om-secrets/identity": who}
     assert "server_access_key_id" not in out
     assert {t for t, _ in inputs} == {
-        "om-secrets:access:AwsAccess", "aws:iam/policy:Policy", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "om-secrets:access:AwsAccess", "aws:iam/policy:Policy", "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     }
     children = [r for (typ, _), r in reqs.items() if typ not in {"om-secrets:access:AwsAccess", "pulumi:pulumi:Stack"}]
     assert children and all(r.parent.endswith("om-secrets:access:AwsAccess::om") for r in children)
@@ -456,7 +460,8 @@ def test_documents_grant_exactly_the_required_access_by_the_access_model(provide
 def test_a_document_granting_more_than_required_is_refused(monkeypatch):
     from omsecrets.components import core
 
-    widened = {**aws_iam.OM_ACTIONS["secretsmanager"], core.READ: ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue")}
+    widened = {**aws_iam.OM_ACTIONS["secretsmanager"],
+               core.READ: ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue")}
     monkeypatch.setitem(aws_iam.OM_ACTIONS, "secretsmanager", widened)
     with pytest.raises(AssertionError, match="expected"):
         ingestion_policy_document("aws", prefix="", cluster_name="openmetadata", **ENV)

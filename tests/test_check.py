@@ -94,7 +94,9 @@ def test_sarif_of_violations_validates():
 
 
 def test_config_error_is_a_violation_with_the_key(capsys, tmp_path):
-    bad = stack_file(tmp_path, "broken", {"provider": "kubernetes", "clusterName": "Open%Metadata", "ingestion": {"loader": "nope"}})
+    bad = stack_file(
+        tmp_path, "broken", {"provider": "kubernetes", "clusterName": "Open%Metadata", "ingestion": {"loader": "nope"}}
+    )
     code, out = run(["--config-file", str(bad), "--format", "json"], capsys)
     document = json.loads(out.out)
     violations = document["stacks"][0]["violations"]
@@ -135,8 +137,11 @@ def test_baseline_catches_a_primary_change_that_deletes_a_generation():
     baseline = _preview_document(BEFORE)
     after = engine.preview(ROOT, "dev", config=AFTER)
     without = [v for v in check.run_rules(after) if v.rule_id == "OMS-FERNET-004"]
-    with_baseline = [v for v in check.run_rules(after, config={"fernet-generation-retained": {"baseline": baseline}})
-                     if v.rule_id == "OMS-FERNET-004"]
+    with_baseline = [
+        v
+        for v in check.run_rules(after, config={"fernet-generation-retained": {"baseline": baseline}})
+        if v.rule_id == "OMS-FERNET-004"
+    ]
     assert without == []
     assert [v.resource_name for v in with_baseline] == [f"{STABLE_NAME}-airflow-fernet"]
     assert f"{STABLE_NAME}-airflow-fernet-gen-1" in with_baseline[0].message and with_baseline[0].level == "mandatory"
@@ -149,8 +154,11 @@ def test_baseline_accepts_the_proper_three_step_rotation():
     ):
         baseline = _preview_document(before)
         result = engine.preview(ROOT, "dev", config=after)
-        assert not [v for v in check.run_rules(result, config={"fernet-generation-retained": {"baseline": baseline}})
-                    if v.rule_id == "OMS-FERNET-004"]
+        assert not [
+            v
+            for v in check.run_rules(result, config={"fernet-generation-retained": {"baseline": baseline}})
+            if v.rule_id == "OMS-FERNET-004"
+        ]
 
 
 def test_baseline_through_the_command(capsys, tmp_path):

@@ -618,7 +618,8 @@ def test_prefix_and_cluster_name_accepted(provider, prefix, cluster):
 
 def _name_for_length(provider: str, length: int, **kwargs) -> list[str]:
     """Parts whose id on ``provider`` is exactly ``length`` characters long."""
-    base = len(cv._unchecked_id(provider, ["database", "", "password"], kwargs.get("prefix", ""), kwargs.get("cluster_name", "openmetadata"), 2))
+    base = len(cv._unchecked_id(provider, ["database", "", "password"], kwargs.get("prefix", ""),
+                                kwargs.get("cluster_name", "openmetadata"), 2))
     if provider == "kubernetes":
         base += 1  # the empty service name's "-" was collapsed away
     return ["database", "s" * (length - base), "password"]
@@ -693,7 +694,11 @@ def test_ssm_levels(provider):
         ("aws", {"a": ["database", "my_db", "password"], "b": ["database", "my-db", "password"]}, {}),
         (
             "aws",
-            {"x": ["database", "my.db", "password"], "y": ["database", "my_db", "password"], "z": ["database", "mydb", "password"]},
+            {
+                "x": ["database", "my.db", "password"],
+                "y": ["database", "my_db", "password"],
+                "z": ["database", "mydb", "password"],
+            },
             {"/openmetadata/database/my_db/password": ["x", "y"]},
         ),
         (
@@ -703,12 +708,20 @@ def test_ssm_levels(provider):
         ),
         (
             "gcp",
-            {"a": ["database", "my-db", "password"], "b": ["database", "mydb", "password"], "c": ["database", "my_db", "password"]},
+            {
+                "a": ["database", "my-db", "password"],
+                "b": ["database", "mydb", "password"],
+                "c": ["database", "my_db", "password"],
+            },
             {"openmetadata_database_mydb_password": ["a", "b"]},
         ),
         (
             "azure-kv",
-            {"a": ["database", "my db", "password"], "b": ["database", "mydb", "password"], "c": ["database", "my-db", "password"]},
+            {
+                "a": ["database", "my db", "password"],
+                "b": ["database", "mydb", "password"],
+                "c": ["database", "my-db", "password"],
+            },
             {"openmetadata-database-mydb-password": ["a", "b"]},
         ),
         (
@@ -763,7 +776,7 @@ def _java_build_secret_id(provider, prefix, cluster, add_cluster_prefix, *values
     else:
         fmt = "%s"
     clean = [pattern.sub(replacer, v) for v in values]
-    for _ in clean[0 if add_cluster_prefix else 1:]:
+    for _ in clean[0 if add_cluster_prefix else 1 :]:
         fmt += sep + "%s"
     out = (fmt % tuple(clean)).lower()
     return _java_sanitize_for_k8s(out) if family == "kubernetes" else out
@@ -902,7 +915,8 @@ def test_field_ids_for_any_prefix_and_cluster_match_the_java_transcription(data,
     except ConventionError as exc:
         message = str(exc)
         assert expected is None or any(
-            s in message for s in ("at most", "levels", "empty level", "may not begin", "cuts Kubernetes", "not a valid name", "'%'")
+            s in message
+            for s in ("at most", "levels", "empty level", "may not begin", "cuts Kubernetes", "not a valid name", "'%'")
         ), message
         event(f"refused: {message[:30]}")
         return

@@ -393,15 +393,23 @@ def test_rbac_access_matches_a_verb_by_verb_oracle(rules):
         if r.get("resourceNames") and "s" not in r["resourceNames"]:
             continue
         for verb in core.K8S_VERBS:
-            if (verb in r["verbs"] or "*" in r["verbs"]) and not (r.get("resourceNames") and verb in ("create", "deletecollection")):
+            named_only = r.get("resourceNames") and verb in ("create", "deletecollection")
+            if (verb in r["verbs"] or "*" in r["verbs"]) and not named_only:
                 kinds.add(core.K8S_VERBS[verb])
     assert core.rbac_access(rules, ["s"])["s"] == frozenset(kinds)
 
 
-@pytest.mark.parametrize("identity, provider, expected", [
-    ("server", "managed-aws", {R, W, D}), ("server", "kubernetes", {R, W, D}), ("server", "aws", {R}),
-    ("server", "aws-ssm", {R}), ("ingestion", "managed-aws", {R}), ("ingestion", "kubernetes", {R}),
-])
+@pytest.mark.parametrize(
+    "identity, provider, expected",
+    [
+        ("server", "managed-aws", {R, W, D}),
+        ("server", "kubernetes", {R, W, D}),
+        ("server", "aws", {R}),
+        ("server", "aws-ssm", {R}),
+        ("ingestion", "managed-aws", {R}),
+        ("ingestion", "kubernetes", {R}),
+    ],
+)
 def test_required_access(identity, provider, expected):
     assert core.required_access(identity, provider) == frozenset(expected)
 

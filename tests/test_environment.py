@@ -140,7 +140,8 @@ def test_namespaces_only_with_create_namespaces(stack, previewed):
         assert namespaces == []
         return
     server = cfg.get("server", {}).get("namespace", "openmetadata")
-    wanted = {cfg.get("kubernetes", {}).get("namespace", f"{server}-secrets"), server, cfg.get("ingestion", {}).get("namespace", server)}
+    wanted = {cfg.get("kubernetes", {}).get("namespace", f"{server}-secrets"), server,
+              cfg.get("ingestion", {}).get("namespace", server)}
     assert sorted(n.inputs["metadata"]["name"] for n in namespaces) == sorted(wanted)
     assert all(n.options["retainOnDelete"] for n in namespaces)
     # everything namespaced is created after its namespace
@@ -148,7 +149,8 @@ def test_namespaces_only_with_create_namespaces(stack, previewed):
     for resource in result.resources:
         if resource.type.startswith("kubernetes:") and resource.type != NAMESPACE:
             assert ns_urns <= set(resource.options["dependsOn"]) or any(
-                ns_urns <= set(a.options["dependsOn"]) for a in ancestors(result, resource)), resource.name
+                ns_urns <= set(a.options["dependsOn"]) for a in ancestors(result, resource)
+            ), resource.name
 
 
 def ancestors(result: engine.PreviewResult, resource: engine.CapturedResource) -> list[engine.CapturedResource]:
@@ -222,8 +224,14 @@ _PLATFORM: list[engine.PreviewResult] = []
 def platform(preview_config, fixture_program):
     """tests/fixtures/programs/platform_team.py previewed with the team's secret config (cached)."""
     if not _PLATFORM:
-        _PLATFORM.append(preview_config({"platform:botToken": "PLANTED-team-bot-0a9b8c7d"}, stack="platform",
-                                        secret_keys=["platform:botToken"], program=fixture_program("platform_team")))
+        _PLATFORM.append(
+            preview_config(
+                {"platform:botToken": "PLANTED-team-bot-0a9b8c7d"},
+                stack="platform",
+                secret_keys=["platform:botToken"],
+                program=fixture_program("platform_team"),
+            )
+        )
     return _PLATFORM[0]
 
 
@@ -260,7 +268,8 @@ def test_platform_program_exports_each_environment(platform):
 def test_platform_program_physical_names_do_not_collide(platform):
     kube = Counter(
         (r.type, r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"])
-        for r in platform.resources if r.type.startswith("kubernetes:")
+        for r in platform.resources
+        if r.type.startswith("kubernetes:")
     )
     assert [k for k, n in kube.items() if n > 1] == []
     aws_names = Counter(r.inputs["name"] for r in platform.resources if r.type == "aws:ssm/parameter:Parameter")

@@ -382,7 +382,12 @@ def test_importing_the_public_default_key_is_refused(preview_config):
 @pytest.mark.parametrize(
     "imported, secret_values, plaintext, expected",
     [
-        ({"3": "k"}, {"k": "x"}, set(), "om-secrets:fernet.openmetadata.imported.3: '3' is not one of the ring's generations [2, 1]"),
+        (
+            {"3": "k"},
+            {"k": "x"},
+            set(),
+            "om-secrets:fernet.openmetadata.imported.3: '3' is not one of the ring's generations [2, 1]",
+        ),
         ({"1": "k"}, {}, set(), "om-secrets:fernet.openmetadata.imported.1: 'k' is not set; run `pulumi config set --secret"),
         ({"1": "k"}, {"k": "x"}, {"k"}, "om-secrets:fernet.openmetadata.imported.1: 'k' is stored in plaintext"),
         ({"1": "tags"}, {}, set(), "om-secrets:fernet.openmetadata.imported.1: 'tags' is an om-secrets setting"),

@@ -46,7 +46,8 @@ def test_condition_matches_oms_secrets_and_versions_but_not_neighbours_or_key_co
 
 
 @settings(max_examples=100, deadline=None)
-@given(cluster=st.from_regex(r"[A-Za-z0-9._-]{1,15}", fullmatch=True), parts=st.lists(st.text(min_size=1, max_size=10), min_size=3, max_size=5))
+@given(cluster=st.from_regex(r"[A-Za-z0-9._-]{1,15}", fullmatch=True),
+       parts=st.lists(st.text(min_size=1, max_size=10), min_size=3, max_size=5))
 def test_every_field_id_is_inside_the_condition(cluster, parts):
     try:
         sid = conventions.secret_id("gcp", parts, cluster_name=cluster)

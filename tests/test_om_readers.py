@@ -76,7 +76,9 @@ def test_oms_factory_reads_every_seeded_reference(stack, loader, aws, moto_endpo
     got = om_ingestion.read(out, loader=loader, env=env, ids=ids)
     assert got["values"] == {i: sha(declared[i]) for i in ids}
     assert got["customSecretStr"] == sha(declared[ids[0]])
-    assert got["workflow"]["openMetadataServerConfig"]["secretsManagerProvider"] == stack_file_config(stack)["om-secrets:provider"]
+    assert (
+        got["workflow"]["openMetadataServerConfig"]["secretsManagerProvider"] == stack_file_config(stack)["om-secrets:provider"]
+    )
 
 
 def test_a_reader_without_the_rendered_region_fails(aws, moto_endpoint, previewed, tmp_path):  # noqa: F811

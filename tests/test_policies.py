@@ -54,8 +54,12 @@ def _bad(program: str, config_json: str = "{}"):
 CASES = {
     "OMS-IAM-001": ("policy_iam", {"wildcard"}, "sm", ("aws:iam/policy:Policy",)),
     "OMS-IAM-002": ("policy_iam", {"wildcard", "unscoped"}, "sm", ("aws:iam/policy:Policy",)),
-    "OMS-IAM-003": ("policy_iam", {"om-aws-access-ingestion", "airflow-extra", "airflow-inline"}, "ssm",
-                    ("aws:iam/userPolicyAttachment:UserPolicyAttachment",)),
+    "OMS-IAM-003": (
+        "policy_iam",
+        {"om-aws-access-ingestion", "airflow-extra", "airflow-inline"},
+        "ssm",
+        ("aws:iam/userPolicyAttachment:UserPolicyAttachment",),
+    ),
     "OMS-IAM-004": ("policy_iam", {"oversized"}, "sm", ("aws:iam/policy:Policy",)),
     "OMS-KMS-001": ("policy_kms", {"lax"}, "sm", ("aws:kms/key:Key",)),
     "OMS-KMS-002": ("policy_kms", {"lax"}, "sm", ("aws:kms/key:Key",)),
@@ -66,7 +70,12 @@ CASES = {
     "OMS-SM-004": ("policy_secrets", {"no-recovery", "secure"}, "ssm", ("aws:ssm/parameter:Parameter",)),
     "OMS-STORE-001": ("policy_secrets", {"outside", "mixed-case"}, "sm", ("aws:secretsmanager/secret:Secret",)),
     "OMS-STORE-002": ("policy_secrets", {"duplicate"}, "k8s", ("kubernetes:core/v1:Secret",)),
-    "OMS-K8S-001": ("policy_k8s", {"read-all-secrets", "ingestion-admin"}, "k8s", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
+    "OMS-K8S-001": (
+        "policy_k8s",
+        {"read-all-secrets", "ingestion-admin"},
+        "k8s",
+        ("kubernetes:rbac.authorization.k8s.io/v1:Role",),
+    ),
     "OMS-K8S-002": ("policy_k8s", {"wildcards"}, "k8s", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
     "OMS-K8S-003": ("policy_k8s", {"lister"}, "k8s", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
     "OMS-K8S-004": ("policy_k8s", {"misnamed"}, "k8s", ("kubernetes:core/v1:Secret",)),
@@ -174,7 +183,9 @@ def test_fernet_ring_messages_hide_key_material():
 def test_convention_reproduces_om_ids():
     from omsecrets.policies.rules.store_names_follow_convention import problem
 
-    assert problem("aws:secretsmanager/secret:Secret", "/team/openmetadata/database/mysql/password", "team", "openmetadata") is None
+    assert (
+        problem("aws:secretsmanager/secret:Secret", "/team/openmetadata/database/mysql/password", "team", "openmetadata") is None
+    )
     assert problem("aws:ssm/parameter:Parameter", "/openmetadata/fernet/airflow", "", "openmetadata") is None
     assert problem("kubernetes:core/v1:Secret", "teamopenmetadata-database-mysql-password", "team", "openmetadata") is None
     assert "does not start" in problem("kubernetes:core/v1:Secret", "team-openmetadata-database-x", "team", "openmetadata")

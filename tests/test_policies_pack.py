@@ -52,7 +52,8 @@ def test_main_builds_the_pack_from_policies(monkeypatch):
 
 
 def test_importing_the_package_starts_no_server():
-    code = "import omsecrets.policies, omsecrets.policies.pack, omsecrets.policies.rule; import omsecrets.policies.rules._util; print('ok')"
+    code = ("import omsecrets.policies, omsecrets.policies.pack, omsecrets.policies.rule; "
+            "import omsecrets.policies.rules._util; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
@@ -121,7 +122,9 @@ def test_adapter_passes_plaintext_secrets_options_and_links():
     by_name = {r.name: r for r in stack.resources}
     assert by_name[f"{STABLE_NAME}-openmetadata-fernet-gen-1"].parent is by_name[f"{STABLE_NAME}-openmetadata-fernet"]
     assert by_name[STABLE_NAME].parent.resource_type == engine.STACK_TYPE
-    binding = next(r for r in stack.resources if r.resource_type.endswith(":RoleBinding") and r.name == f"{STABLE_NAME}-k8s-access-server")
+    binding = next(
+        r for r in stack.resources if r.resource_type.endswith(":RoleBinding") and r.name == f"{STABLE_NAME}-k8s-access-server"
+    )
     assert {d.resource_type for d in binding.dependencies} >= {"kubernetes:core/v1:ServiceAccount"}
 
 
@@ -180,7 +183,11 @@ def test_pulumi_policy_runtime_and_check_agree(program, monkeypatch):
         diagnostics += analyzer.Analyze(request, None).diagnostics
     stack = [
         proto.AnalyzerResource(
-            type=r.type, urn=r.urn, name=r.name, parent=r.parent or "", dependencies=r.options["dependsOn"],
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            parent=r.parent or "",
+            dependencies=r.options["dependsOn"],
             properties=_struct(r.state if r.custom else (r.outputs or r.inputs)),
             options=proto.AnalyzerResourceOptions(protect=r.options["protect"]),
         )

@@ -613,7 +613,7 @@ def test_14_mistakes_through_the_cli_is_one_run_with_exit_2(tmp_path, capsys):
 # ---------------------------------------------------------------- fuzz: a Settings or a ConfigError, nothing else
 
 from hypothesis import HealthCheck, given  # noqa: E402
-from hypothesis import settings as hyp_settings
+from hypothesis import settings as hyp_settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 2000), st.floats(allow_nan=True),

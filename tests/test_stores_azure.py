@@ -41,7 +41,9 @@ def _build(args):
 
 
 def test_vault_rbac_soft_delete_purge_protection_and_network():
-    store, resources, requests = _build(_args(vault=AzureVaultArgs("om-prod-kv", ip_rules=("10.0.0.0/16",), network_default_action="Deny")))
+    store, resources, requests = _build(
+        _args(vault=AzureVaultArgs("om-prod-kv", ip_rules=("10.0.0.0/16",), network_default_action="Deny"))
+    )
     vaults = {name: r for (t, name), r in resources.items() if t == VAULT}
     assert set(vaults) == {"s-vault", "s-keys-vault"}
     props = vaults["s-vault"]["properties"]
@@ -59,7 +61,9 @@ def test_secrets_are_named_by_oms_ids_and_key_copies_go_to_the_keys_vault():
     fernet, mysql = secrets["s-fernet-openmetadata"], secrets["s-mysql"]
     # clusterName om.prod is cleaned as OM cleans it in every field id
     assert mysql["secretName"] == "omprod-database-mysql-1-authtype-password"
-    assert mysql["secretName"] == conventions.secret_id("managed-azure-kv", ("database", "My_Sql-1", "authType", "password"), cluster_name="om.prod")
+    assert mysql["secretName"] == conventions.secret_id(
+        "managed-azure-kv", ("database", "My_Sql-1", "authType", "password"), cluster_name="om.prod"
+    )
     assert mysql["vaultName"] == "om-prod-kv" and fernet["vaultName"] == "om-prod-kv-keys"
     assert fernet["secretName"] == "omprod-fernet-openmetadata"
     assert requests[(SECRET, "s-fernet-openmetadata")].protect and not requests[(SECRET, "s-mysql")].protect

@@ -73,7 +73,10 @@ def test_user_managed_replication_per_location_keys():
         ({"project": "abc"}, "not a GCP project id"),
         ({"replication_locations": ("europe",)}, "not a GCP region"),
         ({"replication_locations": ("europe-west1",), "kms_key_name": KEY}, "per location"),
-        ({"replication_locations": ("europe-west1", "us-east1"), "kms_key_names": {"europe-west1": KEY}}, "every replication location"),
+        (
+            {"replication_locations": ("europe-west1", "us-east1"), "kms_key_names": {"europe-west1": KEY}},
+            "every replication location",
+        ),
         ({"replication_locations": ("us-east1",), "kms_key_names": {"us-east1": KEY}}, "not a Cloud KMS key in us-east1"),
         ({"kms_key_name": "my-key"}, "not a Cloud KMS key name"),
     ],

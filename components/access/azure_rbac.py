@@ -60,7 +60,9 @@ def vault_url(vault_name: str) -> str:
 
 
 def role_definition_id(subscription_id: pulumi.Input[str], role_guid: str) -> pulumi.Output[str]:
-    return pulumi.Output.concat("/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role_guid)
+    return pulumi.Output.concat(
+        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role_guid
+    )
 
 
 def stable_guid(*parts: str) -> str:
@@ -131,7 +133,9 @@ class AzureAccessArgs:
     def __post_init__(self):
         problems = []
         if self.identity_mode not in core.AZURE_IDENTITY_MODES:
-            problems.append(f"identity_mode {self.identity_mode!r} is not allowed; allowed: {', '.join(core.AZURE_IDENTITY_MODES)}")
+            problems.append(
+                f"identity_mode {self.identity_mode!r} is not allowed; allowed: {', '.join(core.AZURE_IDENTITY_MODES)}"
+            )
         if self.identity_mode == core.AZURE_WORKLOAD_IDENTITY and not self.oidc_issuer:
             problems.append("oidc_issuer (the AKS cluster's OIDC issuer URL) is required with workload identity")
         if self.identity_mode == core.AZURE_CLIENT_SECRET:

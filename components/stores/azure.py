@@ -49,7 +49,10 @@ class AzureVaultArgs:
     def problems(self, key: str = "vault") -> list[str]:
         out = []
         if not is_vault_name(self.name):
-            out.append(f"{key}.name {self.name!r} is not a Key Vault name (3-24 of letters, digits, '-', starting with a letter, no '--')")
+            out.append(
+                f"{key}.name {self.name!r} is not a Key Vault name "
+                "(3-24 of letters, digits, '-', starting with a letter, no '--')"
+            )
         if not 7 <= self.soft_delete_retention_days <= 90:
             out.append(f"{key}.softDeleteRetentionDays {self.soft_delete_retention_days!r} is not allowed; expected 7 to 90")
         if self.network_default_action not in NETWORK_ACTIONS:

@@ -118,7 +118,9 @@ def om_python() -> Path:
     return _python(venv)
 
 
-def run(script: str, *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+def run(
+    script: str, *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
     """Run ``script`` with the OM venv's python; env is added to a clean environment."""
     python = om_python()
     full = _clean_environ()
@@ -130,7 +132,7 @@ def run(script: str, *, env: dict[str, str] | None = None, cwd: Path | None = No
 
 #: Run inside the OM venv (``env`` loader) or inside the Airflow venv with OM's packages put first
 #: after ``airflow.configuration`` is loaded (``airflow`` loader: OM reads Airflow's real ``conf``).
-_READER = r'''
+_READER = r"""
 import hashlib, json, os, sys
 loader_name = os.environ["OM_LOADER"]
 if loader_name == "airflow":
@@ -156,7 +158,8 @@ provider = SecretsManagerProvider(server["secretsManagerProvider"])
 loader = SecretsManagerClientLoader(loader_name)
 if request.get("credentials"):
     from metadata.utils.secrets import azure_kv_secrets_manager, gcp_secrets_manager
-    module = {"azure-kv": azure_kv_secrets_manager, "managed-azure-kv": azure_kv_secrets_manager, "gcp": gcp_secrets_manager}[provider.value]
+    module = {"azure-kv": azure_kv_secrets_manager, "managed-azure-kv": azure_kv_secrets_manager,
+              "gcp": gcp_secrets_manager}[provider.value]
     creds = module.secrets_manager_client_loader.registry[loader.value]()
     out["credentials"] = None if creds is None else json.loads(creds.model_dump_json(exclude_none=True))
     secret = getattr(creds, "clientSecret", None)
@@ -167,11 +170,12 @@ if request.get("ids"):
     # the path OM itself takes for a "secret:" password field
     from metadata.generated.schema.entity.services.connections.database.common.basicAuth import BasicAuth
     first = request["ids"][0]
-    out["customSecretStr"] = hashlib.sha256(BasicAuth(password="secret:" + first).password.get_secret_value().encode()).hexdigest()
+    password = BasicAuth(password="secret:" + first).password.get_secret_value()
+    out["customSecretStr"] = hashlib.sha256(password.encode()).hexdigest()
 sys.stdout.write("\nOM-READER-RESULT " + json.dumps(out) + "\n")
 sys.stdout.flush()
 os._exit(0)
-'''
+"""
 
 
 def site_packages(python: Path) -> str:
@@ -202,8 +206,9 @@ def read(out_dir: Path, *, loader: str, env: dict[str, str], ids=(), credentials
         full.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{out_dir}/airflow.db")
         full.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     request = json.dumps({"dir": str(out_dir), "ids": list(ids), "credentials": credentials})
-    proc = subprocess.run([str(python), "-c", _READER], input=request, capture_output=True, text=True,
-                          env=full, cwd=out_dir, timeout=600)
+    proc = subprocess.run(
+        [str(python), "-c", _READER], input=request, capture_output=True, text=True, env=full, cwd=out_dir, timeout=600
+    )
     marker = [line for line in proc.stdout.splitlines() if line.startswith("OM-READER-RESULT ")]
     if proc.returncode != 0 or not marker:
         raise AssertionError(f"OM's reader failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
