@@ -2,7 +2,9 @@
 
 ``load()`` reads the stack's config, ``from_dict()`` validates a plain dict (tests, tools). Both
 return a frozen ``Settings`` or raise one ``ConfigError`` that lists every problem, each naming
-the config key, the bad value and what is allowed.
+the config key, the bad value and what is allowed. Every key is declared once in ``KEYS`` (type,
+default, validator, meaning): the readers, the unknown-key check, the README table
+(``readme_table()``) and the components' defaults (``default(key)``) all come from it.
 """
 
 from __future__ import annotations
