@@ -37,7 +37,7 @@ def test_previews_with_the_components_and_its_own_resource():
     assert engine.plain(environment.inputs) == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
                                                  "clusterName": "openmetadata", "production": False}
     assert len(result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")) == 2
-    catalog = result.get("secret-catalog", "aws:ssm/parameter:Parameter")
+    catalog = result.get("secret-catalog", "kubernetes:core/v1:ConfigMap")
     parents = {r.urn: r.parent for r in result.resources}
 
     def under_environment(urn):
@@ -45,15 +45,14 @@ def test_previews_with_the_components_and_its_own_resource():
 
     assert catalog.parent == result.stack_urn and catalog.options["dependsOn"]
     assert all(under_environment(urn) for urn in catalog.options["dependsOn"])
-    assert catalog.plain_inputs["type"] == "String"  # pulumi-aws still wraps every SSM value as a secret
-    assert json.loads(catalog.plain_inputs["value"]) == engine.plain(result.outputs)["secretReferences"]
-    assert catalog.plain_inputs["tags"] == {"team": "analytics", "environment": "demo", "managed-by": "om-secrets"}
+    assert json.loads(catalog.plain_inputs["data"]["references.json"]) == engine.plain(result.outputs)["secretReferences"]
+    assert catalog.plain_inputs["metadata"]["namespace"] == "openmetadata"
 
 
 def test_preview_through_the_cli(capsys):
     assert cli.main(["preview", "demo", "--project-dir", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "om-secrets:index:OpenMetadataSecrets demo" in out and "aws:ssm/parameter:Parameter secret-catalog" in out
+    assert "om-secrets:index:OpenMetadataSecrets demo" in out and "kubernetes:core/v1:ConfigMap secret-catalog" in out
 
 
 def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
@@ -87,3 +86,26 @@ def test_readme_commands_name_the_example():
     readme = (EXAMPLE / "README.md").read_text()
     assert "omsecrets preview demo --project-dir examples/custom_program" in readme
     assert yaml.safe_load((EXAMPLE / "stacks" / "Pulumi.demo.yaml").read_text())["config"]["aws:region"] == "eu-west-1"
+
+
+def test_the_example_passes_check(capsys):
+    assert cli.main(["check", "--project-dir", str(EXAMPLE)]) == 0
+    assert "no violations" in capsys.readouterr().out
+
+
+def test_stacks_reads_settings_built_in_the_program(capsys):
+    assert cli.main(["stacks", "--project-dir", str(EXAMPLE), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert {k: row[k] for k in ("stack", "valid", "provider", "region", "prefix", "settings")} == {
+        "stack": "demo", "valid": True, "provider": "aws-ssm", "region": "eu-west-1", "prefix": "demo",
+        "settings": "program"}
+
+
+def test_stacks_says_when_a_program_declares_no_environment(tmp_path, capsys):
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: plain\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.export('x', 1)\n")
+    (tmp_path / "stacks" / "Pulumi.a.yaml").write_text("config:\n  plain:x: 1\n")
+    assert cli.main(["stacks", "--project-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "invalid" in out and "declares no OpenMetadataSecrets" in out

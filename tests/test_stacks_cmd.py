@@ -52,7 +52,7 @@ def expected_row(path: Path) -> dict:
             "region": region if aws else None,
             "production": config.get("om-secrets:production", stack in ("prod", "production")),
             "clusterName": config.get("om-secrets:clusterName", "openmetadata"),
-            "prefix": config.get("om-secrets:prefix")}
+            "prefix": config.get("om-secrets:prefix"), "settings": "stack file"}
 
 
 @pytest.fixture
@@ -87,10 +87,10 @@ def test_lists_every_shipped_stack_as_its_config_says(capsys):
 def test_table_has_one_aligned_row_per_stack(capsys):
     assert run_cli(stacks_cmd, ["stacks", "--project-dir", str(ROOT)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["STACK", "PROVIDER", "REGION", "PRODUCTION", "CLUSTER", "PREFIX"]
+    assert lines[0].split() == ["STACK", "PROVIDER", "REGION", "PRODUCTION", "CLUSTER", "PREFIX", "SETTINGS"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert rows["prod"] == ["prod", "managed-aws", "eu-west-1", "yes", "openmetadata", "prod"]
-    assert rows["dev"] == ["dev", "kubernetes", "-", "no", "openmetadata", "-"]
+    assert rows["prod"] == ["prod", "managed-aws", "eu-west-1", "yes", "openmetadata", "prod", "stack", "file"]
+    assert rows["dev"] == ["dev", "kubernetes", "-", "no", "openmetadata", "-", "stack", "file"]
     assert {line.index(rows["prod"][1]) for line in lines if "managed-aws" in line} == {lines[0].index("PROVIDER")}
     assert "\x1b[" not in "".join(lines)  # captured stdout is not a TTY
 

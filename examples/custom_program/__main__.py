@@ -3,7 +3,7 @@
 import json
 
 import pulumi
-import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
 from omsecrets.components import OpenMetadataSecrets
 from omsecrets.components.settings import from_dict
@@ -26,17 +26,17 @@ settings = from_dict(
 )
 environment = OpenMetadataSecrets(settings.environment, settings)
 
-# Our own resource: where each secret lives, as a plain (non-secret) SSM parameter for other tools.
-# It sits outside /demo/openmetadata/, so the OM server's read/write policy does not cover it.
-catalog = aws.ssm.Parameter(
+# Our own resource: where each secret lives (references, never values), as a ConfigMap other tools in
+# the server's namespace can read. Not an SSM parameter: every parameter under the store's path is a
+# secret (SecureString, named by OM's convention) and OMS-SM-001/OMS-STORE-001 would say so.
+catalog = k8s.core.v1.ConfigMap(
     "secret-catalog",
-    name=f"/om-secrets-demo/{stack}/secret-references",
-    type="String",
-    value=json.dumps(environment.references, sort_keys=True),
-    tags=settings.resource_tags,
+    metadata={"name": "om-secrets-catalog", "namespace": settings.server.namespace,
+              "labels": {"app.kubernetes.io/managed-by": "om-secrets", "app.kubernetes.io/part-of": "openmetadata"}},
+    data={"references.json": json.dumps(environment.references, sort_keys=True)},
     opts=pulumi.ResourceOptions(depends_on=[environment]),
 )
 
 for key, value in environment.stack_outputs().items():
     pulumi.export(key, value)
-pulumi.export("secretCatalogParameter", catalog.name)
+pulumi.export("secretCatalog", pulumi.Output.concat(settings.server.namespace, "/", catalog.metadata["name"]))
