@@ -24,8 +24,8 @@ from omsecrets.components import core
 from omsecrets.render import object_metadata
 
 FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
-COLUMNS = ("identities", "policies / roles", "stores / secrets", "other", "apps")
-IDENTITY, POLICY, SECRET, OTHER, APP = range(len(COLUMNS))
+COLUMNS = ("workloads", "identities", "policies / roles", "stores / secrets", "generated values", "apps")
+WORKLOAD, IDENTITY, POLICY, SECRET, OTHER, APP = range(len(COLUMNS))
 
 SM_SECRET = "aws:secretsmanager/secret:Secret"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
@@ -37,8 +37,15 @@ SECRET_TYPES = (SM_SECRET, SSM_PARAMETER, K8S_SECRET)
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 APP_LABEL = "app.kubernetes.io/component"
 
+KMS_KEY, KMS_ALIAS = "aws:kms/key:Key", "aws:kms/alias:Alias"
+ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+# Drawn as edges or folded into another box, not as boxes of their own.
+HIDDEN = ("aws:secretsmanager/secretVersion:SecretVersion", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+          RBAC + "RoleBinding", RBAC + "ClusterRoleBinding",
+          "aws:iam/userPolicyAttachment:UserPolicyAttachment", KMS_ALIAS, "kubernetes:core/v1:Namespace",
+          "aws:eks/podIdentityAssociation:PodIdentityAssociation")
 _TYPE_COLUMNS = {
-    IAM_ROLE: IDENTITY, IAM_USER: IDENTITY, SERVICE_ACCOUNT: IDENTITY, "aws:iam/accessKey:AccessKey": IDENTITY,
+    IAM_ROLE: IDENTITY, IAM_USER: IDENTITY, SERVICE_ACCOUNT: WORKLOAD, ACCESS_KEY: IDENTITY,
     "aws:iam/policy:Policy": POLICY, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": POLICY,
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": POLICY, "aws:iam/rolePolicy:RolePolicy": POLICY,
     "aws:iam/userPolicy:UserPolicy": POLICY, "aws:eks/podIdentityAssociation:PodIdentityAssociation": POLICY,
@@ -116,7 +123,7 @@ def short_type(type_token: str) -> str:
 def _column(type_token: str) -> int:
     if type_token in _TYPE_COLUMNS:
         return _TYPE_COLUMNS[type_token]
-    return SECRET if type_token.startswith("random:") else OTHER
+    return OTHER
 
 
 def _detail(resource: engine.CapturedResource) -> Optional[str]:
@@ -127,6 +134,18 @@ def _detail(resource: engine.CapturedResource) -> Optional[str]:
         name = engine.plain(resource.state.get("name"))
         return name if isinstance(name, str) else None
     return None
+
+
+def _kms_aliases(result: engine.PreviewResult) -> dict[str, str]:
+    """KMS key urn -> its alias name (the alias box is folded into the key's)."""
+    keys = {str(_text(k.state.get(f))): k.urn for k in result.by_type(KMS_KEY) for f in ("id", "keyId", "arn")
+            if k.state.get(f) is not None}
+    out = {}
+    for alias in result.by_type(KMS_ALIAS):
+        urn = keys.get(str(_text(alias.inputs.get("targetKeyId"))))
+        if urn:
+            out[urn] = str(_text(alias.inputs.get("name")))
+    return out
 
 
 # --------------------------------------------------------------------------- access derivation
@@ -162,11 +181,20 @@ class _Builder:
         self.result = result
         self.parent_of = {r.urn: r.parent for r in result.resources}
         resources = sorted(result.resources, key=lambda r: (r.type, r.name, r.urn))
+        shown = [r for r in resources if r.type not in HIDDEN]
+        visible = {r.urn for r in shown if r.custom}
+        for r in shown:  # a component is drawn when something below it is
+            if r.urn in visible:
+                parent = r.parent
+                while parent in self.parent_of and parent not in visible:
+                    visible.add(parent)
+                    parent = self.parent_of[parent]
         self.clusters = {r.urn: Cluster(f"c{i}", f"{short_type(r.type)} {r.name}")
-                         for i, r in enumerate((r for r in resources if not r.custom), 1)}
+                         for i, r in enumerate((r for r in resources if not r.custom), 1) if r.urn in visible}
         self.clusters = {urn: dataclasses.replace(c, parent=self._cluster_of(urn)) for urn, c in self.clusters.items()}
-        self.nodes = {r.urn: Node(f"n{i}", self._lines(r), _column(r.type), self._cluster_of(r.urn))
-                      for i, r in enumerate((r for r in resources if r.custom), 1)}
+        aliases = _kms_aliases(result)
+        self.nodes = {r.urn: Node(f"n{i}", self._lines(r, aliases.get(r.urn)), _column(r.type), self._cluster_of(r.urn))
+                      for i, r in enumerate((r for r in resources if r.custom), 1) if r.type not in HIDDEN}
         self.extra: dict[str, Node] = {}
         self.edges: set[Edge] = set()
 
@@ -175,8 +203,8 @@ class _Builder:
         return cluster.id if cluster else None
 
     @staticmethod
-    def _lines(resource: engine.CapturedResource) -> tuple[str, ...]:
-        detail = _detail(resource)
+    def _lines(resource: engine.CapturedResource, detail: Optional[str] = None) -> tuple[str, ...]:
+        detail = detail or _detail(resource)
         lines = (short_type(resource.type), resource.name)
         return lines + (detail,) if detail and detail != resource.name else lines
 
@@ -191,6 +219,14 @@ class _Builder:
     def graph(self) -> Graph:
         title = f"{self.result.project} / {self.result.stack}: who can read or write which secrets"
         nodes = list(self.nodes.values()) + [self.extra[k] for k in sorted(self.extra)]
+        linked = {e.source for e in self.edges} | {e.target for e in self.edges}
+        idle = [n for n in nodes if n.lines[0] == short_type(SERVICE_ACCOUNT) and n.id not in linked]
+        if idle:  # no access and no role to assume: said in the title rather than drawn unconnected
+            title += f" ({len(idle)} ServiceAccount(s) without secret access not drawn)"
+            nodes = [n for n in nodes if n not in idle]
+            used = {n.cluster for n in nodes}
+            self.clusters = {u: c for u, c in self.clusters.items()
+                             if c.id in used or any(o.parent == c.id for o in self.clusters.values())}
         edges = sorted(self.edges, key=lambda e: (e.kind, e.source, e.target, e.label))
         return Graph(title, nodes, sorted(self.clusters.values(), key=lambda c: int(c.id[1:])), edges)
 
@@ -222,8 +258,8 @@ def _grant(access: dict, key: tuple[str, str], read: bool, write: bool) -> None:
 
 
 def _aws_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
-    """{(identity node id, secret urn): (read, write)} from all the policies of each role and user."""
-    secrets = [r for r in b.result.resources if r.type in (SM_SECRET, SSM_PARAMETER)]
+    """{(identity node id, secret or KMS key urn): (read, write)} from all the policies of each role and user."""
+    secrets = [r for r in b.result.resources if r.type in (SM_SECRET, SSM_PARAMETER, KMS_KEY)]
     documents: dict[str, list[dict]] = defaultdict(list)
     for identity, policy, document in aws_grants(b.result):
         source = b.nodes[identity.urn].id
@@ -296,11 +332,34 @@ def _assume_links(b: _Builder) -> None:
 
 
 def _delivery_links(b: _Builder) -> None:
-    for secret in b.result.by_type(K8S_SECRET):
+    for secret in b.result.by_type(K8S_SECRET) + b.result.by_type("kubernetes:core/v1:ConfigMap"):
         app = (object_metadata(secret).get("labels") or {}).get(APP_LABEL)
-        if isinstance(app, str) and app:
+        if isinstance(app, str) and app and secret.urn in b.nodes:
             target = b.synthetic(f"app_{app}", ("app", app), APP)
-            b.link(b.nodes[secret.urn].id, target, "delivers", "delivery")
+            b.link(b.nodes[secret.urn].id, target, "delivers" if secret.type == K8S_SECRET else "configures",
+                   "delivery")
+
+
+def _value_links(b: _Builder) -> None:
+    """Generated values (random:*) to the secret that stores them (through its version, if any)."""
+    by_urn = {r.urn: r for r in b.result.resources}
+    for r in b.result.resources:
+        deps = [by_urn[d] for d in r.options.get("dependsOn") or [] if d in by_urn]
+        sources = [d for d in deps if d.type.startswith("random:") and d.urn in b.nodes]
+        if not sources:
+            continue
+        targets = [d for d in deps if d.urn in b.nodes and d.type in SECRET_TYPES] if r.urn not in b.nodes else [r]
+        for source in sources:
+            for target in targets:
+                b.link(b.nodes[source.urn].id, b.nodes[target.urn].id, "value", "value")
+
+
+def _key_links(b: _Builder) -> None:
+    users = _by_state(b.result, [IAM_USER], "name")
+    for key in b.result.by_type(ACCESS_KEY):
+        user = users.get(_text(key.inputs.get("user")))
+        if user is not None and key.urn in b.nodes:
+            b.link(b.nodes[user.urn].id, b.nodes[key.urn].id, "has key")
 
 
 def _add_access(b: _Builder, access: dict[tuple[str, str], tuple[bool, bool]]) -> None:
@@ -329,13 +388,16 @@ def build_graph(result: engine.PreviewResult) -> Graph:
     _add_access(b, access)
     _assume_links(b)
     _delivery_links(b)
+    _value_links(b)
+    _key_links(b)
     return b.graph()
 
 
 # --------------------------------------------------------------------------- text formats
 
-_COLOURS = {"read/write": "#c0392b", "write": "#d35400", "read": "#2471a3", "delivers": "#1e8449"}
-_FILLS = ("#eaf2fb", "#fef5e7", "#e9f7ef", "#f2f3f4", "#f4ecf7")
+_COLOURS = {"read/write": "#c0392b", "write": "#d35400", "read": "#2471a3", "delivers": "#1e8449",
+            "configures": "#1e8449", "value": "#8e44ad"}
+_FILLS = ("#fdedec", "#eaf2fb", "#fef5e7", "#e9f7ef", "#f2f3f4", "#f4ecf7")
 
 
 def _colour(edge: Edge) -> str:
@@ -447,8 +509,10 @@ class Box:
     y1: float
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_CHARS else text[: _MAX_CHARS - 1] + "…"
+def _clip(text: str, limit: int = 0) -> str:
+    """``text`` shortened from the left (ids and paths differ at their ends): ``…/snowflake/password``."""
+    limit = limit or _MAX_CHARS
+    return text if len(text) <= limit else "…" + text[len(text) - limit + 1:]
 
 
 class _Layout:
@@ -515,7 +579,9 @@ class _Layout:
         for app in apps:
             ys = [self.boxes[e.source].y0 for e in self.graph.edges if e.target == app.id and e.source in self.boxes]
             wanted[app.id] = sum(ys) / len(ys) if ys else TOP
-        floor = TOP
+        # below the generated values: delivery edges then cross empty space on their way right
+        floor = max([TOP] + [b.y1 + 3 * GAP_Y for n, b in self.boxes.items()
+                             if self.graph.node(n) is not None and self.graph.node(n).column == OTHER])
         for app in sorted(apps, key=lambda a: (wanted[a.id], a.id)):
             y = max(wanted[app.id], floor)
             x = self.x(APP)
@@ -553,10 +619,29 @@ def _ports(layout: _Layout) -> dict[tuple[int, str], float]:
     ports = {}
     for (element, _), items in ends.items():
         box = boxes[element]
-        low, high = (box.y0 + 8, box.y1 - 8) if graph.node(element) else (box.y0 + 6, box.y0 + HEADER + BOX_H / 2)
+        low, high = (box.y0 + 8, box.y1 - 8) if graph.node(element) else _group_span(layout, element)
         for k, (_, i, end) in enumerate(sorted(items)):
             ports[(i, end)] = low + (high - low) * (k + 1) / (len(items) + 1)
     return ports
+
+
+def _group_span(layout: _Layout, cluster_id: str) -> tuple[float, float]:
+    """Where edges to a whole component land: beside the secrets it holds, not on its title."""
+    boxes = [layout.boxes[n] for n in layout.child_nodes.get(cluster_id, []) if n in layout.boxes]
+    if not boxes:
+        box = layout.boxes[cluster_id]
+        return box.y0 + HEADER, box.y1 - PAD
+    return min(b.y0 for b in boxes) + 6, max(b.y1 for b in boxes) - 6
+
+
+def _svg_brackets(svg: ET.Element, layout: _Layout) -> None:
+    """A bracket along the secrets of a component that edges reach as a group."""
+    targets = {e.target for e in layout.graph.edges if layout.graph.node(e.target) is None}
+    for cluster_id in sorted(targets):
+        low, high = _group_span(layout, cluster_id)
+        x = layout.boxes[cluster_id].x0 + 4
+        _el(svg, "polyline", points=f"{x + 4:g},{low - 4:g} {x:g},{low - 4:g} {x:g},{high + 4:g} {x + 4:g},{high + 4:g}",
+            fill="none", stroke="#566573", stroke_width=2, class_="group")
 
 
 def _el(parent: ET.Element, tag: str, text: Optional[str] = None, **attrs: Any) -> ET.Element:
@@ -574,7 +659,7 @@ def _svg_node(parent: ET.Element, node: Node, box: Box) -> None:
     styles = [("10", "#566573", "bold"), ("11", "#17202a", "normal"), ("10", "#7f8c8d", "normal")]
     for i, line in enumerate(node.lines[:3]):
         size, fill, weight = styles[i]
-        _el(group, "text", _clip(line), x=box.x0 + 8, y=box.y0 + 15 + 14 * i, font_size=size, fill=fill,
+        _el(group, "text", line if i == 0 else _clip(line), x=box.x0 + 8, y=box.y0 + 15 + 14 * i, font_size=size, fill=fill,
             font_weight=weight)
 
 
@@ -602,7 +687,10 @@ def to_svg(graph: Graph) -> str:
         _el(group, "title", cluster.label)
         _el(group, "rect", x=box.x0, y=box.y0, width=box.x1 - box.x0, height=box.y1 - box.y0, rx=8,
             fill="none", stroke="#95a5a6", stroke_dasharray="4 3")
-        _el(group, "text", _clip(cluster.label), x=box.x0 + 8, y=box.y0 + 15, font_size=11, fill="#566573")
+        kind, _, name = cluster.label.partition(" ")
+        label = f"{kind} {_clip(name, max(8, int((box.x1 - box.x0 - 16) / 6.2) - len(kind) - 1))}"
+        _el(group, "text", label, x=box.x0 + 8, y=box.y0 + 15, font_size=11, fill="#566573")
+    _svg_brackets(svg, layout)
     _svg_edges(svg, layout)
     for node in graph.nodes:
         _svg_node(svg, node, layout.boxes[node.id])
@@ -617,15 +705,21 @@ def _svg_edges(svg: ET.Element, layout: _Layout) -> None:
     for i, e in enumerate(graph.edges):
         source, target = boxes[e.source], boxes[e.target]
         channel = (target.x0 if target.x0 >= source.x1 else target.x1, "r" if target.x0 >= source.x1 else "l")
-        points = _route(source, target, ports[(i, "out")], ports[(i, "in")], lanes[channel])
+        if e.kind == "delivery":  # turn beside the source, run right at the app's height
+            channel = (source.x1, "d")
+            cx = source.x1 + 14 + 7 * lanes[channel]
+            points = [(source.x1, ports[(i, "out")]), (cx, ports[(i, "out")]), (cx, ports[(i, "in")]),
+                      (target.x0, ports[(i, "in")])]
+        else:
+            points = _route(source, target, ports[(i, "out")], ports[(i, "in")], lanes[channel])
         lanes[channel] += 1
         colour, name = _colour(e), e.label.replace("/", "-") if e.label in _COLOURS else "link"
         group = _el(svg, "g", id=f"e{i + 1}", class_=f"edge {e.kind}")
         _el(group, "title", f"{graph.label_of(e.source)} -> {graph.label_of(e.target)}: {e.label}")
         attrs = {"fill": "none", "stroke": colour, "stroke_width": 1.6 if e.kind == "access" else 1.1,
                  "marker_end": f"url(#arrow-{name})"}
-        if e.kind == "link":
-            attrs["stroke_dasharray"] = "5 3"
+        if e.kind in ("link", "value"):
+            attrs["stroke_dasharray"] = "5 3" if e.kind == "link" else "2 3"
         _el(group, "polyline", points=" ".join(f"{x:g},{y:g}" for x, y in points), **attrs)
         (cx, y), (x, _) = points[-2], points[-1]
         rightward = x > cx

@@ -62,9 +62,10 @@ def test_store_edges_match_the_stacks_iam_and_rbac(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_delivery_secret_goes_to_its_app(stack):
     g = graph.build_graph(planted_preview(stack))
-    delivered = {(name_of(g, e.source), g.label_of(e.target)) for e in g.edges if e.kind == "delivery"}
-    assert delivered == {(f"{STABLE_NAME}-app-config-openmetadata-secret", "app openmetadata"),
-                         (f"{STABLE_NAME}-app-config-airflow-secret", "app airflow")}
+    delivered = {(name_of(g, e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "delivery"}
+    assert delivered == {(f"{STABLE_NAME}-app-config-{app}-{kind}", f"app {app}", label)
+                         for app in ("openmetadata", "airflow")
+                         for kind, label in (("secret", "delivers"), ("config", "configures"))}
 
 
 def test_irsa_service_accounts_assume_their_roles_and_roles_hold_their_policies():
@@ -274,3 +275,47 @@ def test_preview_graph_through_the_cli(tmp_path, capsys):
         assert graph.write_graph_from_args(args, cli.load_preview(args)) == path
     assert f"{STABLE_NAME}-store: read/write" in path.read_text()
     assert f"wrote {path}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_floating_boxes(stack):
+    g = graph.build_graph(planted_preview(stack))
+    touched = {e.source for e in g.edges} | {e.target for e in g.edges}
+    assert [g.label_of(n.id) for n in g.nodes if n.id not in touched and n.cluster not in touched] == []
+    assert not {n.lines[0] for n in g.nodes} & {graph.short_type(t) for t in graph.HIDDEN}
+
+
+def test_kms_access_is_drawn_and_the_alias_folded_into_the_key():
+    g = graph.build_graph(planted_preview("prod"))
+    kms = [n for n in g.nodes if n.lines[0] == "aws kms Key"]
+    assert len(kms) == 1 and kms[0].lines[2].startswith("alias/")
+    reach = {(name_of(g, e.source), e.label) for e in g.edges if e.target == kms[0].id and e.kind == "access"}
+    assert reach == {(f"{STABLE_NAME}-aws-access-server", "read/write"), (f"{STABLE_NAME}-aws-access-ingestion", "read")}
+
+
+def test_generated_values_point_at_the_secrets_that_store_them():
+    g = graph.build_graph(planted_preview("prod"))
+    values = {(name_of(g, e.source), name_of(g, e.target)) for e in g.edges if e.kind == "value"}
+    assert (f"{STABLE_NAME}-bootstrap-snowflake-password", f"{STABLE_NAME}-store-snowflake-password") in values
+    assert (f"{STABLE_NAME}-openmetadata-fernet-gen-1", f"{STABLE_NAME}-store-fernet-openmetadata") in values
+
+
+def test_ids_are_shortened_from_the_left():
+    long = "/prod/openmetadata/database/snowflake-prod/password"
+    assert graph._clip(long, 30) == "…" + long[-29:] and len(graph._clip(long, 30)) == 30
+    assert graph._clip("short", 30) == "short"
+
+
+def test_svg_renders_to_a_picture_that_is_not_empty(tmp_path):
+    cairosvg = pytest.importorskip("cairosvg")
+    from PIL import Image
+
+    path = graph.write_graph(planted_preview("prod"), tmp_path / "prod.svg")
+    png = tmp_path / "prod.png"
+    cairosvg.svg2png(url=str(path), write_to=str(png))
+    image = Image.open(png).convert("L")
+    root = ET.parse(path).getroot()
+    assert image.size == (int(root.get("width")), int(root.get("height")))
+    histogram = image.histogram()
+    drawn = sum(histogram[:200]) / sum(histogram)  # pixels darker than the white background
+    assert 0.01 < drawn < 0.6
