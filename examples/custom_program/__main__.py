@@ -6,6 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from omsecrets.components import OpenMetadataSecrets
+from omsecrets.components.core import STANDARD_LABELS
 from omsecrets.components.settings import from_dict
 
 config = pulumi.Config()
@@ -32,7 +33,7 @@ environment = OpenMetadataSecrets(settings.environment, settings)
 catalog = k8s.core.v1.ConfigMap(
     "secret-catalog",
     metadata={"name": "om-secrets-catalog", "namespace": settings.server.namespace,
-              "labels": {"app.kubernetes.io/managed-by": "om-secrets", "app.kubernetes.io/part-of": "openmetadata"}},
+              "labels": dict(STANDARD_LABELS)},
     data={"references.json": json.dumps(environment.references, sort_keys=True)},
     opts=pulumi.ResourceOptions(depends_on=[environment]),
 )
