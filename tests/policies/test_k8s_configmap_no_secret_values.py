@@ -50,6 +50,17 @@ def test_secret_value(data, what):
     assert "hunter2" not in f.message and AWS_SECRET not in f.message and FERNET not in f.message
 
 
+@pytest.mark.parametrize("key", ["DB_PASSWD", "DB_PWD", "APIKEY", "SSL_PASSPHRASE", "GCP_CREDENTIALS", "credential",
+                                 "client-secret", "AUTH_TOKEN", "signingKey"])
+def test_every_secret_word(key):
+    assert h.one(RULE, config_map({key: "x"})).message == f"ConfigMap om-env: {key} is named like a secret and has a value"
+
+
+@pytest.mark.parametrize("key", ["PUBLIC_KEY", "SSH_KEY", "HOST_KEY", "KEY_ID", "DB_PASSWORD_FILE"])
+def test_not_secret_words(key):
+    h.none(RULE, config_map({key: "x"}))
+
+
 def test_fernet_key_named_like_a_secret_reported_once_as_fernet():
     assert h.one(RULE, config_map({"FERNET_KEY": FERNET})).message.endswith("FERNET_KEY holds a Fernet key")
 
