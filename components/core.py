@@ -116,12 +116,12 @@ PROVIDER_REGISTRY: dict[str, Provider] = {
             ("KUBERNETES_NAMESPACE", "KUBERNETES_IN_CLUSTER", "KUBERNETES_KUBECONFIG_PATH"),
             chart=False,
         ),
-        Provider("azure-kv", "azure", False, "azure-key-vault", False, _AZURE_IDS,
+        Provider("azure-kv", "azure", False, "azure-key-vault", True, _AZURE_IDS,
                  _AZURE_PARAMS, _AZURE_AIRFLOW, ("AZURE_KEY_VAULT_NAME",)),
-        Provider("managed-azure-kv", "azure", True, "azure-key-vault", False, _AZURE_IDS,
+        Provider("managed-azure-kv", "azure", True, "azure-key-vault", True, _AZURE_IDS,
                  _AZURE_PARAMS, _AZURE_AIRFLOW, ("AZURE_KEY_VAULT_NAME",)),
         # OM reads ``project_id`` (its docs say gcp_project_id; the code wins).
-        Provider("gcp", "gcp", True, "gcp-secret-manager", False, _GCP_IDS,
+        Provider("gcp", "gcp", True, "gcp-secret-manager", True, _GCP_IDS,
                  ("projectId",), ("project_id",), ("GOOGLE_CLOUD_PROJECT",)),
     )
 }
@@ -604,3 +604,23 @@ def gcp_role_access(role: str, custom: Mapping[str, Any] | None = None) -> froze
     if custom and role in custom:
         return gcp_access(custom[role])
     return gcp_access(GCP_PREDEFINED_ROLES.get(role, ()))
+
+
+_CEL_CLAUSE = re.compile(r'(!?)resource\.name(?:\.startsWith\("([^"]*)"\)| (==|!=) "([^"]*)")')
+
+
+def gcp_condition_matches(expression: Optional[str], resource_name: str) -> Optional[bool]:
+    """Whether an IAM condition grants on ``resource_name``: no condition -> True; the ``&&`` of
+    ``resource.name.startsWith("...")`` / ``== "..."`` / ``!= "..."`` clauses (optionally negated)
+    om-secrets writes -> evaluated; anything else -> None (unknown)."""
+    if not expression:
+        return True
+    result = True
+    for clause in expression.split("&&"):
+        m = _CEL_CLAUSE.fullmatch(clause.strip())
+        if m is None:
+            return None
+        negate, prefix, op, literal = m.groups()
+        value = resource_name.startswith(prefix) if prefix is not None else (resource_name == literal) == (op == "==")
+        result = result and (not value if negate else value)
+    return result

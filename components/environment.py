@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import core
+from . import conventions, core
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
 from .app_config.airflow import fernet_ref as airflow_fernet_ref
@@ -160,6 +160,10 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 ),
                 child,
             )
+        self.azure_access = self._azure_access(name, settings, child) if settings.is_azure else None
+        self.gcp_access = self._gcp_access(name, settings, child) if settings.is_gcp else None
+        cloud_access = self.azure_access or self.gcp_access
+        annotations = cloud_access.sa_annotations if cloud_access is not None else {}
         irsa = self.aws_access is not None and settings.aws.identity.mode == core.IRSA
         self.k8s_access = KubernetesAccess(
             f"{name}-k8s-access",
@@ -172,6 +176,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 grant_secrets_rbac=settings.provider == "kubernetes",
                 server_role_arn=self.aws_access.server_role_arn if irsa else None,
                 ingestion_role_arn=self.aws_access.ingestion_role_arn if irsa else None,
+                server_annotations=annotations.get(core.SERVER_APP),
+                ingestion_annotations=annotations.get(core.AIRFLOW_APP),
                 labels=labels,
             ),
             k8s_child,
@@ -198,6 +204,52 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         self.app_config_files = render_files(settings)
         self.register_outputs(
             {**self.stack_outputs(), "production": settings.production, APP_CONFIG_FILES_OUTPUT: self.app_config_files}
+        )
+
+    def _azure_access(self, name: str, settings: Settings, opts: pulumi.ResourceOptions):
+        from .access.azure_rbac import AzureAccess, AzureAccessArgs
+
+        az = settings.azure
+        return AzureAccess(
+            f"{name}-azure-access",
+            AzureAccessArgs(
+                vault_id=self.store.vault_id,
+                subscription_id=az.subscription_id,
+                resource_group_name=az.resource_group_name,
+                location=az.location,
+                environment=settings.environment,
+                server=(settings.server.namespace, settings.server.service_account),
+                ingestion=(settings.ingestion.namespace, settings.ingestion.service_account),
+                identity_mode=az.identity.mode,
+                oidc_issuer=az.identity.oidc_issuer,
+                server_principal_id=az.identity.server_principal_id,
+                ingestion_principal_id=az.identity.ingestion_principal_id,
+                tags=settings.resource_tags,
+            ),
+            opts,
+        )
+
+    def _gcp_access(self, name: str, settings: Settings, opts: pulumi.ResourceOptions):
+        from .access.gcp_iam import GcpAccess, GcpAccessArgs
+
+        g = settings.gcp
+        key_copies = tuple(self.store.seeded[f"fernet-{app}"].secret_id for app in core.APPS)
+        return GcpAccess(
+            f"{name}-gcp-access",
+            GcpAccessArgs(
+                project_id=g.project,
+                project_number=g.project_number,
+                environment=settings.environment,
+                id_prefix=conventions.id_prefix(settings.provider, settings.prefix, settings.cluster_name),
+                server=(settings.server.namespace, settings.server.service_account),
+                ingestion=(settings.ingestion.namespace, settings.ingestion.service_account),
+                key_copy_ids=key_copies,
+                identity_mode=g.identity_mode,
+                cluster_project_id=g.cluster_project,
+                cluster_project_number=g.cluster_project_number,
+                protect=settings.protect,
+            ),
+            opts,
         )
 
     def _namespaces(self, name: str, settings: Settings, labels: dict) -> list[k8s.core.v1.Namespace]:
@@ -265,4 +317,18 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             }
         if self.kms is not None:
             out["kmsKeyArn"] = self.kms.key_arn
+        if self.azure_access is not None:
+            out["azure"] = {
+                "vaultName": self.store.vault_name,
+                "vaultId": self.store.vault_id,
+                "keysVaultName": self.store.keys_vault_name,
+                "clientIds": self.azure_access.client_ids,
+                "principalIds": self.azure_access.principal_ids,
+            }
+        if self.gcp_access is not None:
+            out["gcp"] = {
+                "project": s.gcp.project,
+                "members": self.gcp_access.members,
+                "serviceAccountEmails": self.gcp_access.service_account_emails,
+            }
         return out

@@ -82,6 +82,61 @@ class KubernetesSettings:
 
 
 @dataclass(frozen=True)
+class AzureVaultSettings:
+    """The Key Vault OM uses (and the one holding the Fernet key copies): created or existing."""
+
+    name: str = ""
+    create: bool = True
+    keys_name: str = ""
+    soft_delete_retention_days: int = 90
+    purge_protection: bool = True
+    network_default_action: str = "Allow"
+    ip_rules: tuple[str, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    public_network_access: bool = True
+
+
+@dataclass(frozen=True)
+class AzureIdentitySettings:
+    """AKS workload identity (``oidc_issuer``) or existing service principals with client secrets."""
+
+    mode: str = core.AZURE_WORKLOAD_IDENTITY
+    oidc_issuer: str | None = None
+    server_client_id: str | None = None
+    server_principal_id: str | None = None
+    server_client_secret: str | None = None  # the config key (set with --secret)
+    ingestion_client_id: str | None = None
+    ingestion_principal_id: str | None = None
+    ingestion_client_secret: str | None = None
+    #: config key -> value (an Output under Pulumi) of the client secrets.
+    secret_values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    subscription_id: str = ""
+    tenant_id: str = ""
+    resource_group_name: str = ""
+    location: str = ""
+    vault: AzureVaultSettings = field(default_factory=AzureVaultSettings)
+    identity: AzureIdentitySettings = field(default_factory=AzureIdentitySettings)
+
+
+@dataclass(frozen=True)
+class GcpSettings:
+    """Where OM's ``gcp`` provider keeps secrets and how the apps reach it."""
+
+    project: str = ""
+    project_number: str = ""
+    replication_locations: tuple[str, ...] = ()
+    kms_key_name: str | None = None
+    kms_key_names: Mapping[str, str] = field(default_factory=dict)
+    identity_mode: str = core.GCP_WORKLOAD_IDENTITY
+    cluster_project: str | None = None
+    cluster_project_number: str | None = None
+
+
+@dataclass(frozen=True)
 class AppSettings:
     """Where an application runs: its namespace and ServiceAccount."""
 
@@ -159,6 +214,8 @@ class Settings:
     tags: Mapping[str, str] = field(default_factory=dict)
     aws: AwsSettings = field(default_factory=AwsSettings)
     kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
+    azure: AzureSettings = field(default_factory=AzureSettings)
+    gcp: GcpSettings = field(default_factory=GcpSettings)
     server: AppSettings = field(default_factory=lambda: AppSettings("openmetadata", "openmetadata"))
     ingestion: IngestionSettings = field(
         default_factory=lambda: IngestionSettings("openmetadata", "openmetadata-ingestion")
@@ -169,6 +226,14 @@ class Settings:
     @property
     def uses_store(self) -> bool:
         return self.provider != "db"
+
+    @property
+    def is_azure(self) -> bool:
+        return self.provider in core.providers_in("azure")
+
+    @property
+    def is_gcp(self) -> bool:
+        return self.provider in core.providers_in("gcp")
 
     @property
     def is_aws(self) -> bool:
@@ -243,6 +308,18 @@ def _pattern(regex: re.Pattern[str]):
     return lambda v: regex.fullmatch(v) is not None
 
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_AZURE_LOCATION = re.compile(r"[a-z][a-z0-9]{2,30}")
+_AZURE_RG = re.compile(r"[-\w._()]{0,89}[-\w_()]")
+_VAULT_NAME = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?")
+_SUBNET_ID = re.compile(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+", re.I)
+_GCP_PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+_GCP_NUMBER = re.compile(r"[0-9]{6,20}")
+_GCP_LOCATION = re.compile(r"[a-z]+-[a-z]+[0-9]+")
+_GCP_KMS_KEY = re.compile(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+")
+
+
 _label = conventions.is_dns_label
 _ONE_OF = "one of "
 _RING = "fernet.{app}"
@@ -284,6 +361,52 @@ KEYS: tuple[Key, ...] = (
         default_text="true unless `kubeconfigPath`"),
     Key("kubernetes.kubeconfigPath", "string", "", "kubeconfig OM reads instead (exclusive with `inCluster: true`)"),
     Key("kubernetes.createNamespaces", "bool", False, "declare the namespaces too"),
+    Key("azure.subscriptionId", "string", None, "Azure subscription of the vault (Azure providers)",
+        check=_pattern(_GUID), what="the subscription id (a GUID)"),
+    Key("azure.tenantId", "string", None, "Entra tenant of the vault", check=_pattern(_GUID), what="the Entra tenant id (a GUID)"),
+    Key("azure.resourceGroupName", "string", None, "resource group of the vaults and identities",
+        check=_pattern(_AZURE_RG), what="a resource group name"),
+    Key("azure.location", "string", None, "Azure region (required to create the vault)",
+        check=_pattern(_AZURE_LOCATION), what="an Azure region such as westeurope"),
+    Key("azure.vault.name", "string", None, "Key Vault OM uses (`OM_SM_VAULT_NAME`)", check=_pattern(_VAULT_NAME),
+        what="a Key Vault name: 3-24 of letters, digits, '-', starting with a letter, no '--'"),
+    Key("azure.vault.create", "bool", True, "create the vault (false: use an existing one as it is)"),
+    Key("azure.vault.keysName", "string", None, "vault for the Fernet key copies, which no app can read",
+        default_text="`<vault name>-keys`", check=_pattern(_VAULT_NAME), what="a Key Vault name"),
+    Key("azure.vault.softDeleteRetentionDays", "int", 90, "days a deleted secret stays recoverable", lo=7, hi=90),
+    Key("azure.vault.purgeProtection", "bool", None, "no purge before retention ends (OM never purges)",
+        default_text="= production"),
+    Key("azure.vault.publicNetworkAccess", "bool", True, "public endpoint on (false: private endpoint only)"),
+    Key("azure.vault.network.defaultAction", "string", None, "network rule default", default_text="`Deny` when rules are given, else `Allow`",
+        allowed=("Allow", "Deny")),
+    Key("azure.vault.network.ipRules", "strings", (), "IPv4 addresses/ranges allowed", default_text="none"),
+    Key("azure.vault.network.subnetIds", "strings", (), "subnets allowed (the AKS node subnet)", default_text="none"),
+    Key("azure.identity.mode", "string", core.AZURE_WORKLOAD_IDENTITY, "`workload-identity` (AKS, needs `oidcIssuer`) or "
+        "`client-secret` (existing service principals)", allowed=core.AZURE_IDENTITY_MODES),
+    Key("azure.identity.oidcIssuer", "string", None, "the AKS cluster's OIDC issuer URL (workload identity)",
+        check=_pattern(_URL), what="the AKS cluster's OIDC issuer URL (https://...)"),
+    *(k for who in core.IDENTITIES for k in (
+        Key(f"azure.identity.{who}.clientId", "string", None, f"{who} application (client) id (client-secret)",
+            check=_pattern(_GUID), what="an application (client) id GUID"),
+        Key(f"azure.identity.{who}.principalId", "string", None, f"{who} service principal object id (client-secret)",
+            check=_pattern(_GUID), what="the service principal's object id GUID"),
+        Key(f"azure.identity.{who}.clientSecret", "string", None, f"config key (set with --secret) holding {who}'s client secret"),
+    )),
+    Key("gcp.project", "string", None, "GCP project of the secrets (`OM_SM_PROJECT_ID`)", check=_pattern(_GCP_PROJECT),
+        what="a GCP project id (6-30 of a-z, 0-9, '-')"),
+    Key("gcp.projectNumber", "string", None, "its project number (IAM conditions use it)", check=_pattern(_GCP_NUMBER),
+        what="the project NUMBER (digits)"),
+    Key("gcp.replication.locations", "strings", (), "user-managed replica regions", default_text="automatic replication"),
+    Key("gcp.replication.kmsKeyName", "string", None, "CMEK for automatic replication", check=_pattern(_GCP_KMS_KEY),
+        what="a Cloud KMS key, projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"),
+    Key("gcp.replication.kmsKeyNames", "object", None, "`{<location>: <Cloud KMS key>}` for user-managed replication",
+        default_text="`{}`"),
+    Key("gcp.identity.mode", "string", core.GCP_WORKLOAD_IDENTITY, "`workload-identity` (a Google service account per app) "
+        "or `direct` (roles granted to the Kubernetes ServiceAccount)", allowed=core.GCP_IDENTITY_MODES),
+    Key("gcp.identity.clusterProject", "string", None, "the GKE cluster's project (its workload pool)",
+        default_text="`gcp.project`", check=_pattern(_GCP_PROJECT), what="the GKE cluster's project id"),
+    Key("gcp.identity.clusterProjectNumber", "string", None, "its project number (direct federation)",
+        check=_pattern(_GCP_NUMBER), what="a project number"),
     Key("server.namespace", "string", "openmetadata", "where the OM server runs", check=_label, what=_DNS_LABEL_WHAT),
     Key("server.serviceAccount", "string", "openmetadata", "the OM server's ServiceAccount", check=_label, what=_DNS_LABEL_WHAT),
     Key("ingestion.namespace", "string", None, "where Airflow / ingestion runs", default_text="the server namespace",
@@ -524,6 +647,8 @@ def from_dict(
     )
     ingestion = _ingestion(c, server, provider)
     kube = _kubernetes(c, provider, server, ingestion)
+    azure = _azure(c, provider, production, secret_values, plaintext_refs)
+    gcp = _gcp(c, provider)
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
     secrets = _secrets(c, secret_values, plaintext_refs)
 
@@ -538,6 +663,8 @@ def from_dict(
         tags=tags,
         aws=aws,
         kubernetes=kube,
+        azure=azure,
+        gcp=gcp,
         server=server,
         ingestion=ingestion,
         fernet=fernet_settings,
@@ -585,6 +712,11 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         ring = ring if isinstance(ring, Mapping) else {}
         if isinstance(ring.get("imported"), Mapping):
             refs.extend(ring["imported"].values())
+    azure = data.get("azure") if isinstance(data.get("azure"), Mapping) else {}
+    identity = azure.get("identity") if isinstance(azure.get("identity"), Mapping) else {}
+    for app in core.IDENTITIES:
+        given = identity.get(app) if isinstance(identity.get(app), Mapping) else {}
+        refs.append(given.get("clientSecret"))
     refs = list(dict.fromkeys(r for r in refs if isinstance(r, str) and r and r not in _SCHEMA))
     for ref in refs:
         data.pop(ref, None)
@@ -653,6 +785,157 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         replica_regions=replicas,
         kms=KmsSettings(create=create, key_arn=key_arn, deletion_window_in_days=deletion or 30),
         identity=IdentitySettings(mode=mode, oidc_provider_arn=oidc_arn, oidc_issuer=issuer, eks_cluster_name=eks),
+    )
+
+
+def _section_unused(c: _Collector, name: str, provider: str, family: str) -> bool:
+    """Report a cloud section set for another provider; True when the section applies."""
+    applies = provider in core.providers_in(family)
+    if c.raw(name) is not None and not applies:
+        c.fail(name, f"is set but provider {provider!r} does not use it; remove it or choose one of "
+               + ", ".join(core.providers_in(family)))
+    return applies
+
+
+def _azure(c: _Collector, provider: str, production: bool, secret_values, plaintext_refs) -> AzureSettings:
+    if not _section_unused(c, "azure", provider, "azure"):
+        return AzureSettings()
+    required = "is required for the Azure providers"
+    sub = c.string("azure.subscriptionId", None, check=_pattern(_GUID), what="the subscription id (a GUID)")
+    tenant = c.string("azure.tenantId", None, check=_pattern(_GUID), what="the Entra tenant id (a GUID)")
+    rg = c.string("azure.resourceGroupName", None, check=_pattern(_AZURE_RG), what="a resource group name")
+    for key, value in (("subscriptionId", sub), ("tenantId", tenant), ("resourceGroupName", rg)):
+        if value is None and c.raw(f"azure.{key}") is None:
+            c.fail(f"azure.{key}", required)
+    create = c.boolean("azure.vault.create", True)
+    location = c.string("azure.location", None, check=_pattern(_AZURE_LOCATION), what="an Azure region such as westeurope")
+    if create and location is None and c.raw("azure.location") is None:
+        c.fail("azure.location", "is required to create the vault (azure.vault.create: true)")
+    name = c.string("azure.vault.name", None, check=_pattern(_VAULT_NAME),
+                    what="a Key Vault name: 3-24 of letters, digits, '-', starting with a letter, no '--'")
+    if name is None and c.raw("azure.vault.name") is None:
+        c.fail("azure.vault.name", "is required: the vault OM reads (OM_SM_VAULT_NAME)")
+    default_keys = f"{(name or 'x')[:19].rstrip('-')}-keys"
+    keys_name = c.string("azure.vault.keysName", default_keys, check=_pattern(_VAULT_NAME), what="a Key Vault name") or default_keys
+    if name and keys_name == name:
+        c.fail("azure.vault.keysName", f"{keys_name!r} is the vault OM uses; the Fernet key copies need a vault no app can read")
+    retention = c.integer("azure.vault.softDeleteRetentionDays", 90, 7, 90)
+    purge = c.boolean("azure.vault.purgeProtection", production)
+    ip_rules = c.string_list("azure.vault.network.ipRules")
+    for ip in ip_rules:
+        if not _IPV4.fullmatch(ip):
+            c.fail("azure.vault.network.ipRules", f"{ip!r} is not an IPv4 address or CIDR range such as 203.0.113.0/24")
+    subnets = c.string_list("azure.vault.network.subnetIds")
+    for sid in subnets:
+        if not _SUBNET_ID.fullmatch(sid):
+            c.fail("azure.vault.network.subnetIds", f"{sid!r} is not a subnet resource id")
+    action = c.string("azure.vault.network.defaultAction", "Deny" if (ip_rules or subnets) else "Allow",
+                      allowed=("Allow", "Deny")) or "Allow"
+    public = c.boolean("azure.vault.publicNetworkAccess", True)
+    if action == "Deny" and public and not (ip_rules or subnets):
+        c.fail("azure.vault.network.defaultAction", "'Deny' with no ipRules or subnetIds lets no pod reach the vault; "
+               "add the AKS subnet to subnetIds, or set publicNetworkAccess: false with a private endpoint")
+    if not create and c.raw("azure.vault") is not None and any(
+        c.raw(f"azure.vault.{k}") is not None for k in ("softDeleteRetentionDays", "purgeProtection", "network", "publicNetworkAccess")
+    ):
+        c.fail("azure.vault", "create: false uses an existing vault as it is; its retention, purge protection and network "
+               "settings are not managed here: remove them")
+    mode = c.string("azure.identity.mode", core.AZURE_WORKLOAD_IDENTITY, allowed=core.AZURE_IDENTITY_MODES) or core.AZURE_WORKLOAD_IDENTITY
+    issuer = c.string("azure.identity.oidcIssuer", None, check=_pattern(_URL), what="the AKS cluster's OIDC issuer URL (https://...)")
+    apps: dict[str, dict[str, Any]] = {}
+    for app in core.IDENTITIES:
+        base = f"azure.identity.{app}"
+        apps[app] = {
+            "client_id": c.string(f"{base}.clientId", None, check=_pattern(_GUID), what="an application (client) id GUID"),
+            "principal_id": c.string(f"{base}.principalId", None, check=_pattern(_GUID), what="the service principal's object id GUID"),
+            "client_secret": c.string(f"{base}.clientSecret", None),
+        }
+    values = {}
+    if mode == core.AZURE_WORKLOAD_IDENTITY:
+        if issuer is None and c.raw("azure.identity.oidcIssuer") is None:
+            c.fail("azure.identity.oidcIssuer", "is required with workload identity: the AKS cluster's OIDC issuer URL "
+                   "(az aks show --query oidcIssuerProfile.issuerUrl)")
+        for app in apps:
+            if c.raw(f"azure.identity.{app}") is not None:
+                c.fail(f"azure.identity.{app}", "is for mode 'client-secret'; workload identity creates the identities")
+    else:
+        if c.raw("azure.identity.oidcIssuer") is not None:
+            c.fail("azure.identity.oidcIssuer", "is only used with mode 'workload-identity'")
+        for app, given in apps.items():
+            for key, attr in (("clientId", "client_id"), ("principalId", "principal_id"), ("clientSecret", "client_secret")):
+                if not given[attr] and c.raw(f"azure.identity.{app}.{key}") is None:
+                    c.fail(f"azure.identity.{app}.{key}", "is required with mode 'client-secret'")
+            ref = given["client_secret"]
+            if ref:
+                problem = _secret_ref_problem(ref, secret_values, plaintext_refs)
+                if problem:
+                    c.fail(f"azure.identity.{app}.clientSecret", problem)
+                else:
+                    values[ref] = secret_values[ref]
+    return AzureSettings(
+        subscription_id=sub or "",
+        tenant_id=tenant or "",
+        resource_group_name=rg or "",
+        location=location or "",
+        vault=AzureVaultSettings(
+            name=name or "", create=create, keys_name=keys_name, soft_delete_retention_days=retention or 90,
+            purge_protection=purge, network_default_action=action, ip_rules=ip_rules, subnet_ids=subnets,
+            public_network_access=public,
+        ),
+        identity=AzureIdentitySettings(
+            mode=mode, oidc_issuer=issuer,
+            server_client_id=apps[core.SERVER]["client_id"], server_principal_id=apps[core.SERVER]["principal_id"],
+            server_client_secret=apps[core.SERVER]["client_secret"],
+            ingestion_client_id=apps[core.INGESTION]["client_id"], ingestion_principal_id=apps[core.INGESTION]["principal_id"],
+            ingestion_client_secret=apps[core.INGESTION]["client_secret"], secret_values=values,
+        ),
+    )
+
+
+def _gcp(c: _Collector, provider: str) -> GcpSettings:
+    if not _section_unused(c, "gcp", provider, "gcp"):
+        return GcpSettings()
+    project = c.string("gcp.project", None, check=_pattern(_GCP_PROJECT), what="a GCP project id (6-30 of a-z, 0-9, '-')")
+    if project is None and c.raw("gcp.project") is None:
+        c.fail("gcp.project", "is required for provider 'gcp' (OM_SM_PROJECT_ID)")
+    number = c.string("gcp.projectNumber", None, check=_pattern(_GCP_NUMBER), what="the project NUMBER (digits)")
+    if number is None and c.raw("gcp.projectNumber") is None:
+        c.fail("gcp.projectNumber", "is required: IAM conditions name secrets by project number "
+               "(gcloud projects describe <project> --format='value(projectNumber)')")
+    locations = c.string_list("gcp.replication.locations")
+    for loc in locations:
+        if not _GCP_LOCATION.fullmatch(loc):
+            c.fail("gcp.replication.locations", f"{loc!r} is not a GCP region such as europe-west1")
+    key = c.string("gcp.replication.kmsKeyName", None, check=_pattern(_GCP_KMS_KEY),
+                   what="a Cloud KMS key, projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>")
+    keys_raw = c.raw("gcp.replication.kmsKeyNames")
+    keys: dict[str, str] = {}
+    if keys_raw is not None:
+        if not isinstance(keys_raw, Mapping):
+            c.fail("gcp.replication.kmsKeyNames", f"{keys_raw!r} is not allowed; expected {{<location>: <Cloud KMS key>}}")
+        else:
+            for loc, k in keys_raw.items():
+                if loc not in locations:
+                    c.fail(f"gcp.replication.kmsKeyNames.{loc}", f"{loc!r} is not one of replication.locations {list(locations)}")
+                elif not isinstance(k, str) or not _GCP_KMS_KEY.fullmatch(k) or f"/locations/{loc}/" not in k:
+                    c.fail(f"gcp.replication.kmsKeyNames.{loc}", f"{k!r} is not a Cloud KMS key in {loc}")
+                else:
+                    keys[loc] = k
+            missing = [loc for loc in locations if loc not in keys_raw]
+            if missing:
+                c.fail("gcp.replication.kmsKeyNames", f"has no key for {missing}: with CMEK every replica location needs one")
+    if key and locations:
+        c.fail("gcp.replication.kmsKeyName", "is for automatic replication; with locations give kmsKeyNames per location")
+    if keys and not locations:
+        c.fail("gcp.replication.kmsKeyNames", "needs replication.locations (user-managed replication)")
+    mode = c.string("gcp.identity.mode", core.GCP_WORKLOAD_IDENTITY, allowed=core.GCP_IDENTITY_MODES) or core.GCP_WORKLOAD_IDENTITY
+    cluster_project = c.string("gcp.identity.clusterProject", None, check=_pattern(_GCP_PROJECT), what="the GKE cluster's project id")
+    cluster_number = c.string("gcp.identity.clusterProjectNumber", None, check=_pattern(_GCP_NUMBER), what="a project number")
+    if mode == core.GCP_DIRECT and cluster_project and not cluster_number:
+        c.fail("gcp.identity.clusterProjectNumber", "is required with mode 'direct' when the cluster is in another project")
+    return GcpSettings(
+        project=project or "", project_number=number or "", replication_locations=locations, kms_key_name=key,
+        kms_key_names=keys, identity_mode=mode, cluster_project=cluster_project, cluster_project_number=cluster_number,
     )
 
 

@@ -33,7 +33,16 @@ K8S_SECRET = "kubernetes:core/v1:Secret"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 IAM_ROLE, IAM_USER = "aws:iam/role:Role", "aws:iam/user:User"
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1:"
-SECRET_TYPES = (SM_SECRET, SSM_PARAMETER, K8S_SECRET)
+AZ_SECRET = "azure-native:keyvault:Secret"
+AZ_VAULT = "azure-native:keyvault:Vault"
+AZ_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+AZ_ROLE = "azure-native:authorization:RoleDefinition"
+AZ_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+GCP_SECRET = "gcp:secretmanager/secret:Secret"
+GCP_MEMBER = "gcp:projects/iAMMember:IAMMember"
+GCP_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+GCP_ACCOUNT = "gcp:serviceaccount/account:Account"
+SECRET_TYPES = (SM_SECRET, SSM_PARAMETER, K8S_SECRET, AZ_SECRET, GCP_SECRET)
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 APP_LABEL = "app.kubernetes.io/component"
 
@@ -53,6 +62,10 @@ _TYPE_COLUMNS = {
     RBAC + "ClusterRoleBinding": POLICY, SM_SECRET: SECRET, "aws:secretsmanager/secretVersion:SecretVersion": SECRET,
     SSM_PARAMETER: SECRET, K8S_SECRET: SECRET, "kubernetes:core/v1:ConfigMap": SECRET,
     "aws:kms/key:Key": SECRET, "aws:kms/alias:Alias": SECRET,
+    AZ_IDENTITY: IDENTITY, GCP_ACCOUNT: IDENTITY, AZ_ASSIGNMENT: POLICY, AZ_ROLE: POLICY, GCP_MEMBER: POLICY,
+    GCP_ROLE: POLICY, "gcp:serviceaccount/iAMMember:IAMMember": POLICY,
+    "azure-native:managedidentity:FederatedIdentityCredential": POLICY,
+    AZ_SECRET: SECRET, AZ_VAULT: SECRET, GCP_SECRET: SECRET, "gcp:secretmanager/secretVersion:SecretVersion": SECRET,
 }
 # Resources that give a role or user a policy -> the input naming that role or user.
 _HOLDER_INPUT = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role", "aws:iam/rolePolicy:RolePolicy": "role",
@@ -117,6 +130,8 @@ def short_type(type_token: str) -> str:
         return f"aws {module.split('/')[0]} {kind}"
     if package in ("random", "pulumi"):
         return f"{package} {kind}"
+    if package in ("azure-native", "gcp"):
+        return f"{'azure' if package == 'azure-native' else 'gcp'} {kind}"
     return kind or type_token
 
 
@@ -132,6 +147,9 @@ def _detail(resource: engine.CapturedResource) -> Optional[str]:
         return f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else str(meta["name"])
     if resource.type in (SM_SECRET, SSM_PARAMETER):
         name = engine.plain(resource.state.get("name"))
+        return name if isinstance(name, str) else None
+    if resource.type in (AZ_SECRET, GCP_SECRET):
+        name = engine.plain(resource.inputs.get("secretName" if resource.type == AZ_SECRET else "secretId"))
         return name if isinstance(name, str) else None
     return None
 
@@ -380,11 +398,80 @@ def _add_access(b: _Builder, access: dict[tuple[str, str], tuple[bool, bool]]) -
             b.link(source, target, label, "access")
 
 
+def _depends_on(resource: engine.CapturedResource, prop: str, by_urn: dict) -> list[engine.CapturedResource]:
+    """The declared resources input ``prop`` comes from (its property dependencies, else every dependency:
+    a preview drops the property dependencies of values it cannot know yet)."""
+    deps = resource._request.propertyDependencies.get(prop)
+    urns = list(deps.urns) if deps is not None and deps.urns else list(resource._request.dependencies)
+    return [by_urn[u] for u in urns if u in by_urn]
+
+
+def _principal(b: _Builder, resource, prop: str, types: tuple[str, ...], label: str, by_urn: dict) -> Optional[str]:
+    found = [r for r in _depends_on(resource, prop, by_urn) if r.type in types]
+    if found:
+        return b.nodes[found[0].urn].id
+    value = _text(resource.inputs.get(prop))
+    return b.synthetic(f"ext_{label}_{value}", (f"{label} (not declared)", str(value)), IDENTITY) if value else None
+
+
+def _azure_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """{(identity, secret urn): (read, write)} from Key Vault role assignments (scope: a vault)."""
+    result = b.result
+    by_urn = {r.urn: r for r in result.resources}
+    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for assignment in result.by_type(AZ_ASSIGNMENT):
+        source = _principal(b, assignment, "principalId", (AZ_IDENTITY,), "azure principal", by_urn)
+        if source is None:
+            continue
+        roles = [r for r in _depends_on(assignment, "roleDefinitionId", by_urn) if r.type == AZ_ROLE]
+        if roles:
+            b.link(source, b.nodes[roles[0].urn].id, "assigned")
+            actions = [a for p in _listed(_text(roles[0].inputs.get("permissions"))) if isinstance(p, dict)
+                       for a in _listed(p.get("dataActions"))]
+            kinds = core.azure_access(actions)
+        else:
+            kinds = core.azure_role_access(str(_text(assignment.inputs.get("roleDefinitionId"))))
+        vaults = [r for r in _depends_on(assignment, "scope", by_urn) if r.type == AZ_VAULT]
+        scope = str(_text(assignment.inputs.get("scope")) or "")
+        names = {_text(v.inputs.get("vaultName")) for v in vaults} or {scope.rstrip("/").rsplit("/", 1)[-1]}
+        for secret in result.by_type(AZ_SECRET):
+            if _text(secret.inputs.get("vaultName")) in names:
+                _grant(access, (source, secret.urn), *read_write(kinds))
+    return access
+
+
+def _gcp_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """{(identity, secret urn): (read, write)} from project IAM members and their conditions."""
+    result = b.result
+    by_urn = {r.urn: r for r in result.resources}
+    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for member in result.by_type(GCP_MEMBER):
+        source = _principal(b, member, "member", (GCP_ACCOUNT,), "gcp member", by_urn)
+        if source is None:
+            continue
+        roles = [r for r in _depends_on(member, "role", by_urn) if r.type == GCP_ROLE]
+        if roles:
+            b.link(source, b.nodes[roles[0].urn].id, "granted")
+            kinds = core.gcp_access(_listed(_text(roles[0].inputs.get("permissions"))))
+        else:
+            kinds = core.gcp_role_access(str(_text(member.inputs.get("role"))))
+        condition = _text(member.inputs.get("condition")) or {}
+        expression = condition.get("expression") if isinstance(condition, dict) else None
+        number = re.search(r"projects/([0-9]+)/secrets/", expression or "")
+        for secret in result.by_type(GCP_SECRET):
+            name = f"projects/{number.group(1) if number else '-'}/secrets/{_text(secret.inputs.get('secretId'))}"
+            if core.gcp_condition_matches(expression, name) is not False:
+                _grant(access, (source, secret.urn), *read_write(kinds))
+    return access
+
+
 def build_graph(result: engine.PreviewResult) -> Graph:
     """Nodes, component clusters and the access, delivery and link edges of a preview."""
     b = _Builder(result)
     access = _aws_edges(b)
     access.update(_rbac_edges(b))
+    access.update(_azure_edges(b))
+    access.update(_gcp_edges(b))
     _add_access(b, access)
     _assume_links(b)
     _delivery_links(b)

@@ -36,8 +36,16 @@ REFERENCE_SERVER_ENV = {
 REFERENCE_AIRFLOW_KEYS = {
     "aws_region", "aws_access_key_id", "aws_secret_access_key",
     "kubernetes_namespace", "kubernetes_in_cluster", "kubernetes_kubeconfig_path",
+    "azure_key_vault_name", "azure_tenant_id", "azure_client_id", "azure_client_secret", "project_id",
 }
-REFERENCE_ENV_LOADER = {"AWS_DEFAULT_REGION", "KUBERNETES_NAMESPACE", "KUBERNETES_IN_CLUSTER", "KUBERNETES_KUBECONFIG_PATH"}
+REFERENCE_ENV_LOADER = {"AWS_DEFAULT_REGION", "KUBERNETES_NAMESPACE", "KUBERNETES_IN_CLUSTER", "KUBERNETES_KUBECONFIG_PATH",
+                        "AZURE_KEY_VAULT_NAME", "GOOGLE_CLOUD_PROJECT"}
+AZURE = {
+    "subscriptionId": "00000000-0000-0000-0000-0000000000aa", "tenantId": "00000000-0000-0000-0000-0000000000bb",
+    "resourceGroupName": "rg-om", "location": "westeurope", "vault": {"name": "om-kv"},
+    "identity": {"oidcIssuer": "https://oidc.example/abc/"},
+}
+GCP = {"project": "acme-data-prod", "projectNumber": "123456789012"}
 BOTO3_KEY_ENV = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}  # boto3's chain, used by the env loader
 
 
@@ -45,6 +53,10 @@ def make_settings(provider: str, loader: str = "airflow", mode: str = "irsa", **
     data = {"provider": provider, "ingestion": {"loader": loader}, "tags": {"team": "data", "env": "dev"}, **extra}
     if provider in AWS_PROVIDERS:
         data["aws"] = {"region": REGION, "identity": IDENTITIES[mode]}
+    if provider in ("azure-kv", "managed-azure-kv"):
+        data["azure"] = AZURE
+    if provider == "gcp":
+        data["gcp"] = GCP
     return from_dict(data)
 
 
@@ -81,7 +93,8 @@ def test_cases_cover_every_provider_loader_and_mode():
     ids = {p.id for p in CASES}
     assert {i.split("-")[0] for i in ids} >= {"db", "aws", "managed", "kubernetes"}
     assert "db-noop" in ids and "kubernetes-env" in ids and "managed-aws-ssm-env-access-key" in ids
-    assert len(CASES) == 3 + 4 * 2 * 3 + 2
+    assert {"azure-kv-env", "managed-azure-kv-airflow", "gcp-env"} <= ids
+    assert len(CASES) == 3 + 4 * 2 * 3 + 2 + 3 * 2
 
 
 # ---------------------------------------------------------------- refs
@@ -141,7 +154,7 @@ def _replace(settings, **changes):
 INVALID = [
     pytest.param(("aws", "airflow"), {"ingestion.loader": "vault"}, "om-secrets:ingestion.loader", id="unknown-loader"),
     pytest.param(("aws", "airflow"), {"ingestion.loader": "noop"}, "om-secrets:ingestion.loader", id="noop-with-store"),
-    pytest.param(("aws", "airflow"), {"provider": "gcp"}, "om-secrets:provider", id="unsupported-provider"),
+    pytest.param(("aws", "airflow"), {"provider": "vault"}, "om-secrets:provider", id="unsupported-provider"),
     pytest.param(("aws", "airflow"), {"aws.region": ""}, "om-secrets:aws.region", id="aws-without-region"),
     pytest.param(("kubernetes", "airflow"), {"kubernetes.kubeconfig_path": "/k/config"}, "om-secrets:kubernetes",
                  id="in-cluster-and-kubeconfig"),

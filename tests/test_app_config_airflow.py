@@ -37,6 +37,10 @@ def expected_section(provider, loader, mode):
         return set()
     if provider == "kubernetes":
         return {"kubernetes_namespace", "kubernetes_in_cluster", "kubernetes_kubeconfig_path"}
+    if provider in ("azure-kv", "managed-azure-kv"):
+        return {"azure_key_vault_name"}  # workload identity: no tenant/client/secret
+    if provider == "gcp":
+        return {"project_id"}  # what OM's code reads (its docs say gcp_project_id)
     return {"aws_region", "aws_access_key_id", "aws_secret_access_key"} if mode == "access-key" else {"aws_region"}
 
 
@@ -53,6 +57,10 @@ def test_airflow_cfg_parses_and_holds_no_secret(provider, loader, mode):
     if provider == "kubernetes" and expected:
         assert section == {"kubernetes_namespace": "openmetadata-secrets", "kubernetes_in_cluster": "true",
                            "kubernetes_kubeconfig_path": ""}
+    if provider.endswith("azure-kv") and expected:
+        assert section == {"azure_key_vault_name": "om-kv"}
+    if provider == "gcp" and expected:
+        assert section == {"project_id": "acme-data-prod"}
 
 
 def test_airflow_cfg_names_secret_keys_in_comments_only():
@@ -86,6 +94,10 @@ def test_ingestion_env_names_match_reference(provider, loader, mode):
     elif provider == "kubernetes":
         assert env == {"KUBERNETES_NAMESPACE": "openmetadata-secrets", "KUBERNETES_IN_CLUSTER": "true",
                        "KUBERNETES_KUBECONFIG_PATH": ""}
+    elif provider.endswith("azure-kv"):
+        assert env == {"AZURE_KEY_VAULT_NAME": "om-kv"}
+    elif provider == "gcp":
+        assert env == {"GOOGLE_CLOUD_PROJECT": "acme-data-prod"}
     else:
         assert env["AWS_DEFAULT_REGION"] == REGION
         assert (set(env) >= BOTO3_KEY_ENV) == (mode == "access-key")
@@ -109,7 +121,10 @@ CHART_COMPONENTS = {"scheduler", "workers", "webserver", "apiServer"}
 def test_airflow_helm_values(provider, loader, mode):
     settings = case(provider, loader, mode)
     values = airflow_helm_values(settings)
-    assert set(values) == {"fernetKeySecretName", "env", "secret"} | CHART_COMPONENTS
+    wi = {"labels"} if provider.endswith("azure-kv") else set()  # AKS workload identity's pod label
+    assert set(values) == {"fernetKeySecretName", "env", "secret"} | CHART_COMPONENTS | wi
+    if wi:
+        assert values["labels"] == {"azure.workload.identity/use": "true"}
     assert values["fernetKeySecretName"] == "airflow-secrets"
     for component in CHART_COMPONENTS:
         assert values[component] == {"serviceAccount": {"create": False, "name": "openmetadata-ingestion"}}

@@ -49,11 +49,16 @@ FAMILY_ENV = {
     "kubernetes": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_NAMESPACE", "OM_SM_IN_CLUSTER",
                    "OM_SM_KUBECONFIG_PATH", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME",
                    "FERNET_KEY"},
+    # workload identity: no tenant/client/secret (OM then uses DefaultAzureCredential)
+    "azure": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_VAULT_NAME",
+              "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME", "FERNET_KEY"},
+    "gcp": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_PROJECT_ID",
+            "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME", "FERNET_KEY"},
 }
 
 
 def family(provider):
-    return "aws" if provider in AWS_PROVIDERS else provider
+    return "aws" if provider in AWS_PROVIDERS else "azure" if provider.endswith("azure-kv") else provider
 
 
 @pytest.mark.parametrize("provider, loader, mode", CASES)
@@ -119,6 +124,10 @@ def test_yaml_blocks(provider, loader, mode):
     assert (sm["secretsManager"], sm["prefix"], sm["tags"]) == (provider, "", ["env:dev", "team:data"])
     if provider == "kubernetes":
         assert sm["parameters"] == {"namespace": "openmetadata-secrets", "inCluster": "true", "kubeconfigPath": ""}
+    elif provider.endswith("azure-kv"):
+        assert sm["parameters"] == {"vaultName": "om-kv"}
+    elif provider == "gcp":
+        assert sm["parameters"] == {"projectId": "acme-data-prod"}
     elif mode == "access-key":
         assert sm["parameters"] == {"region": REGION, "accessKeyId": "${OM_SM_ACCESS_KEY_ID}",
                                     "secretAccessKey": "${OM_SM_ACCESS_KEY}"}
@@ -141,7 +150,8 @@ def test_yaml_env_references_are_delivered_secrets(provider, loader, mode):
 def test_helm_values_layout_matches_chart(provider, loader, mode):
     settings = case(provider, loader, mode)
     values = openmetadata_helm_values(settings)
-    assert set(values) == {"openmetadata", "serviceAccount", "extraEnvs"}
+    wi = {"commonLabels"} if provider.endswith("azure-kv") else set()  # AKS workload identity's pod label
+    assert set(values) == {"openmetadata", "serviceAccount", "extraEnvs"} | wi
     config = values["openmetadata"]["config"]
     assert set(config) == {"clusterName", "fernetkey", "secretsManager"}
     assert config["clusterName"] == "openmetadata"
@@ -167,7 +177,9 @@ def test_helm_values_deliver_the_same_env_as_server_env(provider, loader, mode):
             delivered["SECRET_MANAGER_PREFIX"] = sm["prefix"]
             delivered["SECRET_MANAGER_TAGS"] = "[" + ",".join(f'"{t}"' for t in sm["tags"]) + "]"  # chart's format
         params = sm["additionalParameters"]
-        if params["enabled"]:
+        if params.get("clientSecret", {}).get("secretRef"):
+            delivered["OM_SM_CLIENT_SECRET"] = SecretRef(params["clientSecret"]["secretRef"], params["clientSecret"]["secretKey"])
+        if params["enabled"] and provider in AWS_PROVIDERS:
             delivered["OM_SM_REGION"] = params["region"]
             for env_name, key in (("OM_SM_ACCESS_KEY_ID", "accessKeyId"), ("OM_SM_ACCESS_KEY", "secretAccessKey")):
                 if params[key]["secretRef"]:

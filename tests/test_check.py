@@ -119,7 +119,7 @@ def test_config_error_in_sarif(capsys, tmp_path):
 def test_unknown_stack_is_a_usage_error_said_once(capsys):
     code, out = run(["dev", "nosuchstack"], capsys)
     assert code == 2 and out.out == ""
-    assert len(out.err.splitlines()) == 1 and "available stacks: dev, local, prod, staging" in out.err
+    assert len(out.err.splitlines()) == 1 and "available stacks: azure, dev, gcp, local, prod, staging" in out.err
 
 
 # ------------------------------------------------------------------ baseline

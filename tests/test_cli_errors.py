@@ -81,7 +81,7 @@ def test_unknown_stack_is_one_message(capsys):
     for argv in (["preview", "nosuch"], ["check", "nosuch"], ["diff", "dev", "nosuch"]):
         code, out, err = run(capsys, *argv, "--project-dir", str(ROOT))
         assert code == 2 and out == "" and len(err.splitlines()) == 1 and "nosuch" in err, argv
-        assert "available stacks: dev, local, prod, staging" in err
+        assert "available stacks: azure, dev, gcp, local, prod, staging" in err
 
 
 def test_internal_error_is_exit_3_without_traceback_unless_debug(capsys, monkeypatch):

@@ -201,12 +201,38 @@ def test_settings_are_frozen():
 # ====================================================================== bad input
 
 # (data, from_dict kwargs, config key, bad value as shown, what is allowed, number of problems)
+KMS_KEY = "projects/acme-sec/locations/europe-west1/keyRings/om/cryptoKeys/secrets"
+GCP = {"provider": "gcp", "gcp": {"project": "acme-data-prod", "projectNumber": "123456789012"}}
+AZURE_WI = {
+    "provider": "managed-azure-kv",
+    "azure": {
+        "subscriptionId": "00000000-0000-0000-0000-0000000000aa", "tenantId": "00000000-0000-0000-0000-0000000000bb",
+        "resourceGroupName": "rg-om", "location": "westeurope", "vault": {"name": "om-kv"},
+        "identity": {"oidcIssuer": "https://oidc.example/abc/"},
+    },
+}
+
+
 BAD = [
     pytest.param({"provider": "kubernets"}, {}, "provider", "'kubernets'", "(did you mean 'kubernetes'?)", 1, id="unknown-provider"),
     pytest.param({"provider": "vault"}, {}, "provider", "'vault'", "allowed: db, aws, managed-aws, aws-ssm, managed-aws-ssm, kubernetes", 1, id="unknown-provider-no-hint"),
-    pytest.param({"provider": "azure-kv"}, {}, "provider", "'azure-kv'", "does not declare that store yet", 1, id="azure-kv-unsupported"),
-    pytest.param({"provider": "managed-azure-kv"}, {}, "provider", "'managed-azure-kv'", "allowed: db, aws", 1, id="managed-azure-kv-unsupported"),
-    pytest.param({"provider": "gcp"}, {}, "provider", "'gcp'", "does not declare that store yet", 1, id="gcp-unsupported"),
+    pytest.param({"provider": "gcp"}, {}, "gcp.projectNumber", "", "IAM conditions name secrets by project number", 2, id="gcp-needs-project"),
+    pytest.param(merged(GCP, gcp={**GCP["gcp"], "project": "Acme"}), {}, "gcp.project", "'Acme'", "a GCP project id", 1, id="gcp-bad-project"),
+    pytest.param(merged(GCP, gcp={**GCP["gcp"], "projectNumber": "acme"}), {}, "gcp.projectNumber", "'acme'", "project NUMBER", 1, id="gcp-project-id-as-number"),
+    pytest.param(merged(GCP, gcp={**GCP["gcp"], "replication": {"locations": ["europe-west1"], "kmsKeyName": KMS_KEY}}), {},
+                 "gcp.replication.kmsKeyName", "", "kmsKeyNames per location", 1, id="gcp-auto-key-with-locations"),
+    pytest.param(merged(GCP, gcp={**GCP["gcp"], "replication": {"locations": ["europe-west1", "us-east1"], "kmsKeyNames": {"europe-west1": KMS_KEY}}}), {},
+                 "gcp.replication.kmsKeyNames", "['us-east1']", "every replica location", 1, id="gcp-cmek-missing-location"),
+    pytest.param(merged(AZURE_WI, azure={**AZURE_WI["azure"], "vault": {"name": "om--kv"}}), {}, "azure.vault.name", "'om--kv'", "Key Vault name", 1, id="azure-bad-vault-name"),
+    pytest.param(merged(AZURE_WI, azure={**AZURE_WI["azure"], "vault": {"name": "om-kv", "softDeleteRetentionDays": 6}}), {},
+                 "azure.vault.softDeleteRetentionDays", "6", "7 to 90", 1, id="azure-retention-6"),
+    pytest.param(merged(AZURE_WI, azure={**AZURE_WI["azure"], "vault": {"name": "om-kv", "network": {"defaultAction": "Deny"}}}), {},
+                 "azure.vault.network.defaultAction", "'Deny'", "lets no pod reach the vault", 1, id="azure-deny-without-rules"),
+    pytest.param(merged(AZURE_WI, azure={**AZURE_WI["azure"], "identity": {}}), {}, "azure.identity.oidcIssuer", "", "OIDC issuer", 1, id="azure-wi-needs-issuer"),
+    pytest.param(merged(AZURE_WI, ingestion={"loader": "noop"}), {}, "ingestion.loader", "'noop'", "cannot read secrets", 1, id="azure-noop-loader"),
+    pytest.param(merged(AZURE_WI, azure={**AZURE_WI["azure"], "identity": {"mode": "client-secret"}}), {},
+                 "azure.identity.server.clientSecret", "", "is required with mode 'client-secret'", 6, id="azure-client-secret-needs-principals"),
+    pytest.param(merged(AZURE_WI, gcp=GCP["gcp"]), {}, "gcp", "'managed-azure-kv'", "does not use it", 1, id="gcp-section-on-azure"),
     pytest.param(merged(K8S, clustrName="om"), {}, "clustrName", "unknown key", "(did you mean 'clusterName'?)", 1, id="typo-top-level"),
     pytest.param(merged(AWS, aws__regoin="eu-west-1"), {}, "aws.regoin", "unknown key", "(did you mean 'region'?)", 1, id="typo-nested"),
     pytest.param(merged(AWS, aws__kms={"keyArm": KMS_ARN}), {}, "aws.kms.keyArm", "unknown key", "allowed here: create, keyArn, deletionWindowInDays", 1, id="typo-deeply-nested"),
@@ -738,3 +764,35 @@ def test_component_defaults_agree_with_settings():
 def test_measured_gaps_are_config_errors(data, key):
     problems = problems_of(data)
     assert [p.split(":", 2)[1] for p in problems] == [key], problems
+
+# ====================================================================== Azure and GCP
+
+
+def test_azure_settings_defaults_follow_production():
+    s = from_dict(merged(AZURE_WI, production=True))
+    assert s.azure.vault.purge_protection is True and s.azure.vault.soft_delete_retention_days == 90
+    assert s.azure.vault.keys_name == "om-kv-keys" and s.azure.vault.network_default_action == "Allow"
+    assert from_dict(AZURE_WI).azure.vault.purge_protection is False
+    ruled = from_dict(merged(AZURE_WI, azure={**AZURE_WI["azure"], "vault": {"name": "om-kv", "network": {"ipRules": ["203.0.113.0/24"]}}}))
+    assert ruled.azure.vault.network_default_action == "Deny"  # rules given: deny the rest
+
+
+def test_azure_client_secret_mode_reads_secret_config_keys():
+    data = merged(AZURE_WI, azure={**AZURE_WI["azure"], "identity": {
+        "mode": "client-secret",
+        "server": {"clientId": "00000000-0000-0000-0000-000000000001", "principalId": "00000000-0000-0000-0000-000000000002",
+                   "clientSecret": "serverClientSecret"},
+        "ingestion": {"clientId": "00000000-0000-0000-0000-000000000003", "principalId": "00000000-0000-0000-0000-000000000004",
+                      "clientSecret": "ingestionClientSecret"},
+    }})
+    s = from_dict(data, secret_values={"serverClientSecret": "s1", "ingestionClientSecret": "s2"})
+    assert s.azure.identity.secret_values == {"serverClientSecret": "s1", "ingestionClientSecret": "s2"}
+    problems = problems_of(data, secret_values={"serverClientSecret": "s1", "ingestionClientSecret": "s2"},
+                           plaintext_refs={"serverClientSecret"})
+    assert len(problems) == 1 and "stored in plaintext" in problems[0]
+
+
+def test_gcp_settings():
+    s = from_dict(merged(GCP, gcp={**GCP["gcp"], "replication": {"locations": ["europe-west1"], "kmsKeyNames": {"europe-west1": KMS_KEY}}}))
+    assert s.gcp.replication_locations == ("europe-west1",) and s.gcp.kms_key_names == {"europe-west1": KMS_KEY}
+    assert s.gcp.identity_mode == "workload-identity" and s.is_gcp and not s.is_azure

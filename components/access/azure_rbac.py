@@ -166,6 +166,7 @@ class AzureAccess(pulumi.ComponentResource):
         self.principal_ids: dict[str, pulumi.Input[str]] = {}
         self.sa_annotations: dict[str, dict] = {}
         self.pod_labels: dict[str, dict] = {}
+        identities: dict[str, pulumi.Resource] = {}
         if args.identity_mode == core.AZURE_WORKLOAD_IDENTITY:
             for app, (namespace, sa) in apps.items():
                 identity = managedidentity.UserAssignedIdentity(
@@ -186,12 +187,14 @@ class AzureAccess(pulumi.ComponentResource):
                     audiences=[FEDERATED_AUDIENCE],
                     opts=child,
                 )
+                identities[app] = identity
                 self.client_ids[app] = identity.client_id
                 self.principal_ids[app] = identity.principal_id
                 self.sa_annotations[app] = {CLIENT_ID_ANNOTATION: identity.client_id}
                 self.pod_labels[app] = {USE_LABEL: "true"}
         else:
             self.principal_ids = {core.SERVER_APP: args.server_principal_id, core.AIRFLOW_APP: args.ingestion_principal_id}
+        self.identities = identities
 
         role_guid = stable_guid(args.environment, "server-role")
         self.server_role = authorization.RoleDefinition(
@@ -213,7 +216,7 @@ class AzureAccess(pulumi.ComponentResource):
                 principal_type="ServicePrincipal",
                 role_definition_id=self.server_role.id,
                 scope=args.vault_id,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.SERVER_APP),) if r]),
             ),
             core.AIRFLOW_APP: authorization.RoleAssignment(
                 f"{name}-ingestion",
@@ -222,7 +225,7 @@ class AzureAccess(pulumi.ComponentResource):
                 principal_type="ServicePrincipal",
                 role_definition_id=role_definition_id(args.subscription_id, KEY_VAULT_SECRETS_USER),
                 scope=args.vault_id,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.AIRFLOW_APP),) if r]),
             ),
         }
         self.register_outputs({"clientIds": self.client_ids, "principalIds": self.principal_ids})

@@ -229,7 +229,7 @@ class GcpAccess(pulumi.ComponentResource):
     """Custom roles, conditional project bindings and GKE workload identity for OM and ingestion.
 
     Attributes: ``service_account_emails`` ({app: email} in workload-identity mode),
-    ``ksa_annotations`` ({app: {annotation: email}}), ``members`` ({app: member}).
+    ``sa_annotations`` ({app: {annotation: email}}), ``members`` ({app: member}).
     """
 
     TYPE = core.GCP_ACCESS_TYPE
@@ -243,9 +243,10 @@ class GcpAccess(pulumi.ComponentResource):
         pool_project = args.cluster_project_id or args.project_id
         pool_number = args.cluster_project_number or args.project_number
         apps = {core.SERVER_APP: args.server, core.AIRFLOW_APP: args.ingestion}
+        accounts: dict[str, pulumi.Resource] = {}
         self.members: dict[str, pulumi.Input[str]] = {}
         self.service_account_emails: dict[str, pulumi.Output[str]] = {}
-        self.ksa_annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
+        self.sa_annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
         for app, (namespace, ksa) in apps.items():
             if args.identity_mode == core.GCP_DIRECT:
                 self.members[app] = principal_member(pool_project, pool_number, namespace, ksa)
@@ -264,9 +265,10 @@ class GcpAccess(pulumi.ComponentResource):
                 member=ksa_member(pool_project, namespace, ksa),
                 opts=child,
             )
+            accounts[app] = gsa
             self.service_account_emails[app] = gsa.email
-            self.members[app] = gsa.email.apply(lambda e: f"serviceAccount:{e}")
-            self.ksa_annotations[app] = {GSA_ANNOTATION: gsa.email}
+            self.members[app] = gsa.email.apply(lambda e: f"serviceAccount:{e}" if e else None)
+            self.sa_annotations[app] = {GSA_ANNOTATION: gsa.email}
 
         self.custom_roles = {
             "create": gcp.projects.IAMCustomRole(
@@ -291,7 +293,9 @@ class GcpAccess(pulumi.ComponentResource):
         for g in grants(
             members=placeholder, project_number=args.project_number, id_prefix=args.id_prefix, key_copy_ids=args.key_copy_ids
         ):
-            role = self.custom_roles[g.role.split(":", 1)[1]].name if g.role.startswith("custom:") else g.role
+            custom = self.custom_roles[g.role.split(":", 1)[1]] if g.role.startswith("custom:") else None
+            role = custom.name if custom is not None else g.role
+            deps = [r for r in (accounts.get(g.app), custom) if r is not None]
             self.bindings.append(
                 gcp.projects.IAMMember(
                     f"{name}-{g.app}-{g.role.replace('custom:', '').replace('roles/', '').replace('.', '-')}",
@@ -299,7 +303,7 @@ class GcpAccess(pulumi.ComponentResource):
                     role=role,
                     member=self.members[g.app],
                     condition=gcp.projects.IAMMemberConditionArgs(**g.condition) if g.condition else None,
-                    opts=child,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
                 )
             )
         self.register_outputs(

@@ -124,6 +124,10 @@ class KubernetesAccessArgs:
     """IAM role annotated on the server service account (IRSA)."""
     ingestion_role_arn: Optional[pulumi.Input[str]] = None
     """IAM role annotated on the ingestion service account (IRSA)."""
+    server_annotations: Optional[dict[str, pulumi.Input[str]]] = None
+    """More ServiceAccount annotations (AKS/GKE workload identity) for the server."""
+    ingestion_annotations: Optional[dict[str, pulumi.Input[str]]] = None
+    """More ServiceAccount annotations (AKS/GKE workload identity) for ingestion."""
     labels: dict[str, str] = field(default_factory=dict)
     """Labels for every object."""
 
@@ -149,15 +153,18 @@ class KubernetesAccess(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         names: dict[str, Optional[pulumi.Output[str]]] = {}
         identities = (
-            ("server", args.server_namespace, args.server_service_account, args.server_role_arn, server_role_rules),
+            ("server", args.server_namespace, args.server_service_account, args.server_role_arn, server_role_rules,
+             args.server_annotations),
             ("ingestion", args.ingestion_namespace, args.ingestion_service_account, args.ingestion_role_arn,
-             ingestion_role_rules),
+             ingestion_role_rules, args.ingestion_annotations),
         )
-        for kind, namespace, sa_name, role_arn, rules in identities:
+        for kind, namespace, sa_name, role_arn, rules, annotations in identities:
             sa_manifest = service_account_manifest(sa_name, namespace, labels=args.labels)
             metadata = dict(sa_manifest["metadata"])
             if role_arn is not None:
                 metadata["annotations"] = {IRSA_ANNOTATION: role_arn}
+            if annotations:
+                metadata["annotations"] = {**metadata.get("annotations", {}), **annotations}
             sa = k8s.core.v1.ServiceAccount(f"{name}-{kind}", metadata=metadata, opts=child)
             names[f"{kind}_service_account"] = sa.metadata.name
             names[f"{kind}_role_name"] = None

@@ -7,9 +7,11 @@ from typing import Any
 from ..settings import Settings
 from . import validate
 from .ingestion import ingestion_env
+from .server import pod_labels
 from .refs import (
     AIRFLOW_ACCESS_KEY_ID,
     AIRFLOW_APP,
+    AIRFLOW_CLIENT_SECRET,
     AIRFLOW_FERNET_KEY,
     AIRFLOW_SECRET_ACCESS_KEY,
     SecretRef,
@@ -42,6 +44,15 @@ def airflow_section(settings: Settings) -> dict[str, Value]:
             section["aws_access_key_id"] = secret_ref(AIRFLOW_APP, AIRFLOW_ACCESS_KEY_ID)
             section["aws_secret_access_key"] = secret_ref(AIRFLOW_APP, AIRFLOW_SECRET_ACCESS_KEY)
         return section
+    if s.is_azure:
+        section = {"azure_key_vault_name": s.azure.vault.name}
+        if validate.uses_client_secret(s):  # OM builds a ClientSecretCredential only when all three are set
+            section["azure_tenant_id"] = s.azure.tenant_id
+            section["azure_client_id"] = s.azure.identity.ingestion_client_id or ""
+            section["azure_client_secret"] = secret_ref(AIRFLOW_APP, AIRFLOW_CLIENT_SECRET)
+        return section
+    if s.is_gcp:
+        return {"project_id": s.gcp.project}  # OM's code reads project_id (its docs say gcp_project_id)
     return {
         "kubernetes_namespace": s.kubernetes.namespace,
         "kubernetes_in_cluster": "true" if s.kubernetes.in_cluster else "false",
@@ -112,4 +123,7 @@ def airflow_helm_values(settings: Settings) -> dict[str, Any]:
         ],
     }
     values.update({component: {"serviceAccount": dict(account)} for component in CHART_COMPONENTS})
+    labels = pod_labels(s)
+    if labels:  # the chart's global pod labels
+        values["labels"] = labels
     return values

@@ -64,6 +64,7 @@ class AppConfigDelivery(pulumi.ComponentResource):
                 app,
                 pulumi.Output.secret(args.fernet_rings[app]),
                 (pulumi.Output.secret(keys[0]), pulumi.Output.secret(keys[1])) if keys else None,
+                _client_secret(s, app),
             )
             secret = manifests.secret_manifest(s, app, string_data, args.labels)
             self.secrets[app] = k8s.core.v1.Secret(
@@ -88,3 +89,13 @@ class AppConfigDelivery(pulumi.ComponentResource):
                 }
             )
         )
+
+
+def _client_secret(settings: Settings, app: str) -> Optional[pulumi.Output[str]]:
+    """The app's Azure client secret (client-secret mode), from the config key named in settings."""
+    identity = settings.azure.identity
+    if not validate.uses_client_secret(settings):
+        return None
+    ref = identity.server_client_secret if app == core.SERVER_APP else identity.ingestion_client_secret
+    value = identity.secret_values.get(ref) if ref else None
+    return pulumi.Output.secret(value) if value is not None else None

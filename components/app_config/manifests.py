@@ -12,11 +12,14 @@ from . import validate
 from .airflow import airflow_env
 from .refs import (
     AIRFLOW_ACCESS_KEY_ID,
+    AIRFLOW_CLIENT_SECRET,
     AIRFLOW_FERNET_KEY,
     AIRFLOW_SECRET_ACCESS_KEY,
     PLACEHOLDER,
     SERVER_ACCESS_KEY_ID,
+    INGESTION_CLIENT_SECRET,
     SERVER_APP,
+    SERVER_CLIENT_SECRET,
     SERVER_FERNET_KEY,
     SERVER_SECRET_ACCESS_KEY,
     Value,
@@ -36,6 +39,9 @@ _SOURCES = {
     SERVER_SECRET_ACCESS_KEY: ("access", 1),
     AIRFLOW_ACCESS_KEY_ID: ("access", 0),
     AIRFLOW_SECRET_ACCESS_KEY: ("access", 1),
+    SERVER_CLIENT_SECRET: ("client-secret", 0),
+    AIRFLOW_CLIENT_SECRET: ("client-secret", 0),
+    INGESTION_CLIENT_SECRET: ("client-secret", 0),
 }
 
 
@@ -66,8 +72,11 @@ def secret_keys(settings: Settings, app: str) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def secret_string_data(settings: Settings, app: str, fernet_ring: T, access_key: tuple[T, T] | None = None) -> dict[str, T]:
-    """``stringData`` of ``app``'s Secret from its Fernet ring and (access-key mode) key pair.
+def secret_string_data(
+    settings: Settings, app: str, fernet_ring: T, access_key: tuple[T, T] | None = None, client_secret: T | None = None
+) -> dict[str, T]:
+    """``stringData`` of ``app``'s Secret from its Fernet ring, (access-key mode) key pair and
+    (Azure client-secret mode) the service principal's client secret.
 
     Values are opaque (strings in tests, Outputs under Pulumi) and never inspected.
     """
@@ -75,7 +84,12 @@ def secret_string_data(settings: Settings, app: str, fernet_ring: T, access_key:
     out: dict[str, T] = {}
     for key in secret_keys(settings, app):
         source, index = _SOURCES[key]
-        out[key] = fernet_ring if source == "fernet" else access_key[index]  # type: ignore[index]
+        if source == "client-secret":
+            if client_secret is None:
+                raise ValueError(f"{key} of {app}: Azure client-secret mode needs the client secret")
+            out[key] = client_secret
+        else:
+            out[key] = fernet_ring if source == "fernet" else access_key[index]  # type: ignore[index]
     return out
 
 

@@ -10,6 +10,7 @@ from . import validate
 from .refs import (
     SERVER_ACCESS_KEY_ID,
     SERVER_APP,
+    SERVER_CLIENT_SECRET,
     SERVER_FERNET_KEY,
     SERVER_SECRET_ACCESS_KEY,
     SecretRef,
@@ -24,6 +25,11 @@ CHART_MISSING_ENV = (
     "OM_SM_NAMESPACE",
     "OM_SM_IN_CLUSTER",
     "OM_SM_KUBECONFIG_PATH",
+    # the chart reads these only from Secrets (additionalParameters.*.secretRef); they are not secret
+    "OM_SM_VAULT_NAME",
+    "OM_SM_TENANT_ID",
+    "OM_SM_CLIENT_ID",
+    "OM_SM_PROJECT_ID",
 )
 # Providers the chart's values.schema.json accepts in openmetadata.config.secretsManager.provider.
 CHART_PROVIDERS = core.CHART_PROVIDERS
@@ -56,6 +62,14 @@ def server_env(settings: Settings) -> dict[str, Value]:
         keys = access_key_refs(s)
         if keys:
             env["OM_SM_ACCESS_KEY_ID"], env["OM_SM_ACCESS_KEY"] = keys
+    if s.is_azure:
+        env["OM_SM_VAULT_NAME"] = s.azure.vault.name
+        if validate.uses_client_secret(s):  # blank tenant = DefaultAzureCredential (workload identity)
+            env["OM_SM_TENANT_ID"] = s.azure.tenant_id
+            env["OM_SM_CLIENT_ID"] = s.azure.identity.server_client_id or ""
+            env["OM_SM_CLIENT_SECRET"] = secret_ref(SERVER_APP, SERVER_CLIENT_SECRET)
+    if s.is_gcp:
+        env["OM_SM_PROJECT_ID"] = s.gcp.project
     if s.provider == "kubernetes":
         env["OM_SM_NAMESPACE"] = s.kubernetes.namespace
         env["OM_SM_IN_CLUSTER"] = _bool(s.kubernetes.in_cluster)
@@ -73,6 +87,14 @@ def _parameters(settings: Settings) -> dict[str, str]:
         if access_key_refs(s):
             params.update(accessKeyId="${OM_SM_ACCESS_KEY_ID}", secretAccessKey="${OM_SM_ACCESS_KEY}")
         return params
+    if s.is_azure:
+        params = {"vaultName": s.azure.vault.name}
+        if validate.uses_client_secret(s):
+            params.update(tenantId=s.azure.tenant_id, clientId=s.azure.identity.server_client_id or "",
+                          clientSecret="${OM_SM_CLIENT_SECRET}")
+        return params
+    if s.is_gcp:
+        return {"projectId": s.gcp.project}
     if s.provider == "kubernetes":
         return {
             "namespace": s.kubernetes.namespace,
@@ -104,7 +126,9 @@ def _chart_secrets_manager(settings: Settings) -> dict[str, Any]:
     s = settings
     if s.provider not in CHART_PROVIDERS:  # kubernetes: configured through extraEnvs instead
         return {"enabled": False}
-    params: dict[str, Any] = {"enabled": s.is_aws}
+    params: dict[str, Any] = {"enabled": s.is_aws or validate.uses_client_secret(s)}
+    if validate.uses_client_secret(s):  # the only Azure parameter that is secret; the rest via extraEnvs
+        params["clientSecret"] = secret_ref(SERVER_APP, SERVER_CLIENT_SECRET).helm()
     if s.is_aws:
         params["region"] = s.aws.region
         keys = access_key_refs(s)
@@ -133,12 +157,13 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
 
     Fernet and AWS credentials are ``{secretRef, secretKey}`` pairs; the chart's public default
     Fernet ``value`` is blanked. The chart's schema has no ``kubernetes`` provider, so that one is
-    set through ``extraEnvs`` with ``secretsManager.enabled: false``. om-secrets creates the
-    ServiceAccount (with its IRSA annotation), so the chart only uses it by name.
+    set through ``extraEnvs`` with ``secretsManager.enabled: false``; the Azure/GCP parameters
+    that are not secret too (the chart reads them only from Secrets). om-secrets creates the
+    ServiceAccount (with its IRSA / workload identity annotation), so the chart only uses it by name.
     """
     s = validate.check(settings)
     fernet = fernet_ref()
-    return {
+    values = {
         "openmetadata": {
             "config": {
                 "clusterName": s.cluster_name,
@@ -149,3 +174,14 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
         "serviceAccount": {"create": False, "name": s.server.service_account},
         "extraEnvs": _chart_extra_env(s),
     }
+    labels = pod_labels(s)
+    if labels:  # the chart sets pod labels only through commonLabels
+        values["commonLabels"] = labels
+    return values
+
+
+def pod_labels(settings: Settings) -> dict[str, str]:
+    """Labels the apps' pods need: ``azure.workload.identity/use`` with AKS workload identity."""
+    if settings.is_azure and settings.azure.identity.mode == core.AZURE_WORKLOAD_IDENTITY:
+        return {"azure.workload.identity/use": "true"}
+    return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import core
 from ..core import ACCESS_KEY, AWS_PROVIDERS, IDENTITY_MODES, LOADERS, SUPPORTED_PROVIDERS
 from ..settings import NAMESPACE, Settings
 
@@ -30,7 +31,18 @@ def check(settings: Settings) -> Settings:
         _fail("aws.identity.mode", f"'access-key' only applies to the AWS providers, not {s.provider!r}")
     if s.provider in AWS_PROVIDERS and not s.aws.region:
         _fail("aws.region", f"is empty; provider {s.provider!r} needs it (OM_SM_REGION)")
+    if s.is_azure and not s.azure.vault.name:
+        _fail("azure.vault.name", f"is empty; provider {s.provider!r} needs it (OM_SM_VAULT_NAME)")
+    if s.is_azure and s.ingestion.loader == "noop":
+        _fail("ingestion.loader", "'noop' gives OM's Azure reader no vault name and it fails; use 'airflow' or 'env'")
+    if s.is_gcp and not s.gcp.project:
+        _fail("gcp.project", "is empty; provider 'gcp' needs it (OM_SM_PROJECT_ID)")
     return s
+
+
+def uses_client_secret(settings: Settings) -> bool:
+    """Whether the apps authenticate to Azure Key Vault with a service principal's client secret."""
+    return settings.is_azure and settings.azure.identity.mode == core.AZURE_CLIENT_SECRET
 
 
 def uses_access_keys(settings: Settings) -> bool:
