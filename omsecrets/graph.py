@@ -423,6 +423,7 @@ def _azure_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         source = _principal(b, assignment, "principalId", (AZ_IDENTITY,), "azure principal", by_urn)
         if source is None:
             continue
+        b.link(source, b.nodes[assignment.urn].id, "assigned")
         roles = [r for r in _depends_on(assignment, "roleDefinitionId", by_urn) if r.type == AZ_ROLE]
         if roles:
             b.link(source, b.nodes[roles[0].urn].id, "assigned")
@@ -440,6 +441,19 @@ def _azure_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
     return access
 
 
+def _federation_links(b: _Builder) -> None:
+    """An identity -> the federated credential / workload identity binding that lets a pod use it."""
+    by_urn = {r.urn: r for r in b.result.resources}
+    kinds = {"azure-native:managedidentity:FederatedIdentityCredential": AZ_IDENTITY,
+             "gcp:serviceaccount/iAMMember:IAMMember": GCP_ACCOUNT}
+    for r in b.result.resources:
+        if r.type in kinds:
+            for dep in _depends_on(r, "", by_urn):
+                if dep.type == kinds[r.type]:
+                    b.link(b.nodes[dep.urn].id, b.nodes[r.urn].id, "federated")
+                    break
+
+
 def _gcp_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
     """{(identity, secret urn): (read, write)} from project IAM members and their conditions."""
     result = b.result
@@ -449,6 +463,7 @@ def _gcp_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         source = _principal(b, member, "member", (GCP_ACCOUNT,), "gcp member", by_urn)
         if source is None:
             continue
+        b.link(source, b.nodes[member.urn].id, "bound")
         roles = [r for r in _depends_on(member, "role", by_urn) if r.type == GCP_ROLE]
         if roles:
             b.link(source, b.nodes[roles[0].urn].id, "granted")
@@ -472,6 +487,11 @@ def build_graph(result: engine.PreviewResult) -> Graph:
     access.update(_rbac_edges(b))
     access.update(_azure_edges(b))
     access.update(_gcp_edges(b))
+    _federation_links(b)
+    for vault in result.by_type(AZ_VAULT):
+        for secret in result.by_type(AZ_SECRET):
+            if _text(secret.inputs.get("vaultName")) == _text(vault.inputs.get("vaultName")):
+                b.link(b.nodes[vault.urn].id, b.nodes[secret.urn].id, "holds")
     _add_access(b, access)
     _assume_links(b)
     _delivery_links(b)

@@ -185,7 +185,7 @@ class AzureAccess(pulumi.ComponentResource):
                     issuer=args.oidc_issuer,
                     subject=federated_subject(namespace, sa),
                     audiences=[FEDERATED_AUDIENCE],
-                    opts=child,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[identity]),
                 )
                 identities[app] = identity
                 self.client_ids[app] = identity.client_id

@@ -263,7 +263,7 @@ class GcpAccess(pulumi.ComponentResource):
                 service_account_id=gsa.name,
                 role=WORKLOAD_IDENTITY_USER,
                 member=ksa_member(pool_project, namespace, ksa),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[gsa]),
             )
             accounts[app] = gsa
             self.service_account_emails[app] = gsa.email
