@@ -84,6 +84,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "clusterName": settings.cluster_name,
                 "prefix": settings.prefix,
                 "production": settings.production,
+                "protect": settings.protect,
+                "acknowledge": [{"drop": k, "reason": v} for k, v in settings.acknowledge.items()],
             },
             opts,
         )
@@ -119,6 +121,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                     reencrypted_to=settings.fernet.ring(app).reencrypted_to,
                     protect=settings.protect,
                     imported=settings.fernet.ring(app).imported_values,
+                    imported_from=settings.fernet.ring(app).imported,
                 ),
                 child,
             )

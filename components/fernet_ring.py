@@ -41,6 +41,7 @@ class FernetKeyRingArgs:
         protect: protect every generation's key resource (production).
         imported: generation -> an existing key (secret Input), e.g. the ``FERNET_KEY`` a running
             deployment already encrypts with; every other generation is generated.
+        imported_from: generation -> the name of the imported key's source (a config key).
     """
 
     application: str
@@ -48,6 +49,8 @@ class FernetKeyRingArgs:
     reencrypted_to: int | None = None
     protect: bool = False
     imported: Mapping[int, pulumi.Input[str]] = field(default_factory=dict)
+    #: generation -> where its imported key comes from (a config key), recorded so a change is visible.
+    imported_from: Mapping[int, str] = field(default_factory=dict)
 
 
 class FernetKeyRing(pulumi.ComponentResource):
@@ -81,6 +84,7 @@ class FernetKeyRing(pulumi.ComponentResource):
                 "primaryGeneration": generations[0],
                 "reencryptedTo": args.reencrypted_to,
                 "importedGenerations": sorted(args.imported),
+                "importedFrom": {str(g): k for g, k in sorted(args.imported_from.items())},
             },
             opts,
         )

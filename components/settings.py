@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import conventions, core, fernet
+from . import conventions, core, fernet, key_material
 
 NAMESPACE = core.CONFIG_NAMESPACE
 SUPPORTED_PROVIDERS = core.SUPPORTED_PROVIDERS
@@ -222,6 +222,8 @@ class Settings:
     )
     fernet: FernetSettings = field(default_factory=FernetSettings)
     secrets: tuple[BootstrapSecret, ...] = ()
+    #: ``{subject: reason}``: losses of key material this change accepts (omsecrets.lifecycle).
+    acknowledge: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def uses_store(self) -> bool:
@@ -331,7 +333,8 @@ KEYS: tuple[Key, ...] = (
         default_text="the stack name", check=_label, what=_DNS_LABEL_WHAT),
     Key("production", "bool", None, "production turns on protection and longer recovery windows",
         default_text="`prod` or `production` (any case) as the environment"),
-    Key("protect", "bool", None, "Pulumi `protect` on every key and stored secret", default_text="= production"),
+    Key("protect", "bool", True, "Pulumi `protect` on every key and stored secret (lowering it is a lifecycle finding)",
+        default_text="true, in every environment"),
     Key("provider", "string", core.DB, "OM's `secretsManagerProvider`: " + ", ".join(f"`{p}`" for p in core.SUPPORTED_PROVIDERS),
         allowed=core.SUPPORTED_PROVIDERS),
     Key("clusterName", "string", "openmetadata", "OM's `clusterName` (in every secret id)"),
@@ -432,6 +435,8 @@ KEYS: tuple[Key, ...] = (
     Key("fernet.rotationJob.databaseSecretKey", "string", "connection", "its key"),
     Key("secrets", "list", None, "bootstrap secrets: `{name, path: database/<svc>/password, length, special, upper, "
         "lower, numeric}` or `{path, fromConfig: <key set with --secret>}`", default_text="`[]`"),
+    Key("acknowledge", "list", None, "`[{drop: <subject>, reason: <why>}]`: the exact losses of key material this "
+        "change accepts (`omsecrets check --baseline-ref`; remove once applied)", default_text="`[]`"),
 )
 KEY_BY_PATH: Mapping[str, Key] = {k.path: k for k in KEYS}
 SECRET_KEYS: tuple[Key, ...] = (
@@ -605,7 +610,7 @@ def from_dict(
 
     environment = c.get("environment", stack) or stack
     production = c.get("production", core.is_production_name(environment))
-    protect = c.get("protect", production)
+    protect = c.get("protect", True)  # key material is protected in every environment unless turned off
     before = len(c.problems)
     provider: Any = c.get("provider") or core.DB
     provider_ok = len(c.problems) == before
@@ -651,6 +656,7 @@ def from_dict(
     gcp = _gcp(c, provider)
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
     secrets = _secrets(c, secret_values, plaintext_refs)
+    acknowledge = _acknowledge(c)
 
     settings = Settings(
         stack=stack,
@@ -669,6 +675,7 @@ def from_dict(
         ingestion=ingestion,
         fernet=fernet_settings,
         secrets=secrets,
+        acknowledge=acknowledge,
     )
     if provider not in (None, core.DB) and names_ok:
         _check_ids(c, settings)
@@ -1119,6 +1126,39 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             )
         )
     return tuple(out)
+
+
+def _acknowledge(c: _Collector) -> dict[str, str]:
+    """``acknowledge: [{drop: <subject>, reason: <why>}]``: each subject once, in a known form, with a reason."""
+    items = c.raw("acknowledge")
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        c.fail("acknowledge", f"{items!r} is not allowed; expected a list of {{drop: <subject>, reason: <why>}}")
+        return {}
+    out: dict[str, str] = {}
+    for i, item in enumerate(items):
+        key = f"acknowledge[{i}]"
+        if not isinstance(item, Mapping):
+            c.fail(key, f"{item!r} is not allowed; expected {{drop: <subject>, reason: <why>}}")
+            continue
+        for unknown in sorted(set(item) - {"drop", "reason"}):
+            c.fail(f"{key}.{unknown}", "unknown key; allowed: drop, reason")
+        subject, reason = item.get("drop"), item.get("reason")
+        if not key_material.is_subject(subject):
+            hint = "" if not isinstance(subject, str) else next(
+                (f" (did you mean {m!r}?)" for m in difflib.get_close_matches(subject, key_material.SUBJECT_FORMS, n=1)), "")
+            c.fail(f"{key}.drop", f"{subject!r} is not a key material subject; expected one of "
+                   f"{', '.join(key_material.SUBJECT_FORMS)}{hint}")
+            continue
+        if not isinstance(reason, str) or not reason.strip():
+            c.fail(f"{key}.reason", f"is missing for {subject!r}; say why this loss is intended (it is kept in the history)")
+            continue
+        if subject in out:
+            c.fail(f"{key}.drop", f"{subject!r} is acknowledged twice; keep one entry")
+            continue
+        out[subject] = reason.strip()
+    return out
 
 
 def _check_ids(c: _Collector, s: Settings) -> None:

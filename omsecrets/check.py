@@ -57,6 +57,27 @@ CONFIG_RULE = Rule(
     kind="stack",
     validate=lambda args, report: None,
 )
+LIFECYCLE_RULE = Rule(
+    id="OMS-LIFE-001",
+    name="key-material-kept",
+    description="Compared with its baseline (--baseline, --baseline-ref), the change deletes or replaces no key "
+    "material and moves no store secret, unless the stack's om-secrets:acknowledge names that exact loss "
+    "(omsecrets.lifecycle).",
+    level="mandatory",
+    remediation="Undo the change, or acknowledge the exact loss in om-secrets:acknowledge: [{drop: <subject>, reason: <why>}].",
+    kind="stack",
+    validate=lambda args, report: None,
+)
+ACKNOWLEDGE_RULE = Rule(
+    id="OMS-LIFE-002",
+    name="acknowledgement-matches-a-loss",
+    description="Every om-secrets:acknowledge entry names a loss of this change (a typo acknowledges nothing; "
+    "an applied acknowledgement is removed).",
+    level="mandatory",
+    remediation="Remove the acknowledgement, or correct its subject to the loss the guard reports.",
+    kind="stack",
+    validate=lambda args, report: None,
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,7 @@ class StackReport:
     exit_code: int = 0  # 2: config or stack file error, 3: the program failed (cli.EXIT_CODES)
     preview_seconds: float = 0.0
     rules_seconds: float = 0.0
+    lifecycle: Optional[str] = None  # what the lifecycle guard compared with, or why it did not
 
     def count(self, level: str) -> int:
         return sum(v.level == level for v in self.violations)
@@ -289,8 +311,13 @@ def _relative(path: Path, project_dir: Path) -> str:
 
 
 def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = None,
-                policy_config: Optional[Mapping] = None) -> StackReport:
-    """Preview ``stack`` and run every rule (config errors become OMS-CFG-001 violations)."""
+                policy_config: Optional[Mapping] = None, baseline: Optional[Mapping] = None,
+                baseline_ref: Optional[str] = None) -> StackReport:
+    """Preview ``stack`` and run every rule (config errors become OMS-CFG-001 violations).
+
+    With ``baseline`` (a previous preview document) or ``baseline_ref`` (a git revision whose stack
+    file is previewed) the lifecycle guard adds OMS-LIFE-001/002 findings.
+    """
     project_dir = Path(project_dir)
     stack_file = _relative(Path(config_file) if config_file else engine.stack_file_path(project_dir, stack), project_dir)
     report = StackReport(stack=stack, file=stack_file)
@@ -308,8 +335,60 @@ def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = N
     report.preview_seconds = time.perf_counter() - started
     started = time.perf_counter()
     report.violations = run_rules(result, RULES, policy_config)
+    if baseline is not None or baseline_ref is not None:
+        path = Path(config_file) if config_file else engine.stack_file_path(project_dir, stack)
+        report.violations = lifecycle_violations(result, project_dir, stack, path, baseline, baseline_ref, report) + report.violations
     report.rules_seconds = time.perf_counter() - started
     return report
+
+
+def lifecycle_violations(result: engine.PreviewResult, project_dir: Path, stack: str, stack_path: Path,
+                         baseline: Optional[Mapping], baseline_ref: Optional[str], report: StackReport) -> list[Violation]:
+    """OMS-LIFE-001/002 findings of ``result`` against ``baseline`` or the stack file at ``baseline_ref``."""
+    from omsecrets import lifecycle
+
+    if baseline_ref is not None:
+        baseline, report.lifecycle = baseline_at_ref(project_dir, stack, stack_path, baseline_ref)
+        if baseline is None and report.lifecycle and not report.lifecycle.startswith("new stack"):
+            return []
+    else:
+        report.lifecycle = f"compared with the baseline of stack {baseline.get('stack', '?')}"
+    out = []
+    for f in lifecycle.guard(baseline, result.to_document()):
+        rule = ACKNOWLEDGE_RULE if f.kind == "acknowledgement" else LIFECYCLE_RULE
+        rtype, _, rname = (f.resource or "").partition(" ")
+        out.append(Violation(rule.id, rule.name, "mandatory", f.message, f.remediation, urn=f.urn,
+                             resource_type=rtype or None, resource_name=rname or None))
+    return out
+
+
+def baseline_at_ref(project_dir: Path, stack: str, stack_path: Path, ref: str) -> tuple[Optional[dict], str]:
+    """The preview document of ``stack_path`` as it was at git revision ``ref`` (with today's program),
+    or None and why: no such revision (a first commit), or a stack new since ``ref``."""
+    import subprocess
+    import tempfile
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True)
+
+    top = git("rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise UsageError(f"--baseline-ref {ref}: {cli.display_path(project_dir)} is not in a git repository")
+    if git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        return None, f"not checked: no revision {ref} (a first commit has no baseline)"
+    rel = stack_path.resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
+    shown = git("show", f"{ref}:{rel}")
+    if shown.returncode != 0:
+        return None, f"new stack since {ref}: nothing to lose"
+    with tempfile.TemporaryDirectory(prefix="omsecrets-baseline-") as tmp:
+        old = Path(tmp) / f"Pulumi.{stack}.yaml"
+        old.write_text(shown.stdout, encoding="utf-8")
+        try:
+            document = engine.preview(project_dir, stack, config_file=old).to_document()
+        except Exception as exc:  # noqa: BLE001 an old config that no longer previews: say so, do not guess
+            error = find_config_error(exc) or exc
+            return None, f"not checked: {rel} at {ref} does not preview ({type(error).__name__}: {str(error).splitlines()[0]})"
+    return document, f"compared with {rel} at {ref}"
 
 
 def check_stacks(project_dir: Path, stacks: Sequence[str], **kwargs: Any) -> list[StackReport]:
@@ -317,8 +396,10 @@ def check_stacks(project_dir: Path, stacks: Sequence[str], **kwargs: Any) -> lis
     the provider modules, the rest are split with a forked worker when a CPU is idle (``speed``)."""
     from omsecrets import speed
 
+    baselines = kwargs.pop("baselines", None) or {}
+
     def run(stack: str) -> StackReport:
-        return check_stack(project_dir, stack, **kwargs)
+        return check_stack(project_dir, stack, baseline=baselines.get(stack), **kwargs)
 
     reports = [run(s) for s in stacks[:1]]
     rest = list(stacks[1:])
@@ -326,7 +407,7 @@ def check_stacks(project_dir: Path, stacks: Sequence[str], **kwargs: Any) -> lis
 
 
 def rules_with_config() -> tuple[Rule, ...]:
-    return (*RULES, CONFIG_RULE)
+    return (*RULES, CONFIG_RULE, LIFECYCLE_RULE, ACKNOWLEDGE_RULE)
 
 
 # --------------------------------------------------------------------------- output
@@ -340,6 +421,8 @@ def render_text(reports: Sequence[StackReport]) -> str:
             continue
         counts = f"{r.count('mandatory')} mandatory, {r.count('advisory')} advisory"
         lines.append(f"stack {r.stack} ({r.file}): {counts}" if r.violations else f"stack {r.stack} ({r.file}): no violations")
+        if r.lifecycle:
+            lines.append(f"  lifecycle guard: {r.lifecycle}")
         for v in r.violations:
             where = f"{v.resource_type} {v.resource_name}" if v.resource_type else "stack"
             lines.append(f"  {v.level.upper():<9} {v.rule_id} {v.rule_name}  {where}")
@@ -390,7 +473,10 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stacks/Pulumi.*.yaml)")
     parser.add_argument("--config-file", metavar="PATH", help="stack config file instead of Pulumi.STACK.yaml (one stack)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    parser.add_argument("--baseline", metavar="FILE", help=f"previous `omsecrets preview --json` document (for {BASELINE_RULE})")
+    parser.add_argument("--baseline", metavar="FILE", help="previous `omsecrets preview --json` document: the "
+                        f"lifecycle guard ({LIFECYCLE_RULE.id}) and {BASELINE_RULE} compare with it")
+    parser.add_argument("--baseline-ref", metavar="GIT_REV", help="preview each stack file as it was at GIT_REV "
+                        f"(e.g. HEAD~1) and run the lifecycle guard ({LIFECYCLE_RULE.id}) against it")
     parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml (default: found upward from cwd)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
@@ -444,14 +530,24 @@ def _check(args: argparse.Namespace) -> int:
     project_dir = cli.resolve_project_dir(args.project_dir)
     stacks = _stacks(args, project_dir)
     policy_config = _load_json(args.policy_config, "policy config") if args.policy_config else {}
+    baseline = None
+    if args.baseline and args.baseline_ref:
+        raise UsageError("--baseline and --baseline-ref are exclusive; give one")
     if args.baseline:
+        baseline = _load_json(args.baseline, "baseline")
+        if not isinstance(baseline, Mapping) or not isinstance(baseline.get("resources"), list):
+            raise UsageError(f"baseline {args.baseline} is not an `omsecrets preview --json` document")
         entry = policy_config.get(BASELINE_RULE)
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry or {})
-        policy_config[BASELINE_RULE] = {**entry, "baseline": _load_json(args.baseline, "baseline")}
+        policy_config[BASELINE_RULE] = {**entry, "baseline": baseline}
+        if len(stacks) > 1 and baseline.get("stack") not in stacks:
+            raise UsageError(f"baseline {args.baseline} is of stack {baseline.get('stack')!r}, not one of {', '.join(stacks)}")
     from omsecrets import speed
 
     speed.skip_stack_capture()
-    reports = check_stacks(project_dir, stacks, config_file=args.config_file, policy_config=policy_config)
+    baselines = {s: baseline for s in stacks if baseline is not None and (len(stacks) == 1 or baseline.get("stack") == s)}
+    reports = check_stacks(project_dir, stacks, config_file=args.config_file, policy_config=policy_config,
+                           baselines=baselines, baseline_ref=args.baseline_ref)
     text = render(reports, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -89,7 +89,7 @@ def test_generated_secrets_are_random_passwords_as_configured(stack, previewed):
         }
         assert "result" in resource.options["additionalSecretOutputs"]
         assert engine.is_secret(resource.state["result"])
-        assert resource.options["protect"] is (stack in PRODUCTION)
+        assert resource.options["protect"] is True  # in every environment by default
         assert "Bootstrap" in resource.parent
 
 

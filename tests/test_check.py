@@ -67,7 +67,7 @@ def test_sarif_of_shipped_stacks_validates(capsys, tmp_path):
     validate_sarif(document)
     driver = document["runs"][0]["tool"]["driver"]
     assert code == 0 and driver["name"] == "om-secrets"
-    assert {r["id"] for r in driver["rules"]} == {r.id for r in RULES} | {"OMS-CFG-001"}
+    assert {r["id"] for r in driver["rules"]} == {r.id for r in RULES} | {"OMS-CFG-001", "OMS-LIFE-001", "OMS-LIFE-002"}
 
 
 def test_sarif_of_violations_validates():
@@ -169,7 +169,8 @@ def test_baseline_through_the_command(capsys, tmp_path):
     assert code == 0 and json.loads(out.out)["summary"]["mandatory"] == 0
     code, out = run(["--config-file", str(after), "--format", "json", "--baseline", str(baseline)], capsys)
     violations = json.loads(out.out)["stacks"][0]["violations"]
-    assert code == 1 and [v["rule_id"] for v in violations] == ["OMS-FERNET-004"]
+    assert code == 1 and [v["rule_id"] for v in violations] == ["OMS-LIFE-001", "OMS-FERNET-004"]
+    assert "fernet.airflow.generation.1" in violations[0]["message"]
 
 
 def test_usage_errors_exit_2(capsys, tmp_path):

@@ -35,7 +35,8 @@ def test_previews_with_the_components_and_its_own_resource():
             "om-secrets:bootstrap:BootstrapSecrets", "om-secrets:fernet:FernetKeyRing"} <= types
     (environment,) = result.by_type("om-secrets:index:OpenMetadataSecrets")
     assert engine.plain(environment.inputs) == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
-                                                 "clusterName": "openmetadata", "production": False}
+                                                 "clusterName": "openmetadata", "production": False,
+                                                 "protect": True, "acknowledge": []}
     assert len(result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")) == 2
     catalog = result.get("secret-catalog", "kubernetes:core/v1:ConfigMap")
     parents = {r.urn: r.parent for r in result.resources}

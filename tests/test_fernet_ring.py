@@ -131,7 +131,7 @@ def test_one_random_bytes_per_generation(stack, previewed):
             assert resource.name == f"{STABLE_NAME}-{app}-fernet-gen-{gen}"
             assert resource.inputs == {"length": 32}
             assert {"base64", "hex"} <= set(resource.options["additionalSecretOutputs"])
-            assert resource.options["protect"] is (stack in PRODUCTION)
+            assert resource.options["protect"] is True  # in every environment by default
     assert len(result.by_type(RANDOM_BYTES)) == 2
 
 

@@ -148,7 +148,7 @@ def test_cmk_rule_only_in_production():
 
 
 def test_unprotected_fernet_keys_pass_outside_production():
-    result = engine.preview(ROOT, "policy-test", config={"provider": "kubernetes", "production": False})
+    result = engine.preview(ROOT, "policy-test", config={"provider": "kubernetes", "production": False, "protect": False})
     keys = result.by_type("random:index/randomBytes:RandomBytes")
     assert keys and not any(k.options["protect"] for k in keys)
     assert not [v for v in check.run_rules(result) if v.rule_id == "OMS-FERNET-003"]

@@ -66,7 +66,7 @@ def problems_of(data: dict[str, Any], **kwargs: Any) -> list[str]:
 
 def test_minimal_kubernetes_defaults():
     s = from_dict({"provider": "kubernetes"})
-    assert (s.stack, s.environment, s.production, s.protect) == ("dev", "dev", False, False)
+    assert (s.stack, s.environment, s.production, s.protect) == ("dev", "dev", False, True)
     assert s.provider == "kubernetes" and s.uses_store and s.managed and not s.is_aws
     assert (s.cluster_name, s.prefix, dict(s.tags)) == ("openmetadata", "", {})
     assert s.kubernetes.namespace == "openmetadata-secrets"
@@ -103,7 +103,7 @@ def test_production_defaults(stack):
 
 def test_non_production_defaults_and_overrides():
     s = from_dict(AWS, stack="staging")
-    assert (s.production, s.protect, s.aws.recovery_window_in_days) == (False, False, 7)
+    assert (s.production, s.protect, s.aws.recovery_window_in_days) == (False, True, 7)  # protected everywhere
     s = from_dict(merged(AWS, production=True, protect=False, aws__recoveryWindowInDays=14), stack="dev")
     assert (s.production, s.protect, s.aws.recovery_window_in_days) == (True, False, 14)
     # string booleans and numbers, as `pulumi config set` stores scalars

@@ -361,16 +361,15 @@ def test_no_store_value_appears_in_the_preview_document(stack, previewed):
 
 
 @pytest.mark.parametrize("stack", ALL_STORE_STACKS)
-def test_key_material_is_protected_in_production_only(stack, previewed):
+def test_key_material_is_protected_in_every_environment(stack, previewed):
     result = previewed(stack)
-    production = is_production(stack)
     fam = family(stack)
     types = {"aws": (SECRET, VERSION), "aws-ssm": (PARAMETER,), "kubernetes": (K8S_SECRET,)}[fam]
     for type_ in types:
         for name, resource in store_children(result, type_).items():
             key_material = name.startswith("fernet-")
-            assert resource.options["protect"] is (production and key_material), (name, type_)
-            retain = fam == "kubernetes" and production and key_material
+            assert resource.options["protect"] is key_material, (name, type_)
+            retain = fam == "kubernetes" and key_material
             assert resource.options["retainOnDelete"] is retain, (name, type_)
 
 

@@ -1,0 +1,30 @@
+"""Names of key material by logical identity: what a stack's ``acknowledge`` list may drop.
+
+``fernet.<app>.generation.<n>``, ``password.<secret name>``, ``secret.<secret name>``,
+``kms.key``, ``access-key.<identity>``, ``protection``, ``production`` (omsecrets.lifecycle
+compares two plans by these, never by URN).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import core
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_./ -]*"
+SUBJECT = re.compile(
+    rf"fernet\.({'|'.join(core.APPS)})\.generation\.[1-9]\d*|password\.{_NAME}|secret\.{_NAME}"
+    rf"|kms\.key(\.[A-Za-z0-9_-]+)?|access-key\.({'|'.join(core.IDENTITIES)})|protection|production"
+)
+SUBJECT_FORMS = (
+    "fernet.<openmetadata|airflow>.generation.<n>", "password.<secret name>", "secret.<secret name>",
+    "kms.key", "access-key.<server|ingestion>", "protection", "production",
+)
+
+
+def fernet_generation(app: str, generation: int) -> str:
+    return f"fernet.{app}.generation.{generation}"
+
+
+def is_subject(text: object) -> bool:
+    return isinstance(text, str) and SUBJECT.fullmatch(text) is not None

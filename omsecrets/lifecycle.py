@@ -1,0 +1,332 @@
+"""The lifecycle guard: what ``pulumi up`` would destroy between a stack's previous plan and its new one.
+
+Pure functions over two ``omsecrets preview --json`` documents. Key material is matched by its
+logical identity, never by URN, so a rename in the same edit cannot hide a loss:
+
+=================================  ======================================================
+``fernet.<app>.generation.<n>``    a Fernet ring generation (generated RandomBytes or imported)
+``password.<name>``                a generated bootstrap password (RandomPassword)
+``secret.<name>``                  a secret seeded into the store, at its OM id
+``kms.key``                        the customer-managed KMS key
+``access-key.<identity>``          an IAM access key (``server``, ``ingestion``)
+``protection`` / ``production``    the stack's protection of key material / production flag
+=================================  ======================================================
+
+A loss is a finding unless the new stack config acknowledges exactly that subject
+(``om-secrets:acknowledge: [{drop: <subject>, reason: <why>}]``); an acknowledgement that
+matches no loss of this change is a finding too (a typo acknowledges nothing, and an
+acknowledgement is removed once the change is applied).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from omsecrets.components import core
+
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+KMS_KEY = "aws:kms/key:Key"
+ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+JOB = "kubernetes:batch/v1:Job"
+#: Inputs whose change makes the provider replace the resource: a new key, password or secret.
+REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
+    RANDOM_BYTES: ("length", "keepers"),
+    RANDOM_PASSWORD: ("length", "special", "upper", "lower", "numeric", "minUpper", "minLower", "minNumeric",
+                      "minSpecial", "overrideSpecial", "keepers"),
+    KMS_KEY: ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion"),
+    ACCESS_KEY: ("pgpKey",),  # `user` is the IAM user's name, which follows the user through its aliases
+}
+#: Where a store secret lives: the inputs that make up its id, per secret type (any other type
+#: under a store component counts by ``name``).
+STORE_SECRET_LOCATION: Mapping[str, tuple[str, ...]] = {
+    "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:ssm/parameter:Parameter": ("name",),
+    "kubernetes:core/v1:Secret": ("metadata.namespace", "metadata.name"),
+    "azure-native:keyvault:Secret": ("resourceGroupName", "vaultName", "secretName"),
+    "gcp:secretmanager/secret:Secret": ("project", "secretId"),
+}
+#: The Job ``omsecrets`` declares for step 2 of an Airflow rotation (components.environment).
+ROTATION_JOB = re.compile(r"airflow-rotate-fernet-key-gen-(\d+)$")
+_GENERATION = re.compile(r"-gen-(\d+)$")
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of key material (or a store secret) of a plan."""
+
+    subject: str
+    kind: str  # generated | imported | password | secret | kms-key | access-key
+    resource: Optional[str] = None  # "<type> <name>"
+    urn: Optional[str] = None
+    answers: frozenset[str] = frozenset()  # the URN and every alias (stack part aside): what the engine matches
+    fingerprint: tuple = ()
+    location: Optional[str] = None  # store secrets: where it lives (type, namespace/vault, id)
+    source: Optional[str] = None  # imported generations: the config key holding the key
+    protect: bool = False
+
+
+@dataclass(frozen=True)
+class Ring:
+    generations: tuple[int, ...] = ()
+    reencrypted_to: Optional[int] = None
+
+    @property
+    def primary(self) -> Optional[int]:
+        return self.generations[0] if self.generations else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the guard reads from one preview document."""
+
+    items: Mapping[str, Item] = field(default_factory=dict)
+    rings: Mapping[str, Ring] = field(default_factory=dict)
+    rotation_jobs: frozenset[int] = frozenset()
+    production: Optional[bool] = None
+    acknowledged: Mapping[str, str] = field(default_factory=dict)  # subject -> reason
+    environment: Optional[str] = None
+
+
+def _dig(value: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _suffix(name: str, parent: Optional[Mapping]) -> str:
+    prefix = f"{parent['name']}-" if parent else ""
+    return name[len(prefix):] if prefix and name.startswith(prefix) else name
+
+
+def _unstacked(urn: str) -> str:
+    """A URN without its stack part: ``pulumi stack rename`` rewrites that part in state itself."""
+    return re.sub(r"^urn:pulumi:[^:]*::", "urn:pulumi:*::", urn)
+
+
+def _kind_of(rtype: str) -> str:
+    """``aws:secretsmanager/secret:Secret`` -> ``aws secretsmanager Secret``."""
+    package, module, name = (rtype.split(":") + ["", ""])[:3]
+    return f"{package} {module.split('/')[0]} {name}".replace("core ", "")
+
+
+def plan(document: Mapping) -> Plan:
+    """The key material, rings, rotation Jobs, production flag and acknowledgements of a preview."""
+    resources = [r for r in document.get("resources") or [] if isinstance(r, Mapping)]
+    by_urn = {r.get("urn"): r for r in resources}
+    items: dict[str, Item] = {}
+    rings: dict[str, Ring] = {}
+    jobs: set[int] = set()
+    production = environment = None
+    acknowledged: dict[str, str] = {}
+
+    def add(subject: str, kind: str, r: Mapping, **extra) -> None:
+        inputs = r.get("inputs") or {}
+        options = r.get("options") or {}
+        items[subject] = Item(
+            subject=subject, kind=kind, resource=f"{r['type']} {r['name']}", urn=r.get("urn"),
+            answers=frozenset(_unstacked(u) for u in [r.get("urn"), *(options.get("aliases") or [])] if isinstance(u, str)),
+            fingerprint=tuple((k, _dig(inputs, k)) for k in REPLACE_INPUTS.get(r["type"], ())),
+            protect=bool(options.get("protect")), **extra,
+        )
+
+    for r in resources:
+        parent = by_urn.get(r.get("parent"))
+        parent_type = parent.get("type") if parent else None
+        inputs = r.get("inputs") or {}
+        rtype = r.get("type")
+        if rtype == core.ENVIRONMENT_TYPE:
+            production = inputs.get("production") if isinstance(inputs.get("production"), bool) else production
+            environment = inputs.get("environment")
+            for entry in inputs.get("acknowledge") or []:
+                if isinstance(entry, Mapping) and isinstance(entry.get("drop"), str):
+                    acknowledged[entry["drop"]] = str(entry.get("reason") or "")
+        elif rtype == core.FERNET_RING_TYPE:
+            app = inputs.get("application")
+            gens = tuple(g for g in inputs.get("generations") or [] if isinstance(g, int))
+            rings[app] = Ring(gens, inputs.get("reencryptedTo") if isinstance(inputs.get("reencryptedTo"), int) else None)
+            sources = inputs.get("importedFrom") or {}
+            for gen in inputs.get("importedGenerations") or []:
+                items[f"fernet.{app}.generation.{gen}"] = Item(
+                    subject=f"fernet.{app}.generation.{gen}", kind="imported",
+                    resource=f"{rtype} {r['name']} (imported generation {gen})", urn=r.get("urn"),
+                    source=sources.get(str(gen)) if isinstance(sources, Mapping) else None,
+                )
+        elif rtype == RANDOM_BYTES and parent_type == core.FERNET_RING_TYPE:
+            match = _GENERATION.search(r["name"])
+            if match:
+                add(f"fernet.{parent['inputs'].get('application')}.generation.{int(match.group(1))}", "generated", r)
+        elif rtype == RANDOM_PASSWORD and parent_type == core.BOOTSTRAP_TYPE:
+            add(f"password.{_suffix(r['name'], parent)}", "password", r)
+        elif rtype == KMS_KEY and parent_type == core.KMS_KEY_TYPE:
+            suffix = _suffix(r["name"], parent)
+            add("kms.key" if suffix == parent["name"] else f"kms.key.{suffix}", "kms-key", r)
+        elif rtype == ACCESS_KEY:
+            add(f"access-key.{_suffix(r['name'], parent)}", "access-key", r)
+        elif rtype == JOB:
+            match = ROTATION_JOB.search(str(_dig(inputs, "metadata.name") or ""))
+            if match:
+                jobs.add(int(match.group(1)))
+        elif r.get("custom") and parent_type and parent_type.startswith(f"{core.PACKAGE}:stores:") and rtype in STORE_SECRET_LOCATION:
+            where = "/".join(str(_dig(inputs, k)) for k in STORE_SECRET_LOCATION[rtype])
+            add(f"secret.{_suffix(r['name'], parent)}", "secret", r, location=f"{_kind_of(rtype)} {where}")
+    # A generation that is imported has no RandomBytes: the ring's entry stands for it.
+    return Plan(items=items, rings=rings, rotation_jobs=frozenset(jobs), production=production,
+                acknowledged=acknowledged, environment=environment if isinstance(environment, str) else None)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One loss the change would cause (or one acknowledgement that matches no loss)."""
+
+    subject: str
+    message: str
+    resource: Optional[str] = None
+    urn: Optional[str] = None
+    acknowledged: Optional[str] = None  # the acknowledgement's reason when acknowledged
+    kind: str = "loss"  # loss | acknowledgement
+
+    @property
+    def remediation(self) -> str:
+        if self.kind == "acknowledgement":
+            return f"Remove the acknowledgement of {self.subject!r} from om-secrets:acknowledge (or fix its subject)."
+        return (f"Undo the change, or if the loss is intended add `{{drop: {self.subject}, reason: <why>}}` to "
+                "om-secrets:acknowledge in the stack file (remove it once applied).")
+
+
+def _generation(subject: str) -> tuple[str, int] | None:
+    match = re.fullmatch(r"fernet\.([a-z]+)\.generation\.(\d+)", subject)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def _rotation_evidence(app: str, gen: int, before: Plan, after: Plan) -> bool:
+    """The values under ``gen`` were re-encrypted to the new primary in an earlier ``pulumi up``.
+
+    Only Airflow has a re-encryption command. Evidence is the baseline's completed rotation Job for
+    the new primary (``pulumi up`` waits for it) or the baseline's record ``reencryptedTo`` of it
+    (accepted, and so checked, when it was recorded).
+    """
+    if app != core.AIRFLOW_APP:
+        return False
+    old, new = before.rings.get(app), after.rings.get(app)
+    if not old or not new or new.primary is None or new.primary == gen or new.primary not in old.generations:
+        return False
+    job = new.primary in before.rotation_jobs and old.primary == new.primary
+    return job or old.reencrypted_to == new.primary
+
+
+def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
+    for subject, old in sorted(before.items.items()):
+        new = after.items.get(subject)
+        gen = _generation(subject)
+        where = dict(resource=old.resource, urn=old.urn)
+        if new is None:
+            if gen and _rotation_evidence(gen[0], gen[1], before, after):
+                continue
+            yield Finding(subject, _deleted(old, gen, before, after), **where)
+            continue
+        if old.kind != new.kind:
+            yield Finding(subject, f"{subject} changes from a {old.kind} to an {new.kind} key: the {old.kind} key of "
+                          "that generation is lost and every value encrypted with it", **where)
+            continue
+        if old.kind == "imported":
+            if old.source and new.source and old.source != new.source:
+                yield Finding(subject, f"{subject}: the imported key now comes from config key {new.source!r} instead "
+                              f"of {old.source!r}; if the value differs, the running deployment's key is lost", **where)
+            continue
+        if old.urn and _unstacked(old.urn) not in new.answers:
+            yield Finding(subject, f"{subject}: {old.resource} is now declared as {new.resource} with no alias from "
+                          f"{old.urn}; Pulumi would delete it and create a new one", **where)
+        changed = [f"{k} {dict(old.fingerprint).get(k)!r} -> {v!r}" for k, v in new.fingerprint if dict(old.fingerprint).get(k) != v]
+        if changed:
+            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value)", **where)
+        if old.location and new.location and old.location != new.location:
+            yield Finding(subject, f"{subject} moves from {old.location} to {new.location}: OM's `secret:` "
+                          "references to the old id break and values the OM server wrote there are lost", **where)
+    yield from _reencryption_records(before, after)
+    lowered = sorted(s for s, old in before.items.items()
+                     if old.protect and s in after.items and after.items[s].kind == old.kind and not after.items[s].protect)
+    if lowered:
+        yield Finding("protection", f"protection is turned off for {', '.join(lowered)}: Pulumi would then let an "
+                      "update or destroy delete them")
+    if before.production is True and after.production is False:
+        yield Finding("production", "production is turned off (was on in the baseline): protection, recovery windows "
+                      "and mandatory rules follow it")
+
+
+def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:
+    if gen and old.kind == "imported":
+        return (f"{old.subject}: the imported key (the running deployment's) leaves the ring; values still "
+                "encrypted with it could no longer be read")
+    if gen and gen[0] == core.AIRFLOW_APP:
+        new = after.rings.get(gen[0])
+        return (f"{old.subject} ({old.resource}) leaves the ring without evidence that every value was re-encrypted "
+                f"to generation {new.primary if new else '?'}: run step 2 of the rotation runbook first "
+                "(fernet.rotationJob.run: true and `pulumi up`, then record reencryptedTo), or acknowledge a "
+                "rotation run by hand")
+    if gen:
+        return (f"{old.subject} ({old.resource}) leaves OM's ring: OM has no re-encryption command "
+                "(`migrate-secrets` re-encrypts only some fields), so values encrypted with it would be lost")
+    what = {"password": "the generated password (the database still expects it)",
+            "secret": f"the store secret at {old.location} (OM may still hold `secret:` references to it)",
+            "kms-key": "the KMS key (everything encrypted with it becomes unreadable once deleted)",
+            "access-key": "the IAM access key (the apps using it lose access)"}.get(old.kind, "it")
+    return f"{old.subject}: {old.resource} would be deleted, and with it {what}"
+
+
+def _reencryption_records(before: Plan, after: Plan) -> Iterable[Finding]:
+    """``reencryptedTo`` newly recorded without evidence makes older generations droppable later."""
+    for app, new in sorted(after.rings.items()):
+        old = before.rings.get(app)
+        if new.reencrypted_to is None or old is None or old.reencrypted_to == new.reencrypted_to:
+            continue
+        if app == core.AIRFLOW_APP and new.reencrypted_to in before.rotation_jobs and old.primary == new.reencrypted_to:
+            continue
+        for gen in new.generations:
+            if gen != new.reencrypted_to and gen in old.generations:
+                subject = f"fernet.{app}.generation.{gen}"
+                yield Finding(subject, f"fernet.{app}.reencryptedTo: {new.reencrypted_to} is recorded, but the baseline "
+                              f"shows no completed rotation Job for generation {new.reencrypted_to}: {subject} could "
+                              "then leave the ring with values still encrypted with it; run the rotation Job "
+                              "(fernet.rotationJob.run: true) first, or acknowledge a rotation run by hand",
+                              resource=f"{core.FERNET_RING_TYPE} {app}")
+
+
+def guard(before: Optional[Mapping], after: Mapping) -> list[Finding]:
+    """Every unacknowledged loss from ``before`` to ``after`` and every unused acknowledgement.
+
+    ``before`` None (a stack new in this change): nothing can be lost, so every acknowledgement is unused.
+    """
+    old, new = (plan(before) if before is not None else Plan()), plan(after)
+    findings, used = [], set()
+    seen: set[tuple[str, str]] = set()
+    for f in _losses(old, new):
+        if (f.subject, f.message) in seen:
+            continue
+        seen.add((f.subject, f.message))
+        if f.subject in new.acknowledged:
+            used.add(f.subject)
+            continue
+        findings.append(f)
+    for subject in sorted(set(new.acknowledged) - used):
+        findings.append(Finding(subject, f"om-secrets:acknowledge drops {subject!r}, but this change loses no such "
+                                "thing: an acknowledgement must name exactly one loss of this change "
+                                f"({'it was already applied: remove it' if subject not in old.items and subject not in ('protection', 'production') else 'check the subject'})",
+                                kind="acknowledgement"))
+    return findings
+
+
+def acknowledged_losses(before: Optional[Mapping], after: Mapping) -> list[Finding]:
+    """The losses ``after``'s acknowledgements accept (for reports)."""
+    old, new = (plan(before) if before is not None else Plan()), plan(after)
+    return [Finding(f.subject, f.message, f.resource, f.urn, acknowledged=new.acknowledged[f.subject])
+            for f in _losses(old, new) if f.subject in new.acknowledged]
