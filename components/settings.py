@@ -1142,7 +1142,7 @@ def _acknowledge(c: _Collector) -> dict[str, str]:
         if not isinstance(item, Mapping):
             c.fail(key, f"{item!r} is not allowed; expected {{drop: <subject>, reason: <why>}}")
             continue
-        for unknown in sorted(set(item) - {"drop", "reason"}):
+        for unknown in sorted(map(str, set(item) - {"drop", "reason"})):
             c.fail(f"{key}.{unknown}", "unknown key; allowed: drop, reason")
         subject, reason = item.get("drop"), item.get("reason")
         if not key_material.is_subject(subject):
