@@ -315,7 +315,9 @@ _AZURE_LOCATION = re.compile(r"[a-z][a-z0-9]{2,30}")
 _AZURE_RG = re.compile(r"[-\w._()]{0,89}[-\w_()]")
 _VAULT_NAME = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]")
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}(/\d{1,2})?")
-_SUBNET_ID = re.compile(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+", re.I)
+_SUBNET_ID = re.compile(
+    r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+", re.I
+)
 _GCP_PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 _GCP_NUMBER = re.compile(r"[0-9]{6,20}")
 _GCP_LOCATION = re.compile(r"[a-z]+-[a-z]+[0-9]+")
@@ -366,7 +368,8 @@ KEYS: tuple[Key, ...] = (
     Key("kubernetes.createNamespaces", "bool", False, "declare the namespaces too"),
     Key("azure.subscriptionId", "string", None, "Azure subscription of the vault (Azure providers)",
         check=_pattern(_GUID), what="the subscription id (a GUID)"),
-    Key("azure.tenantId", "string", None, "Entra tenant of the vault", check=_pattern(_GUID), what="the Entra tenant id (a GUID)"),
+    Key("azure.tenantId", "string", None, "Entra tenant of the vault",
+        check=_pattern(_GUID), what="the Entra tenant id (a GUID)"),
     Key("azure.resourceGroupName", "string", None, "resource group of the vaults and identities",
         check=_pattern(_AZURE_RG), what="a resource group name"),
     Key("azure.location", "string", None, "Azure region (required to create the vault)",
@@ -380,7 +383,8 @@ KEYS: tuple[Key, ...] = (
     Key("azure.vault.purgeProtection", "bool", None, "no purge before retention ends (OM never purges)",
         default_text="= production"),
     Key("azure.vault.publicNetworkAccess", "bool", True, "public endpoint on (false: private endpoint only)"),
-    Key("azure.vault.network.defaultAction", "string", None, "network rule default", default_text="`Deny` when rules are given, else `Allow`",
+    Key("azure.vault.network.defaultAction", "string", None, "network rule default",
+        default_text="`Deny` when rules are given, else `Allow`",
         allowed=("Allow", "Deny")),
     Key("azure.vault.network.ipRules", "strings", (), "IPv4 addresses/ranges allowed", default_text="none"),
     Key("azure.vault.network.subnetIds", "strings", (), "subnets allowed (the AKS node subnet)", default_text="none"),
@@ -393,7 +397,8 @@ KEYS: tuple[Key, ...] = (
             check=_pattern(_GUID), what="an application (client) id GUID"),
         Key(f"azure.identity.{who}.principalId", "string", None, f"{who} service principal object id (client-secret)",
             check=_pattern(_GUID), what="the service principal's object id GUID"),
-        Key(f"azure.identity.{who}.clientSecret", "string", None, f"config key (set with --secret) holding {who}'s client secret"),
+        Key(f"azure.identity.{who}.clientSecret", "string", None,
+            f"config key (set with --secret) holding {who}'s client secret"),
     )),
     Key("gcp.project", "string", None, "GCP project of the secrets (`OM_SM_PROJECT_ID`)", check=_pattern(_GCP_PROJECT),
         what="a GCP project id (6-30 of a-z, 0-9, '-')"),
@@ -704,6 +709,10 @@ def load() -> Settings:
     )
 
 
+def _mapping(value: Any) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
 def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """CLI-style config (``"om-secrets:key": text``) decoded as ``load`` reads it.
 
@@ -719,11 +728,10 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         ring = ring if isinstance(ring, Mapping) else {}
         if isinstance(ring.get("imported"), Mapping):
             refs.extend(ring["imported"].values())
-    azure = data.get("azure") if isinstance(data.get("azure"), Mapping) else {}
-    identity = azure.get("identity") if isinstance(azure.get("identity"), Mapping) else {}
+    azure = _mapping(data.get("azure"))
+    identity = _mapping(azure.get("identity"))
     for app in core.IDENTITIES:
-        given = identity.get(app) if isinstance(identity.get(app), Mapping) else {}
-        refs.append(given.get("clientSecret"))
+        refs.append(_mapping(identity.get(app)).get("clientSecret"))
     refs = list(dict.fromkeys(r for r in refs if isinstance(r, str) and r and r not in _SCHEMA))
     for ref in refs:
         data.pop(ref, None)
@@ -823,7 +831,8 @@ def _azure(c: _Collector, provider: str, production: bool, secret_values, plaint
     if name is None and c.raw("azure.vault.name") is None:
         c.fail("azure.vault.name", "is required: the vault OM reads (OM_SM_VAULT_NAME)")
     default_keys = f"{(name or 'x')[:19].rstrip('-')}-keys"
-    keys_name = c.string("azure.vault.keysName", default_keys, check=_pattern(_VAULT_NAME), what="a Key Vault name") or default_keys
+    keys_name = c.string("azure.vault.keysName", default_keys, check=_pattern(_VAULT_NAME),
+                         what="a Key Vault name") or default_keys
     if name and keys_name == name:
         c.fail("azure.vault.keysName", f"{keys_name!r} is the vault OM uses; the Fernet key copies need a vault no app can read")
     retention = c.integer("azure.vault.softDeleteRetentionDays", 90, 7, 90)
@@ -843,18 +852,21 @@ def _azure(c: _Collector, provider: str, production: bool, secret_values, plaint
         c.fail("azure.vault.network.defaultAction", "'Deny' with no ipRules or subnetIds lets no pod reach the vault; "
                "add the AKS subnet to subnetIds, or set publicNetworkAccess: false with a private endpoint")
     if not create and c.raw("azure.vault") is not None and any(
-        c.raw(f"azure.vault.{k}") is not None for k in ("softDeleteRetentionDays", "purgeProtection", "network", "publicNetworkAccess")
+        c.raw(f"azure.vault.{k}") is not None
+        for k in ("softDeleteRetentionDays", "purgeProtection", "network", "publicNetworkAccess")
     ):
         c.fail("azure.vault", "create: false uses an existing vault as it is; its retention, purge protection and network "
                "settings are not managed here: remove them")
-    mode = c.string("azure.identity.mode", core.AZURE_WORKLOAD_IDENTITY, allowed=core.AZURE_IDENTITY_MODES) or core.AZURE_WORKLOAD_IDENTITY
+    mode = (c.string("azure.identity.mode", core.AZURE_WORKLOAD_IDENTITY, allowed=core.AZURE_IDENTITY_MODES)
+            or core.AZURE_WORKLOAD_IDENTITY)
     issuer = c.string("azure.identity.oidcIssuer", None, check=_pattern(_URL), what="the AKS cluster's OIDC issuer URL (https://...)")
     apps: dict[str, dict[str, Any]] = {}
     for app in core.IDENTITIES:
         base = f"azure.identity.{app}"
         apps[app] = {
             "client_id": c.string(f"{base}.clientId", None, check=_pattern(_GUID), what="an application (client) id GUID"),
-            "principal_id": c.string(f"{base}.principalId", None, check=_pattern(_GUID), what="the service principal's object id GUID"),
+            "principal_id": c.string(f"{base}.principalId", None, check=_pattern(_GUID),
+                                     what="the service principal's object id GUID"),
             "client_secret": c.string(f"{base}.clientSecret", None),
         }
     values = {}
@@ -935,8 +947,10 @@ def _gcp(c: _Collector, provider: str) -> GcpSettings:
         c.fail("gcp.replication.kmsKeyName", "is for automatic replication; with locations give kmsKeyNames per location")
     if keys and not locations:
         c.fail("gcp.replication.kmsKeyNames", "needs replication.locations (user-managed replication)")
-    mode = c.string("gcp.identity.mode", core.GCP_WORKLOAD_IDENTITY, allowed=core.GCP_IDENTITY_MODES) or core.GCP_WORKLOAD_IDENTITY
-    cluster_project = c.string("gcp.identity.clusterProject", None, check=_pattern(_GCP_PROJECT), what="the GKE cluster's project id")
+    mode = c.string("gcp.identity.mode", core.GCP_WORKLOAD_IDENTITY, allowed=core.GCP_IDENTITY_MODES)
+    mode = mode or core.GCP_WORKLOAD_IDENTITY
+    cluster_project = c.string("gcp.identity.clusterProject", None, check=_pattern(_GCP_PROJECT),
+                               what="the GKE cluster's project id")
     cluster_number = c.string("gcp.identity.clusterProjectNumber", None, check=_pattern(_GCP_NUMBER), what="a project number")
     if mode == core.GCP_DIRECT and cluster_project and not cluster_number:
         c.fail("gcp.identity.clusterProjectNumber", "is required with mode 'direct' when the cluster is in another project")
@@ -1145,7 +1159,7 @@ def _acknowledge(c: _Collector) -> dict[str, str]:
         for unknown in sorted(map(str, set(item) - {"drop", "reason"})):
             c.fail(f"{key}.{unknown}", "unknown key; allowed: drop, reason")
         subject, reason = item.get("drop"), item.get("reason")
-        if not key_material.is_subject(subject):
+        if not isinstance(subject, str) or not key_material.is_subject(subject):
             hint = "" if not isinstance(subject, str) else next(
                 (f" (did you mean {m!r}?)" for m in difflib.get_close_matches(subject, key_material.SUBJECT_FORMS, n=1)), "")
             c.fail(f"{key}.drop", f"{subject!r} is not a key material subject; expected one of "

@@ -337,7 +337,8 @@ def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = N
     report.violations = run_rules(result, RULES, policy_config)
     if baseline is not None or baseline_ref is not None:
         path = Path(config_file) if config_file else engine.stack_file_path(project_dir, stack)
-        report.violations = lifecycle_violations(result, project_dir, stack, path, baseline, baseline_ref, report) + report.violations
+        lost = lifecycle_violations(result, project_dir, stack, path, baseline, baseline_ref, report)
+        report.violations = lost + report.violations
     report.rules_seconds = time.perf_counter() - started
     return report
 

@@ -173,7 +173,8 @@ def plan(document: Mapping) -> Plan:
             match = ROTATION_JOB.search(str(_dig(inputs, "metadata.name") or ""))
             if match:
                 jobs.add(int(match.group(1)))
-        elif r.get("custom") and parent_type and parent_type.startswith(f"{core.PACKAGE}:stores:") and rtype in STORE_SECRET_LOCATION:
+        elif (r.get("custom") and parent_type and parent_type.startswith(f"{core.PACKAGE}:stores:")
+              and rtype in STORE_SECRET_LOCATION):
             where = "/".join(str(_dig(inputs, k)) for k in STORE_SECRET_LOCATION[rtype])
             add(f"secret.{_suffix(r['name'], parent)}", "secret", r, location=f"{_kind_of(rtype)} {where}")
     # A generation that is imported has no RandomBytes: the ring's entry stands for it.
@@ -246,7 +247,8 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
         if old.urn and _unstacked(old.urn) not in new.answers:
             yield Finding(subject, f"{subject}: {old.resource} is now declared as {new.resource} with no alias from "
                           f"{old.urn}; Pulumi would delete it and create a new one", **where)
-        changed = [f"{k} {dict(old.fingerprint).get(k)!r} -> {v!r}" for k, v in new.fingerprint if dict(old.fingerprint).get(k) != v]
+        was = dict(old.fingerprint)
+        changed = [f"{k} {was.get(k)!r} -> {v!r}" for k, v in new.fingerprint if was.get(k) != v]
         if changed:
             yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value)", **where)
         if old.location and new.location and old.location != new.location:
@@ -318,9 +320,10 @@ def guard(before: Optional[Mapping], after: Mapping) -> list[Finding]:
             continue
         findings.append(f)
     for subject in sorted(set(new.acknowledged) - used):
+        applied = subject not in old.items and subject not in ("protection", "production")
+        hint = "it was already applied: remove it" if applied else "check the subject"
         findings.append(Finding(subject, f"om-secrets:acknowledge drops {subject!r}, but this change loses no such "
-                                "thing: an acknowledgement must name exactly one loss of this change "
-                                f"({'it was already applied: remove it' if subject not in old.items and subject not in ('protection', 'production') else 'check the subject'})",
+                                f"thing: an acknowledgement must name exactly one loss of this change ({hint})",
                                 kind="acknowledgement"))
     return findings
 

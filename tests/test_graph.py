@@ -43,7 +43,8 @@ def expected_store_edges(stack: str) -> set[tuple[str, str, str]]:
     if provider.endswith("azure-kv"):
         return set()  # the key copies sit in a vault no app reads: no identity reaches the whole store
     if provider == "gcp":  # the server reaches every secret, ingestion all but the key copies
-        return {(f"gcp Account {STABLE_NAME}-gcp-access-openmetadata", f"GcpSecretManagerStore {STABLE_NAME}-store", "read/write")}
+        server = f"gcp Account {STABLE_NAME}-gcp-access-openmetadata"
+        return {(server, f"GcpSecretManagerStore {STABLE_NAME}-store", "read/write")}
     store = f"{STORE_TYPES[provider]} {STABLE_NAME}-store"
     if provider == "kubernetes":
         server = "k8s ServiceAccount {0}-k8s-access-server {1[namespace]}/{1[serviceAccount]}"
@@ -73,7 +74,8 @@ def test_each_delivery_secret_goes_to_its_app(stack):
 
 
 @pytest.mark.parametrize("stack, server, ingestion", [
-    ("azure", f"azure UserAssignedIdentity {STABLE_NAME}-azure-access-openmetadata", f"azure UserAssignedIdentity {STABLE_NAME}-azure-access-airflow"),
+    ("azure", f"azure UserAssignedIdentity {STABLE_NAME}-azure-access-openmetadata",
+     f"azure UserAssignedIdentity {STABLE_NAME}-azure-access-airflow"),
     ("gcp", f"gcp Account {STABLE_NAME}-gcp-access-openmetadata", f"gcp Account {STABLE_NAME}-gcp-access-airflow"),
 ])
 def test_azure_and_gcp_ingestion_reads_every_secret_but_the_key_copies(stack, server, ingestion):

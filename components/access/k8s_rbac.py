@@ -158,13 +158,13 @@ class KubernetesAccess(pulumi.ComponentResource):
             ("ingestion", args.ingestion_namespace, args.ingestion_service_account, args.ingestion_role_arn,
              ingestion_role_rules, args.ingestion_annotations),
         )
-        for kind, namespace, sa_name, role_arn, rules, annotations in identities:
+        for kind, namespace, sa_name, role_arn, rules, sa_annotations in identities:
             sa_manifest = service_account_manifest(sa_name, namespace, labels=args.labels)
             metadata = dict(sa_manifest["metadata"])
             if role_arn is not None:
                 metadata["annotations"] = {IRSA_ANNOTATION: role_arn}
-            if annotations:
-                metadata["annotations"] = {**metadata.get("annotations", {}), **annotations}
+            if sa_annotations:
+                metadata["annotations"] = {**metadata.get("annotations", {}), **sa_annotations}
             sa = k8s.core.v1.ServiceAccount(f"{name}-{kind}", metadata=metadata, opts=child)
             names[f"{kind}_service_account"] = sa.metadata.name
             names[f"{kind}_role_name"] = None

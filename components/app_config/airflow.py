@@ -7,7 +7,6 @@ from typing import Any
 from ..settings import Settings
 from . import validate
 from .ingestion import ingestion_env
-from .server import pod_labels
 from .refs import (
     AIRFLOW_ACCESS_KEY_ID,
     AIRFLOW_APP,
@@ -21,6 +20,7 @@ from .refs import (
     refs,
     secret_ref,
 )
+from .server import pod_labels
 
 SECTION = "openmetadata_secrets_manager"
 FERNET_ENV = "AIRFLOW__CORE__FERNET_KEY"
