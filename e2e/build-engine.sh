@@ -3,7 +3,7 @@
 # e2e tier (see e2e/README.md), into a cache keyed by the versions and our own sources:
 #   ${OM_SECRETS_ENGINE_CACHE:-~/.cache/om-secrets/engine}/<key>/bin
 # A warm cache rebuilds nothing. The Go module and build caches live beside it (gomod/, gocache/).
-# Prints the bin directory as its last line. Needs Go >= 1.26.6 (pkg/v3's go.mod).
+# Prints the bin directory as its last line; --cached prints it only if it is already built (else exit 3). Needs Go >= 1.26.6 (pkg/v3's go.mod).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 engine="$here/engine"
@@ -23,6 +23,10 @@ key="$( { go env GOVERSION; echo "$PULUMI_VERSION $K8S_PROVIDER_VERSION $KUBE_VE
         | sha256sum | cut -c1-16)"
 dest="$root/pulumi-$PULUMI_VERSION-k8s-$KUBE_VERSION-$key"
 bin="$dest/bin"
+if [ "${1:-}" = "--cached" ]; then  # print the bin dir only if already built (used by the e2e tests)
+  [ -f "$bin/.complete" ] && { echo "$bin"; exit 0; }
+  echo "not built: $bin" >&2; exit 3
+fi
 mkdir -p "$root"
 exec 9>"$root/.build.lock"
 flock 9

@@ -1,0 +1,167 @@
+"""Assertions shared by the e2e modules: declared objects vs the API server, mock vs real engine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from pathlib import Path
+
+from project import SECRET_SIG
+
+K8S_PATHS = {
+    "kubernetes:core/v1:Namespace": "/api/v1/namespaces/{name}",
+    "kubernetes:core/v1:ServiceAccount": "/api/v1/namespaces/{ns}/serviceaccounts/{name}",
+    "kubernetes:core/v1:Secret": "/api/v1/namespaces/{ns}/secrets/{name}",
+    "kubernetes:core/v1:ConfigMap": "/api/v1/namespaces/{ns}/configmaps/{name}",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles/{name}",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding":
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/{name}",
+    "kubernetes:batch/v1:Job": "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
+}
+
+# What OM's KubernetesSecretsManager writes on a secret it creates (labels) and reads (data key).
+OM_STORE_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
+OM_STORE_DATA_KEY = "value"
+
+
+def k8s_declared(preview: dict) -> list[dict]:
+    return [r for r in preview["resources"] if r["type"].startswith("kubernetes:")]
+
+
+def object_path(r: dict) -> str:
+    md = r["inputs"]["metadata"]
+    return K8S_PATHS[r["type"]].format(ns=md.get("namespace", "default"), name=md["name"])
+
+
+def decoded_data(obj: dict) -> dict[str, str]:
+    return {k: base64.b64decode(v).decode() for k, v in (obj.get("data") or {}).items()}
+
+
+def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
+    """Every Kubernetes object the stack declares exists with its name, labels, data keys and rules."""
+    declared = k8s_declared(preview)
+    assert declared, "the stack declares no Kubernetes object"
+    problems = []
+    for r in declared:
+        obj = cluster.get(object_path(r))
+        if obj is None:
+            problems.append(f"missing {r['type']} {object_path(r)}")
+            continue
+        want_md, got_md = r["inputs"]["metadata"], obj["metadata"]
+        labels = got_md.get("labels") or {}
+        for k, v in (want_md.get("labels") or {}).items():
+            if labels.get(k) != v:
+                problems.append(f"{object_path(r)}: label {k}={labels.get(k)!r}, declared {v!r}")
+        kind = r["type"].rsplit(":", 1)[-1]
+        if kind == "Secret":
+            want = r["inputs"].get("stringData") or {}
+            got = decoded_data(obj)
+            if set(got) != set(want):
+                problems.append(f"{object_path(r)}: data keys {sorted(got)}, declared {sorted(want)}")
+        if kind == "ConfigMap" and (obj.get("data") or {}) != (r["inputs"].get("data") or {}):
+            problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {r['inputs'].get('data')}")
+        if kind == "Role" and obj.get("rules") != r["inputs"]["rules"]:
+            problems.append(f"{object_path(r)}: rules {obj.get('rules')}, declared {r['inputs']['rules']}")
+        if kind == "RoleBinding":
+            for key in ("roleRef", "subjects"):
+                if obj.get(key) != r["inputs"][key]:
+                    problems.append(f"{object_path(r)}: {key} {obj.get(key)}, declared {r['inputs'][key]}")
+    assert not problems, "\n".join(problems)
+    return len(declared)
+
+
+def store_secrets(preview: dict, namespace: str) -> list[dict]:
+    return [r for r in k8s_declared(preview)
+            if r["type"] == "kubernetes:core/v1:Secret" and r["inputs"]["metadata"].get("namespace") == namespace]
+
+
+def assert_om_store_shape(cluster, namespace: str, ids: list[str], tags: dict[str, str]) -> None:
+    """Independently of the declaration: what OM's own Kubernetes secrets manager writes and reads."""
+    problems = []
+    for secret_id in ids:
+        obj = cluster.secret(namespace, secret_id)
+        if obj is None:
+            problems.append(f"no Secret {namespace}/{secret_id}")
+            continue
+        labels = obj["metadata"].get("labels") or {}
+        for k, v in {**OM_STORE_LABELS, **tags}.items():
+            if labels.get(k) != v:
+                problems.append(f"{secret_id}: label {k}={labels.get(k)!r}, OM expects {v!r}")
+        data = decoded_data(obj)
+        if list(data) != [OM_STORE_DATA_KEY] or not data[OM_STORE_DATA_KEY]:
+            problems.append(f"{secret_id}: data keys {sorted(data)}, OM reads only a non-empty {OM_STORE_DATA_KEY!r}")
+        if obj.get("type") != "Opaque":
+            problems.append(f"{secret_id}: type {obj.get('type')}")
+    assert not problems, "\n".join(problems)
+
+
+def read_with_om(om_python: str, kubeconfig: Path, namespace: str, ids: list[str]) -> dict:
+    script = Path(__file__).with_name("om_reader.py")
+    out = subprocess.run([om_python, str(script), str(kubeconfig), namespace, *ids], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, f"OM's reader failed:\n{out.stdout[-3000:]}\n{out.stderr[-5000:]}"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- mock vs real engine
+def _normalize(v):
+    """Secrets become a marker (the offline preview prints ``[secret]``); numbers compare as floats."""
+    if isinstance(v, dict):
+        if SECRET_SIG in v:
+            return "[secret]"
+        return {k: _normalize(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_normalize(x) for x in v]
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def _diff(path: str, want, got, out: list[str]) -> None:
+    if want == "[secret]" or got == "[secret]":
+        return  # secret on either side: the value is not shown offline
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in want:
+            if k not in got:
+                out.append(f"{path}.{k}: declared offline, not registered")
+            else:
+                _diff(f"{path}.{k}", want[k], got[k], out)
+        return
+    if want != got:
+        out.append(f"{path}: offline {want!r}, engine {got!r}")
+
+
+# Inputs the real providers add in Check (defaults), absent from what the program passed.
+PROVIDER_DEFAULTS = {"random:index/randomPassword:RandomPassword": {"minLower", "minUpper", "minNumeric", "minSpecial"}}
+
+
+def compare_mock_with_engine(preview: dict, state: list[dict]) -> list[str]:
+    """Offline (mock) preview vs the real engine's registered resources: same URNs, types, parents,
+    protect flags, and the same inputs wherever the offline value is known."""
+    problems: list[str] = []
+    engine = {r["urn"]: r for r in state
+              if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")}
+    offline = {r["urn"]: r for r in preview["resources"]}
+    for urn in sorted(set(offline) - set(engine)):
+        problems.append(f"declared offline but not registered by the engine: {urn}")
+    for urn in sorted(set(engine) - set(offline)):
+        problems.append(f"registered by the engine but not declared offline: {urn}")
+    for urn in sorted(set(offline) & set(engine)):
+        o, e = offline[urn], engine[urn]
+        if o["type"] != e["type"]:
+            problems.append(f"{urn}: type {o['type']} vs {e['type']}")
+        if (o.get("parent") or None) != (e.get("parent") or None):
+            problems.append(f"{urn}: parent {o.get('parent')} vs {e.get('parent')}")
+        if bool(o["options"].get("protect")) != bool(e.get("protect")):
+            problems.append(f"{urn}: protect {o['options'].get('protect')} vs {e.get('protect')}")
+        if not o.get("custom", e.get("custom")):
+            continue  # component inputs are not recorded by the engine
+        want, got = _normalize(o["inputs"]), _normalize(e.get("inputs") or {})
+        _diff(urn.rsplit("::", 1)[-1], want, got, problems)
+        extra = set(got) - set(want) - PROVIDER_DEFAULTS.get(o["type"], set())
+        if extra:
+            problems.append(f"{urn}: engine inputs {sorted(extra)} not declared offline")
+    return problems

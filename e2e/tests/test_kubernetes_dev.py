@@ -1,0 +1,115 @@
+"""`pulumi up` of the shipped `dev` stack (provider kubernetes) against a real API server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import checks
+from cluster import ApiError
+from conftest import stack_config
+
+pytestmark = pytest.mark.e2e
+
+ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
+
+
+@pytest.fixture(scope="module")
+def dev(make_project):
+    project = make_project("dev", stack_config("dev"))
+    project.up()
+    return project
+
+
+@pytest.fixture(scope="module")
+def preview(dev):
+    return dev.offline_preview()
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return stack_config("dev")
+
+
+def test_every_declared_object_exists_as_declared(cluster, dev, preview):
+    n = checks.assert_cluster_matches_declaration(cluster, preview)
+    assert n >= 15
+
+
+def test_store_secrets_have_the_labels_and_data_key_om_uses(cluster, dev, settings):
+    refs = dev.outputs()["secretReferences"]
+    ids = [ref.removeprefix("secret:") for ref in refs.values()]
+    assert ids and all(ref.startswith("secret:") for ref in refs.values())
+    checks.assert_om_store_shape(cluster, settings["kubernetes"]["namespace"], ids,
+                                 {k: str(v) for k, v in settings["tags"].items()})
+
+
+def test_om_reads_every_reference_as_the_ingestion_service_account(cluster, dev, settings, om_python, tmp_path):
+    refs = dev.outputs()["secretReferences"]
+    ids = [ref.removeprefix("secret:") for ref in refs.values()]
+    ns = settings["kubernetes"]["namespace"]
+    sa_ns, sa = settings["ingestion"]["namespace"], settings["ingestion"]["serviceAccount"]
+    kubeconfig = cluster.service_account_kubeconfig(sa_ns, sa, tmp_path / "ingestion.kubeconfig")
+    read = checks.read_with_om(om_python, kubeconfig, ns, ids)
+    for secret_id in ids:
+        stored = checks.decoded_data(cluster.secret(ns, secret_id))["value"]
+        assert read[secret_id]["direct"] == stored, secret_id
+        assert read[secret_id]["connection"] == stored, secret_id
+    # the same token cannot list the namespace's secrets (the API server's RBAC, not ours)
+    with pytest.raises(ApiError) as denied:
+        cluster.raw_as(kubeconfig, "GET", f"/api/v1/namespaces/{ns}/secrets")
+    assert denied.value.status == 403
+
+
+def test_rbac_is_exactly_what_om_needs(cluster, dev, settings):
+    ns = settings["kubernetes"]["namespace"]
+    server = (settings["server"]["namespace"], settings["server"]["serviceAccount"])
+    ingestion = (settings["ingestion"]["namespace"], settings["ingestion"]["serviceAccount"])
+    allowed = {}
+    for who, (sa_ns, sa) in {"server": server, "ingestion": ingestion}.items():
+        for target in (ns, settings["server"]["namespace"], "default", "kube-system"):
+            allowed[who, target] = sorted(v for v in ALL_VERBS if cluster.service_account_can(sa_ns, sa, v, target))
+        # named secrets too (a resourceNames rule or a wildcard would show here)
+        allowed[who, "named"] = sorted(v for v in ALL_VERBS
+                                       if cluster.service_account_can(sa_ns, sa, v, ns, name="anything"))
+        allowed[who, "configmaps"] = sorted(v for v in ALL_VERBS if cluster.service_account_can(
+            sa_ns, sa, v, ns, resource="configmaps"))
+    assert allowed["server", ns] == sorted(["create", "get", "update", "delete"])
+    assert allowed["server", "named"] == sorted(["create", "get", "update", "delete"])
+    assert allowed["ingestion", ns] == ["get"]
+    assert allowed["ingestion", "named"] == ["get"]
+    for who in ("server", "ingestion"):
+        for target in (settings["server"]["namespace"], "default", "kube-system", "configmaps"):
+            assert allowed[who, target] == [], (who, target, allowed[who, target])
+
+
+def test_second_up_changes_nothing(dev):
+    second = dev.run("up", "--yes", "--skip-preview", "--expect-no-changes", "--json")
+    assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-3000:]
+    preview = json.loads(dev.run("preview", "--json", "--expect-no-changes").check().stdout)
+    ops = {s["op"] for s in preview.get("steps", [])}
+    assert ops <= {"same"}, ops
+
+
+def test_tag_change_is_an_update_not_a_replacement(dev, settings):
+    changed = json.loads(json.dumps(settings))
+    changed["tags"]["team"] = "data-platform-e2e"
+    dev.set_config(changed)
+    try:
+        text = dev.run("preview", "--diff").check().stdout
+        doc = json.loads(dev.run("preview", "--json").check().stdout)
+    finally:
+        dev.set_config(settings)
+    ops = {}
+    for step in doc["steps"]:
+        ops.setdefault(step["op"], []).append(step["urn"].rsplit("::", 1)[-1])
+    assert ops.get("update"), f"a tag change updated nothing: {ops}"
+    replacing = {op: names for op, names in ops.items() if op not in ("same", "update")}
+    assert not replacing, f"a tag change must not replace/create/delete: {replacing}\n{text[-4000:]}"
+    assert "data-platform-e2e" in text
+
+
+def test_offline_preview_matches_what_the_engine_registered(dev, preview):
+    problems = checks.compare_mock_with_engine(preview, dev.state())
+    assert not problems, "\n".join(problems)
