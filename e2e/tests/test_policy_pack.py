@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +28,15 @@ def test_policy_pack_reports_what_omsecrets_check_reports(make_project):
                       for v in json.loads(offline.stdout)["stacks"][0]["violations"])
     assert expected, "the bad stack has no violation offline"
 
-    real = p.run("preview", "--policy-pack", str(REPO / "policies"), "--json")
+    events = p.root / "policy-events.jsonl"
+    real = p.run("preview", "--policy-pack", str(REPO / "policies"), "--event-log", str(events))
     assert real.returncode != 0, "a mandatory violation must fail the preview"
-    doc = json.loads(real.stdout)
-    got = sorted((d["policyName"], d["urn"].rsplit("::", 1)[-1]) for d in doc.get("diagnostics", [])
-                 if d.get("policyName"))
-    if not got:  # older engines only print policy violations in the text output
-        text = p.run("preview", "--policy-pack", str(REPO / "policies")).stdout
-        got = sorted(set(re.findall(r"\[mandatory\]\s+(\S+)\s.*?\n.*?(\S+-gen-\d+)", text)))
-    assert got == expected, f"engine: {got}\noffline: {expected}\n{real.stdout[-3000:]}\n{real.stderr[-2000:]}"
+    got = []
+    for line in events.read_text().splitlines():
+        event = json.loads(line).get("policyEvent")
+        if event:
+            got.append((event["policyName"], event["resourceUrn"].rsplit("::", 1)[-1], event["enforcementLevel"]))
+    assert sorted((name, res) for name, res, _ in got) == expected, (
+        f"engine: {sorted(got)}\noffline: {expected}\n{real.stdout[-3000:]}\n{real.stderr[-2000:]}")
+    assert {level for _, _, level in got} == {"mandatory"}
+    assert "om-secrets" in real.stdout  # the pack ran under its own name
