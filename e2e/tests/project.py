@@ -98,7 +98,7 @@ class Project:
 
     def offline_preview(self) -> dict:
         """What the mock engine (``omsecrets preview --json``) declares for the same stack."""
-        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json",
+        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json", "--show-secrets",
                               "--project-dir", str(self.root)], capture_output=True, text=True,
                              env={k: v for k, v in self.env.items() if k != "PULUMI_CONFIG_PASSPHRASE"})
         if out.returncode != 0:

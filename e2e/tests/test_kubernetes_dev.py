@@ -113,3 +113,14 @@ def test_tag_change_is_an_update_not_a_replacement(dev, settings):
 def test_offline_preview_matches_what_the_engine_registered(dev, preview):
     problems = checks.compare_mock_with_engine(preview, dev.state())
     assert not problems, "\n".join(problems)
+
+
+def test_key_material_keeps_the_names_existing_states_hold(dev):
+    """A key's name is its identity in every existing stack's state: renaming one makes `pulumi up`
+    replace it, i.e. generate a new Fernet key / password. Pin what the engine registered."""
+    keys = {r["urn"].rsplit("::", 1)[-1]: r["type"] for r in dev.state() if r["type"].startswith("random:")}
+    assert keys == {
+        "dev-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "dev-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "dev-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
+    }
