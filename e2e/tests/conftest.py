@@ -78,7 +78,7 @@ def make_project(engine_bin, cluster, tmp_path_factory):
 
 
 def stack_config(name: str) -> dict:
-    """A shipped stack's om-secrets config, keys without the ``om-secrets:`` prefix."""
+    """A shipped stack's config: ``om-secrets:`` keys without the prefix, other namespaces' keys whole."""
     import yaml
     doc = yaml.safe_load((REPO / "stacks" / f"Pulumi.{name}.yaml").read_text())
-    return {k.split(":", 1)[1]: v for k, v in doc["config"].items() if k.startswith("om-secrets:")}
+    return {k.removeprefix("om-secrets:"): v for k, v in doc["config"].items()}

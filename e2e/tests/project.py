@@ -72,17 +72,23 @@ class Project:
         return self.root / "stacks" / f"Pulumi.{self.stack}.yaml"
 
     def set_config(self, config: dict) -> None:
-        """Replace the stack's om-secrets config (keeps the passphrase salt written by stack init)."""
+        """Replace the stack's config (keeps the passphrase salt written by stack init); keys without a
+        namespace are ``om-secrets:`` keys."""
         doc = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
         doc = doc or {}
-        doc["config"] = {f"om-secrets:{k}": v for k, v in config.items()}
+        doc["config"] = {(k if ":" in k else f"om-secrets:{k}"): v for k, v in config.items()}
         self.stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))
 
     def run(self, *args: str, timeout: float = 900) -> Result:
         argv = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
         if args[0] != "login" and args[:2] != ("stack", "init"):
             argv += ["--stack", self.stack]
-        out = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
+        try:
+            out = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            def text(b):
+                return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+            return Result(list(args), -1, text(e.stdout), text(e.stderr) + f"\n[timed out after {timeout}s]")
         return Result(list(args), out.returncode, out.stdout, out.stderr)
 
     def up(self) -> Result:

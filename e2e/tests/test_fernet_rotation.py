@@ -60,7 +60,8 @@ def test_rotation_keeps_key_bytes_and_destroy_stops_at_protected_keys(cluster, m
     assert again.returncode == 0, again.stdout[-3000:]
 
     # destroy refuses to delete protected key material
-    destroy = p.run("destroy", "--yes", "--skip-preview")
+    destroy = p.run("destroy", "--yes", "--skip-preview", timeout=120)
+    print(destroy.stdout[-5000:], destroy.stderr[-2000:])
     assert destroy.returncode != 0, "destroy deleted a protected stack"
     assert "protected" in (destroy.stdout + destroy.stderr)
     left = {r["urn"].rsplit("::", 1)[-1]: r for r in p.state()}
