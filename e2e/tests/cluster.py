@@ -225,7 +225,10 @@ NAMESPACED = ["api/v1/{ns}/secrets", "api/v1/{ns}/configmaps", "api/v1/{ns}/serv
 
 
 class NamespaceFinalizer(threading.Thread):
-    """Stands in for kube-controller-manager's namespace controller (not built here)."""
+    """Stands in for the two kube-controller-manager controllers a delete needs (not built here): the
+    garbage collector's part for objects deleted with foreground propagation (pulumi-kubernetes deletes
+    that way; the object keeps a ``foregroundDeletion`` finalizer until the collector, finding no
+    dependents here, removes it) and the namespace controller (empties a terminating namespace)."""
 
     def __init__(self, cluster: Cluster):
         super().__init__(daemon=True)
@@ -238,6 +241,18 @@ class NamespaceFinalizer(threading.Thread):
         c = self.cluster
         while not self._stop.wait(0.5):
             try:
+                for coll in NAMESPACED:
+                    group, _, rest = coll.partition("/{ns}/")
+                    for obj in c.api("GET", f"/{group}/{rest}")["items"]:
+                        md = obj["metadata"]
+                        if md.get("deletionTimestamp") and md.get("finalizers") == ["foregroundDeletion"]:
+                            kind_path = f"/{group}/namespaces/{md['namespace']}/{rest}/{md['name']}"
+                            req = urllib.request.Request(
+                                c.server + kind_path, method="PATCH",
+                                data=json.dumps({"metadata": {"finalizers": None}}).encode(),
+                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}",
+                                         "Content-Type": "application/merge-patch+json"})
+                            urllib.request.urlopen(req, context=c._ssl, timeout=30).read()
                 for ns in c.api("GET", "/api/v1/namespaces")["items"]:
                     if not ns["metadata"].get("deletionTimestamp"):
                         continue

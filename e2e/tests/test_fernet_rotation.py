@@ -60,10 +60,9 @@ def test_rotation_keeps_key_bytes_and_destroy_stops_at_protected_keys(cluster, m
     assert again.returncode == 0, again.stdout[-3000:]
 
     # destroy refuses to delete protected key material
-    destroy = p.run("destroy", "--yes", "--skip-preview", timeout=120)
-    print(destroy.stdout[-5000:], destroy.stderr[-2000:])
-    assert destroy.returncode != 0, "destroy deleted a protected stack"
-    assert "protected" in (destroy.stdout + destroy.stderr)
+    destroy = p.run("destroy", "--yes", "--skip-preview", timeout=300)
+    assert destroy.returncode > 0, f"destroy deleted a protected stack or hung:\n{destroy.stdout[-3000:]}{destroy.stderr}"
+    assert "protected" in destroy.stdout + destroy.stderr, destroy.stdout[-3000:]
     left = {r["urn"].rsplit("::", 1)[-1]: r for r in p.state()}
     for name in ("rot-airflow-fernet-gen-2", "rot-openmetadata-fernet-gen-1"):
         assert name in left and left[name].get("protect"), f"{name} was deleted or unprotected by destroy"
