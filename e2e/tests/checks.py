@@ -154,13 +154,24 @@ def _provider_check_normalized(type_: str, want: dict, got: dict, urn: str, prob
     return want, got
 
 
+def _key(urn: str) -> str:
+    """``<type>::<name>`` of a URN. The offline engine (Pulumi's stock mocks) builds a child's URN from
+    its parent's last type only and counts the root Stack as a parent; the real engine chains every
+    ancestor's type but the Stack's. Matching by type and name keeps this check about the resources."""
+    if not urn or urn.endswith("::") or urn.count("::") < 3:
+        return ""
+    types, name = urn.split("::")[2], urn.split("::", 3)[3]
+    last = types.split("$")[-1]
+    return "" if last == "pulumi:pulumi:Stack" else f"{last}::{name}"
+
+
 def compare_mock_with_engine(preview: dict, state: list[dict]) -> list[str]:
     """Offline (mock) preview vs the real engine's registered resources: same URNs, types, parents,
     protect flags, and the same inputs wherever the offline value is known."""
     problems: list[str] = []
-    engine = {r["urn"]: r for r in state
+    engine = {_key(r["urn"]): r for r in state
               if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")}
-    offline = {r["urn"]: r for r in preview["resources"]}
+    offline = {_key(r["urn"]): r for r in preview["resources"]}
     for urn in sorted(set(offline) - set(engine)):
         problems.append(f"declared offline but not registered by the engine: {urn}")
     for urn in sorted(set(engine) - set(offline)):
@@ -169,7 +180,7 @@ def compare_mock_with_engine(preview: dict, state: list[dict]) -> list[str]:
         o, e = offline[urn], engine[urn]
         if o["type"] != e["type"]:
             problems.append(f"{urn}: type {o['type']} vs {e['type']}")
-        if (o.get("parent") or None) != (e.get("parent") or None):
+        if _key(o.get("parent") or "") != _key(e.get("parent") or ""):
             problems.append(f"{urn}: parent {o.get('parent')} vs {e.get('parent')}")
         if bool(o["options"].get("protect")) != bool(e.get("protect")):
             problems.append(f"{urn}: protect {o['options'].get('protect')} vs {e.get('protect')}")

@@ -121,7 +121,7 @@ class Cluster:
         self._ssl = ssl.create_default_context(cafile=str(self.ca))
         deadline = time.monotonic() + timeout
         while True:
-            for p, name in zip(self.procs, ("etcd", "kube-apiserver")):
+            for p, name in zip(self.procs, ("etcd", "kube-apiserver"), strict=True):
                 if p.poll() is not None:
                     raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log_tail(name)}")
             try:

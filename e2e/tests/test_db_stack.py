@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import checks
+import pytest
 
 pytestmark = pytest.mark.e2e
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 import checks
+import pytest
 from conftest import stack_config
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +45,7 @@ def test_rotation_keeps_key_bytes_and_destroy_stops_at_protected_keys(cluster, m
     assert ring(cluster, "airflow") == [k2, k1]
 
     # step 3: drop generation 1 (protected: unprotect it first, as the runbook says)
-    gen1 = [r["urn"] for r in p.state() if r["urn"].endswith("::rot-airflow-fernet-gen-1")]
+    gen1 = [r["urn"] for r in p.state() if r["urn"].endswith("::om-secrets-airflow-fernet-gen-1")]
     assert len(gen1) == 1, gen1
     p.run("state", "unprotect", gen1[0], "--yes").check()
     config["fernet"] = {"airflow": {"generations": [2], "reencryptedTo": 2}}
@@ -64,6 +61,6 @@ def test_rotation_keeps_key_bytes_and_destroy_stops_at_protected_keys(cluster, m
     assert destroy.returncode > 0, f"destroy deleted a protected stack or hung:\n{destroy.stdout[-3000:]}{destroy.stderr}"
     assert "protected" in destroy.stdout + destroy.stderr, destroy.stdout[-3000:]
     left = {r["urn"].rsplit("::", 1)[-1]: r for r in p.state()}
-    for name in ("rot-airflow-fernet-gen-2", "rot-openmetadata-fernet-gen-1"):
+    for name in ("om-secrets-airflow-fernet-gen-2", "om-secrets-openmetadata-fernet-gen-1"):
         assert name in left and left[name].get("protect"), f"{name} was deleted or unprotected by destroy"
     assert ring(cluster, "airflow") == [k2]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import checks
+import pytest
 from cluster import ApiError
 from conftest import stack_config
 
@@ -120,7 +119,7 @@ def test_key_material_keeps_the_names_existing_states_hold(dev):
     replace it, i.e. generate a new Fernet key / password. Pin what the engine registered."""
     keys = {r["urn"].rsplit("::", 1)[-1]: r["type"] for r in dev.state() if r["type"].startswith("random:")}
     assert keys == {
-        "dev-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
-        "dev-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
-        "dev-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
+        "om-secrets-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "om-secrets-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "om-secrets-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
     }

@@ -6,7 +6,6 @@ import dataclasses
 import functools
 from typing import Any, Optional
 
-import pulumi
 from google.protobuf import json_format, struct_pb2
 
 from omsecrets.engine import _pulumi
@@ -138,15 +137,6 @@ class CapturingMonitor(_pulumi.MockMonitor):
         self.captured: dict[str, CapturedResource] = {}
         self.registered_outputs: dict[str, struct_pb2.Struct] = {}
         self.stack_urn: Optional[str] = None
-
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """The URN the real engine gives: the parent's whole type chain, minus the root Stack
-        (the stock mock keeps only the parent's last type and includes the Stack's; checked by e2e/)."""
-        if parent:
-            parent_types = parent.split("::")[2]
-            if parent_types != STACK_TYPE:
-                type_ = f"{parent_types}${type_}"
-        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
