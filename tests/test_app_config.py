@@ -198,3 +198,41 @@ def test_renderer_modules_do_not_import_pulumi():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+AZURE_CLIENT_SECRET = {**AZURE, "identity": {
+    "mode": "client-secret",
+    **{who: {"clientId": f"00000000-0000-0000-0000-00000000000{i}", "principalId": f"00000000-0000-0000-0000-00000000001{i}",
+             "clientSecret": f"{who}ClientSecret"} for i, who in enumerate(("server", "ingestion"))},
+}}
+
+
+def _every_mode(provider: str, loader: str):
+    """Settings of ``provider`` in each identity mode that changes what the readers are given."""
+    if provider in AWS_PROVIDERS:
+        return [make_settings(provider, loader, mode) for mode in IDENTITIES]
+    if provider in ("azure-kv", "managed-azure-kv"):
+        secrets = {f"{who}ClientSecret": "x" for who in ("server", "ingestion")}
+        return [make_settings(provider, loader),
+                from_dict({"provider": provider, "ingestion": {"loader": loader}, "azure": AZURE_CLIENT_SECRET},
+                          secret_values=secrets)]
+    return [make_settings(provider, loader)]
+
+
+@pytest.mark.parametrize("provider", [p for p in SUPPORTED_PROVIDERS if p != "db"])
+def test_renderers_write_exactly_the_registry_reader_keys(provider):
+    """core.PROVIDER_REGISTRY names what OM's readers take; the renderers write those keys, and all of them."""
+    from omsecrets.components import core
+    from omsecrets.components.app_config.airflow import airflow_section
+    from omsecrets.components.app_config.server import _parameters
+
+    entry = core.PROVIDER_REGISTRY[provider]
+    params, section, env = set(), set(), set()
+    for s in _every_mode(provider, "airflow"):
+        params |= set(_parameters(s))
+        section |= set(airflow_section(s))
+    for s in _every_mode(provider, "env"):
+        env |= set(ingestion_env(s)) - BOTO3_KEY_ENV - {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"}
+    assert params == set(entry.server_parameters)
+    assert section == set(entry.airflow_keys)
+    assert env == set(entry.env_keys)
