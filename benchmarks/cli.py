@@ -64,10 +64,13 @@ def measure(argv: list[str], repeat: int, expect: int = 0) -> dict:
 
 
 def class_of(type_token: str) -> tuple[str, str] | None:
-    """``aws:iam/role:Role`` -> ("pulumi_aws.iam", "Role"); None for om-secrets components and the stack."""
+    """``aws:iam/role:Role`` -> ("pulumi_aws.iam", "Role"), ``azure-native:keyvault:Vault`` ->
+    ("pulumi_azure_native.keyvault", "Vault"); None for om-secrets components and the stack."""
     package, module, name = type_token.split(":")
-    if package in ("pulumi", "om-secrets") or "/" not in module and module != "index":
+    if package in ("pulumi", "om-secrets"):
         return None
+    if "/" not in module:  # azure-native style: the module is the Python submodule
+        return f"pulumi_{package.replace('-', '_')}.{module}", name
     group, _, version = module.partition("/")
     if package == "kubernetes":
         path = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"

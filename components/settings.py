@@ -9,7 +9,6 @@ default, validator, meaning): the readers, the unknown-key check, the README tab
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -528,7 +527,7 @@ class _Collector:
             return default
         value = str(value)
         if allowed is not None and value not in allowed:
-            hint = difflib.get_close_matches(value, allowed, n=1)
+            hint = _close_matches(value, allowed, n=1)
             self.fail(
                 key,
                 f"{value!r} is not allowed; allowed: {', '.join(allowed)}"
@@ -581,7 +580,7 @@ class _Collector:
         for key, value in node.items():
             full = f"{path}.{key}" if path else str(key)
             if key not in schema:
-                hint = difflib.get_close_matches(str(key), list(schema), n=1)
+                hint = _close_matches(str(key), list(schema), n=1)
                 self.fail(
                     full,
                     f"unknown key; allowed here: {', '.join(schema)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
@@ -707,6 +706,12 @@ def load() -> Settings:
     return from_dict(
         data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values, plaintext_refs=plaintext
     )
+
+
+def _close_matches(word: str, candidates: Any, n: int = 1) -> list[str]:
+    import difflib  # only when a value is wrong: keeps the settings import light for `omsecrets stacks`
+
+    return difflib.get_close_matches(word, list(candidates), n=n)
 
 
 def _mapping(value: Any) -> Mapping:
@@ -1161,7 +1166,7 @@ def _acknowledge(c: _Collector) -> dict[str, str]:
         subject, reason = item.get("drop"), item.get("reason")
         if not isinstance(subject, str) or not key_material.is_subject(subject):
             hint = "" if not isinstance(subject, str) else next(
-                (f" (did you mean {m!r}?)" for m in difflib.get_close_matches(subject, key_material.SUBJECT_FORMS, n=1)), "")
+                (f" (did you mean {m!r}?)" for m in _close_matches(subject, key_material.SUBJECT_FORMS, n=1)), "")
             c.fail(f"{key}.drop", f"{subject!r} is not a key material subject; expected one of "
                    f"{', '.join(key_material.SUBJECT_FORMS)}{hint}")
             continue
