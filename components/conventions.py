@@ -367,7 +367,22 @@ def is_dns_label(name: str) -> bool:
 def is_dns_subdomain(name: str) -> bool:
     """A Kubernetes DNS-1123 subdomain (most object names): at most 253 characters."""
     return isinstance(name, str) and 0 < len(name) <= 253 and DNS_SUBDOMAIN.fullmatch(name) is not None
-_GCP_LABEL = re.compile(r"[a-z0-9_\-]*")
+#: GCP labels: at most 64 on a resource; keys 1-63 starting with a lower-case letter, values 0-63;
+#: lower-case letters (any script), digits, '_' and '-'.
+GCP_MAX_LABELS = 64
+GCP_LABEL_MAX_LENGTH = 63
+
+
+def _gcp_label_text(text: str) -> bool:
+    return len(text) <= GCP_LABEL_MAX_LENGTH and all(c.islower() or c in "0123456789_-" for c in text)
+
+
+def is_gcp_label_key(key: str) -> bool:
+    return isinstance(key, str) and key[:1].islower() and _gcp_label_text(key)
+
+
+def is_gcp_label_value(value: str) -> bool:
+    return isinstance(value, str) and _gcp_label_text(value)
 
 
 def tag_problems(provider: str, tags: Mapping[str, str], *, key: str = "tags") -> list[str]:
@@ -399,8 +414,7 @@ def tag_problems(provider: str, tags: Mapping[str, str], *, key: str = "tags") -
         elif family == "kubernetes":
             out.extend(label_problems(k, v, where=where))
         elif family == "gcp":
-            key_ok = 1 <= len(k) <= 63 and _GCP_LABEL.fullmatch(k) and k[0].isalpha()
-            if not key_ok or len(v) > 63 or not _GCP_LABEL.fullmatch(v):
+            if not (is_gcp_label_key(k) and is_gcp_label_value(v)):
                 out.append(f"{where}: {k}:{v} is not a valid GCP label (lower-case letters, digits, '_', '-'; at most 63)")
         elif family == "azure":
             if len(k) > 512 or len(v) > 256 or any(c in k for c in "<>%&\\?/"):

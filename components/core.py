@@ -525,15 +525,20 @@ AZURE_SECRET_DATA_ACTIONS: Mapping[str, Optional[str]] = {
     "Microsoft.KeyVault/vaults/secrets/purge/action": DELETE,
     "Microsoft.KeyVault/vaults/secrets/readMetadata/action": None,
 }
-#: Built-in Azure roles by id: their data actions on Key Vault secrets. Owner and Contributor hold
-#: no data action but manage the vault and (Owner) its role assignments: everything, in effect.
+#: Built-in Azure roles by id: their data actions on Key Vault secrets. Owner, Contributor, Key Vault
+#: Contributor and the access administrators hold no data action but can grant themselves one (a role
+#: assignment, or the vault switched to access policies): everything, in effect.
 AZURE_BUILTIN_ROLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "4633458b-17de-408a-b874-0445c86b69e6": ("Key Vault Secrets User", (
         "Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action")),
     "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": ("Key Vault Secrets Officer", ("Microsoft.KeyVault/vaults/secrets/*",)),
     "00482a5a-887f-4fb3-b363-3b7fe8e74483": ("Key Vault Administrator", ("Microsoft.KeyVault/vaults/*",)),
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": ("Owner", ("*",)),
-    "b24988ac-6180-42a0-ab9b-f098d48e4567": ("Contributor", ("*",)),
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": ("Contributor", ("*",)),
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": ("User Access Administrator", ("*",)),
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": ("Role Based Access Control Administrator", ("*",)),
+    "f25e0fa2-a7c8-4377-a976-54943a77a395": ("Key Vault Contributor", ("*",)),
+    "8b54135c-b56d-4d72-a534-26097cfdc8d8": ("Key Vault Data Access Administrator", ("*",)),
 }
 #: Secret Manager permissions and what each grants (None: metadata only).
 GCP_SECRET_PERMISSIONS: Mapping[str, Optional[str]] = {
@@ -588,15 +593,25 @@ def azure_role_access(role_definition_id: str, custom: Mapping[str, Any] | None 
     return azure_access(role[1]) if role else NO_ACCESS
 
 
-def gcp_access(permissions: Any) -> frozenset[str]:
-    """What a list of GCP permissions (wildcards allowed) grants on Secret Manager secrets."""
+#: Secret Manager permissions checked on the project, not on a secret: an IAM condition on the
+#: secret's name never matches them.
+GCP_PROJECT_PERMISSIONS: tuple[str, ...] = ("secretmanager.secrets.create", "secretmanager.secrets.list")
+
+
+def gcp_permissions(permissions: Any) -> frozenset[str]:
+    """The Secret Manager permissions (of ``GCP_SECRET_PERMISSIONS``) a list of permissions, wildcards
+    allowed, holds."""
     out: set[str] = set()
     for permission in _as_list(permissions):
-        if not isinstance(permission, str):
-            continue
-        pattern = _glob(permission, ignore_case=False)
-        out.update(k for p, k in GCP_SECRET_PERMISSIONS.items() if k and pattern.fullmatch(p))
+        if isinstance(permission, str):
+            pattern = _glob(permission, ignore_case=False)
+            out.update(p for p in GCP_SECRET_PERMISSIONS if pattern.fullmatch(p))
     return frozenset(out)
+
+
+def gcp_access(permissions: Any) -> frozenset[str]:
+    """What a list of GCP permissions (wildcards allowed) grants on Secret Manager secrets."""
+    return frozenset(k for p in gcp_permissions(permissions) if (k := GCP_SECRET_PERMISSIONS[p]))
 
 
 def gcp_role_access(role: str, custom: Mapping[str, Any] | None = None) -> frozenset[str]:

@@ -41,3 +41,19 @@ def by_id(rule_id: str) -> Rule:
 def policies(production: Optional[bool] = None) -> list:
     """Pulumi policies of every rule, at the levels that apply to the stack (see Rule.to_policy)."""
     return [rule.to_policy(production) for rule in RULES]
+
+
+def _level_text(rule: Rule) -> str:
+    if not rule.production_dependent:
+        return rule.level
+    elsewhere = "not checked" if rule.outside_production == "off" else rule.outside_production
+    return f"{rule.level} in production, {elsewhere} elsewhere"
+
+
+def readme_table() -> str:
+    """The README's rule table (one row a rule, from ``RULES``)."""
+    rows = ["| id | name | level | checks |", "|---|---|---|---|"]
+    for r in RULES:
+        checks = r.description.replace("|", "\\|")
+        rows.append(f"| `{r.id}` | `{r.name}` | {_level_text(r)} | {checks} |")
+    return "\n".join(rows)

@@ -925,3 +925,25 @@ def test_field_ids_for_any_prefix_and_cluster_match_the_java_transcription(data,
     head = cv.id_prefix(provider, prefix, cluster)
     # on Kubernetes parts that clean away leave the head's trailing '-' stripped by sanitizeForK8s
     assert got.startswith(head.rstrip("-") if provider == "kubernetes" else head)
+
+
+# ---------------------------------------------------------------- GCP labels
+
+
+@pytest.mark.parametrize("key, ok", [("a", True), ("team_1-x", True), ("é", True), ("a" * 63, True), ("", False),
+                                     ("a" * 64, False), ("1a", False), ("_a", False), ("A", False), ("a.b", False)])
+def test_gcp_label_keys(key, ok):
+    assert cv.is_gcp_label_key(key) is ok
+
+
+@pytest.mark.parametrize("value, ok", [("", True), ("1", True), ("données", True), ("b" * 63, True),
+                                       ("b" * 64, False), ("B", False), ("a b", False), ("a:b", False), (None, False)])
+def test_gcp_label_values(value, ok):
+    assert cv.is_gcp_label_value(value) is ok
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=63))
+def test_gcp_labels_settings_accept_are_the_ones_the_rule_accepts(text):
+    key = "k" + text[:62]
+    assert cv.is_gcp_label_key(key) and cv.is_gcp_label_value(text)
+    assert cv.tag_problems("gcp", {key: text}) == []

@@ -436,3 +436,24 @@ def test_every_component_registers_camel_case_outputs_and_one_kind_of_type_token
         keys = set(component.outputs)
         assert keys, component.urn
         assert all(re.fullmatch(r"[a-z][A-Za-z0-9]*", k) for k in keys), (component.type, sorted(keys))
+
+
+def test_gcp_permissions_expand_wildcards_to_known_secret_manager_permissions():
+    assert core.gcp_permissions(["secretmanager.versions.*", "storage.objects.get"]) == {
+        "secretmanager.versions.access", "secretmanager.versions.add", "secretmanager.versions.enable",
+        "secretmanager.versions.disable", "secretmanager.versions.destroy", "secretmanager.versions.get",
+        "secretmanager.versions.list"}
+    assert core.gcp_permissions("*") == set(core.GCP_SECRET_PERMISSIONS)
+    assert core.gcp_permissions([None, 3]) == frozenset()
+    assert set(core.GCP_PROJECT_PERMISSIONS) <= set(core.GCP_SECRET_PERMISSIONS)
+    assert core.gcp_access(["secretmanager.secrets.create", "secretmanager.secrets.list"]) == {core.WRITE}
+
+
+@pytest.mark.parametrize("name, guid", [("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
+                                        ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
+                                        ("User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9")])
+def test_azure_builtin_role_ids(name, guid):
+    """Built-in role GUIDs are the same in every tenant (learn.microsoft.com built-in roles)."""
+    assert core.AZURE_BUILTIN_ROLES[guid][0] == name
+    assert core.azure_role_access(f"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{guid}") == {
+        core.READ, core.WRITE, core.DELETE}

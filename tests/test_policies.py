@@ -35,6 +35,15 @@ CONFIGS = {
     # OM's kubernetes store with namespaced RBAC, production.
     "k8s": {"provider": "kubernetes", "production": True, "prefix": "team", "secrets": SECRETS,
             "fernet": {"airflow": {"generations": [2, 1]}}},
+    # Azure Key Vault managed by OM, AKS workload identity, production.
+    "azure": {"provider": "managed-azure-kv", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
+              "azure": {"subscriptionId": "00000000-0000-0000-0000-0000000000aa",
+                        "tenantId": "00000000-0000-0000-0000-0000000000bb", "resourceGroupName": "rg-om",
+                        "location": "westeurope", "vault": {"name": "kv-om-prod"},
+                        "identity": {"oidcIssuer": "https://oidc.example/abc/"}}, "secrets": SECRETS},
+    # GCP Secret Manager, GKE workload identity, production.
+    "gcp": {"provider": "gcp", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
+            "gcp": {"project": "acme-data-prod", "projectNumber": "123456789012"}, "secrets": SECRETS},
 }
 
 
@@ -85,6 +94,13 @@ CASES = {
     "OMS-FERNET-002": ("policy_fernet", {"openmetadata-secrets", "airflow-secrets"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-FERNET-003": ("policy_fernet", {"prod-airflow-fernet-gen-3"}, "k8s", ("random:index/randomBytes:RandomBytes",)),
     "OMS-FERNET-004": ("policy_fernet", {"prod-airflow-fernet"}, "k8s", ("om-secrets:fernet:FernetKeyRing",)),
+    "OMS-AZ-001": ("policy_azure", {"lax"}, "azure", ("azure-native:keyvault:Vault",)),
+    "OMS-AZ-002": ("policy_azure", {"lax"}, "azure", ("azure-native:keyvault:Vault",)),
+    "OMS-AZ-003": ("policy_azure", {"lax"}, "azure", ("azure-native:keyvault:Vault",)),
+    "OMS-AZ-004": ("policy_azure", {"owner", "officer"}, "azure", ("azure-native:authorization:RoleAssignment",)),
+    "OMS-GCP-001": ("policy_gcp", {"admin", "editor"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
+    "OMS-GCP-002": ("policy_gcp", {"unconditioned", "custom-unconditioned"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
+    "OMS-GCP-003": ("policy_gcp", {"mislabelled"}, "gcp", ("gcp:secretmanager/secret:Secret",)),
 }
 
 
@@ -126,6 +142,16 @@ def test_bad_programs_do_not_trip_unrelated_rules():
     assert not any(name == "good" for _, name in flagged if _ != "OMS-STORE-002")
     assert ("OMS-SM-001", "secure") not in flagged
     assert not any(rule == "OMS-K8S-006" and "SECRET_MANAGER" in name for rule, name in flagged)
+
+
+def test_cloud_programs_flag_exactly_the_bad_resources():
+    """People are not app identities; each bad resource is flagged by its own rule only."""
+    azure = {(v.rule_id, v.resource_name) for v in _bad("policy_azure")[1] if v.rule_id.startswith("OMS-AZ")}
+    assert azure == {("OMS-AZ-001", "lax"), ("OMS-AZ-002", "lax"), ("OMS-AZ-003", "lax"),
+                     ("OMS-AZ-004", "owner"), ("OMS-AZ-004", "officer")}
+    gcp = {(v.rule_id, v.resource_name) for v in _bad("policy_gcp")[1] if v.rule_id.startswith("OMS-GCP")}
+    assert gcp == {("OMS-GCP-001", "admin"), ("OMS-GCP-001", "editor"), ("OMS-GCP-002", "unconditioned"),
+                   ("OMS-GCP-002", "custom-unconditioned"), ("OMS-GCP-003", "mislabelled")}
 
 
 def test_configmap_findings_name_keys_not_values():

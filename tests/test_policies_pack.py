@@ -198,3 +198,15 @@ def test_pulumi_policy_runtime_and_check_agree(program, monkeypatch):
     from_check = sorted((v.rule_name, v.urn, v.level) for v in check.run_rules(result))
     assert from_pack == from_check and from_pack
     assert all(d.message.split("\n", 1)[1].startswith("[OMS-") and "Remediation: " in d.message for d in diagnostics)
+
+
+def test_readme_rule_table_is_generated_from_the_rules():
+    from omsecrets.policies import pack
+
+    table = pack.readme_table()
+    assert table in (ROOT / "README.md").read_text(), (
+        "README's rule table is stale: replace it with the output of "
+        '`python -c "from omsecrets.policies import pack; print(pack.readme_table())"`')
+    assert len(table.splitlines()) == len(RULES) + 2
+    assert "| `OMS-SM-003` | `secret-recovery-window` | mandatory in production, advisory elsewhere |" in table
+    assert "| `OMS-SM-004` | `secret-customer-managed-key` | advisory in production, not checked elsewhere |" in table
