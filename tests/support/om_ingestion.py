@@ -164,6 +164,16 @@ if request.get("credentials"):
     out["credentials"] = None if creds is None else json.loads(creds.model_dump_json(exclude_none=True))
     secret = getattr(creds, "clientSecret", None)
     out["clientSecretSha256"] = hashlib.sha256(secret.get_secret_value().encode()).hexdigest() if secret else None
+if request.get("manager"):  # the manager OM builds from that config; no call reaches a backend
+    manager = SecretsManagerFactory(provider, loader).get_secrets_manager()
+    creds = manager.credentials
+    facts = {"class": type(manager).__name__,
+             "credentials": None if creds is None else json.loads(creds.model_dump_json(exclude_none=True))}
+    client = getattr(manager, "client", None)
+    if client is not None:  # Azure: the SecretClient and the credential OM chose
+        facts["vaultUrl"] = client.vault_url
+        facts["credential"] = type(client._client._config.credential).__name__
+    out["manager"] = facts
 if request.get("ids"):
     manager = SecretsManagerFactory(provider, loader).get_secrets_manager()
     out["values"] = {i: hashlib.sha256(manager.get_string_value(i).encode()).hexdigest() for i in request["ids"]}
@@ -182,8 +192,13 @@ def site_packages(python: Path) -> str:
     return str(next((python.parent.parent / "lib").glob("python3*/site-packages")))
 
 
-def read(out_dir: Path, *, loader: str, env: dict[str, str], ids=(), credentials: bool = False) -> dict:
+def read(out_dir: Path, *, loader: str, env: dict[str, str], ids=(), credentials: bool = False,
+         manager: bool = False) -> dict:
     """Run OM's own reader on the files in ``out_dir``; returns what it parsed and (hashed) read.
+
+    ``credentials``: what OM's loader function for the provider returns (client secret as SHA-256);
+    ``manager``: the manager ``SecretsManagerFactory`` builds (class, credentials, Azure vault URL and
+    credential class), without calling a backend.
 
     ``env`` is the process environment on top of a clean one (the rendered env file's variables,
     endpoints); with ``loader="airflow"`` it runs under the cached Airflow venv with
@@ -205,7 +220,7 @@ def read(out_dir: Path, *, loader: str, env: dict[str, str], ids=(), credentials
         full.setdefault("AIRFLOW_HOME", str(out_dir))
         full.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{out_dir}/airflow.db")
         full.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    request = json.dumps({"dir": str(out_dir), "ids": list(ids), "credentials": credentials})
+    request = json.dumps({"dir": str(out_dir), "ids": list(ids), "credentials": credentials, "manager": manager})
     proc = subprocess.run(
         [str(python), "-c", _READER], input=request, capture_output=True, text=True, env=full, cwd=out_dir, timeout=600
     )
