@@ -51,11 +51,14 @@ build "$engine/pulumi" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
 build "$engine/pulumi" pulumi-language-python ./cmd/pulumi-language-python \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build "$engine/pulumi" pulumi-resource-random ./cmd/pulumi-resource-random
-sdkdir="$(cd "$engine/pulumi" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+moddir() { # module-dir module: where the module's source is, downloaded first (an empty cache has no Dir)
+  (cd "$1" && go mod download "$2" && go list -m -f '{{.Dir}}' "$2")
+}
+sdkdir="$(moddir "$engine/pulumi" github.com/pulumi/pulumi/sdk/v3)"
 install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$tmp/pulumi-language-python-exec"
 
 # pulumi-kubernetes: schema and mapping come from the provider module at build time (git-ignored here).
-provdir="$(cd "$engine/kubernetes" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+provdir="$(moddir "$engine/kubernetes" github.com/pulumi/pulumi-kubernetes/provider/v4)"
 install -m 0644 "$provdir/cmd/pulumi-resource-kubernetes/schema.json" "$provdir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" \
   "$engine/kubernetes/cmd/pulumi-resource-kubernetes/"
 build "$engine/kubernetes" pulumi-resource-kubernetes ./cmd/pulumi-resource-kubernetes \
