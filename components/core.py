@@ -242,6 +242,15 @@ SECRET_PLACEHOLDER = "[secret]"
 UNKNOWN_PLACEHOLDER = "[unknown]"
 PLACEHOLDERS: tuple[str, ...] = (UNKNOWN_PLACEHOLDER, SECRET_PLACEHOLDER)
 
+#: What the store-namespace Secret that held a Kubernetes Fernet ring copy holds since the copies
+#: moved to a namespace no Role of OM's covers (the Secret itself stays: upgrading deletes nothing).
+VACATED_KEY_COPY = "om-secrets moved this Fernet ring copy to namespace {namespace} (Secret {name}); nothing is stored here"
+
+
+def is_vacated_key_copy(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(VACATED_KEY_COPY.split("{", 1)[0])
+
+
 # ---------------------------------------------------------------- production
 
 #: Environment (or stack) names that mean production, compared case-insensitively.

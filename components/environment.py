@@ -16,7 +16,7 @@ from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
-from .settings import Settings, fernet_parts
+from .settings import Settings, fernet_parts, key_copy_name
 from .stores import SecretStore, store_for
 
 #: The name ``__main__.py`` gives the environment: it derives every child's name, so it never
@@ -135,7 +135,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         self.store: SecretStore | None = store_for(f"{name}-store", settings, kms_key_id=kms_key_arn, opts=k8s_child)
         if self.store is not None:
             for app, ring in self.rings.items():
-                self.store.seed(fernet_parts(app), ring.value, name=f"fernet-{app}", key_material=True)
+                self.store.seed(fernet_parts(app), ring.value, name=key_copy_name(app), key_material=True)
             for secret in settings.secrets:
                 self.store.seed(secret.parts, self.bootstrap.values[secret.name], name=secret.name, server_owned=settings.managed)
             self.store.finish()
@@ -236,7 +236,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         from .access.gcp_iam import GcpAccess, GcpAccessArgs
 
         g = settings.gcp
-        key_copies = tuple(self.store.seeded[f"fernet-{app}"].secret_id for app in core.APPS)
+        key_copies = tuple(self.store.seeded[key_copy_name(app)].secret_id for app in core.APPS)
         return GcpAccess(
             f"{name}-gcp-access",
             GcpAccessArgs(
@@ -256,14 +256,16 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         )
 
     def _namespaces(self, name: str, settings: Settings, labels: dict) -> list[k8s.core.v1.Namespace]:
-        wanted = sorted({settings.kubernetes.namespace, settings.server.namespace, settings.ingestion.namespace})
+        wanted = {settings.kubernetes.namespace, settings.server.namespace, settings.ingestion.namespace}
+        if settings.provider == "kubernetes":
+            wanted.add(settings.kubernetes.keys_namespace)
         return [
             k8s.core.v1.Namespace(
                 f"{name}-ns-{ns}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels=labels),
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
-            for ns in wanted
+            for ns in sorted(wanted)
         ]
 
     def _rotation_job(self, name: str, settings: Settings) -> k8s.batch.v1.Job | None:

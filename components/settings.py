@@ -75,6 +75,7 @@ class KubernetesSettings:
     """Where OM's ``kubernetes`` provider keeps secrets (``OM_SM_NAMESPACE`` ...): a namespace of its own."""
 
     namespace: str = "openmetadata-secrets"
+    keys_namespace: str = "openmetadata-secrets-keys"
     in_cluster: bool = True
     kubeconfig_path: str = ""
     create_namespaces: bool = False
@@ -251,7 +252,7 @@ class Settings:
 
     def seeded_secrets(self) -> dict[str, tuple[str, ...]]:
         """Every logical secret om-secrets seeds into the store: ``{name: parts}``."""
-        out = {f"fernet-{app}": fernet_parts(app) for app in APPS} if self.uses_store else {}
+        out = {key_copy_name(app): fernet_parts(app) for app in APPS} if self.uses_store else {}
         out.update({s.name: s.parts for s in self.secrets})
         return out
 
@@ -259,6 +260,16 @@ class Settings:
 def fernet_parts(app: str) -> tuple[str, ...]:
     """Id parts of an application's Fernet ring in the store (``/<prefix>/<cluster>/fernet/<app>``)."""
     return ("fernet", app)
+
+
+def key_copy_name(app: str) -> str:
+    """The logical name of an application's Fernet ring copy in the store (``fernet-<app>``)."""
+    return f"fernet-{app}"
+
+
+def key_copy_ids(provider: str, prefix: str, cluster_name: str) -> tuple[str, ...]:
+    """The store ids of the Fernet ring copies om-secrets seeds: no app may read or delete them."""
+    return tuple(conventions.secret_id(provider, fernet_parts(app), prefix=prefix, cluster_name=cluster_name) for app in APPS)
 
 
 # ---------------------------------------------------------------- schema
@@ -361,6 +372,8 @@ KEYS: tuple[Key, ...] = (
     Key("kubernetes.namespace", "string", None, "namespace of OM's `kubernetes` store (`OM_SM_NAMESPACE`); "
         "OM's alone (refused if an app runs there: the Roles would reach FERNET_KEY)",
         default_text="`<server namespace>-secrets`", check=_label, what=_DNS_LABEL_WHAT),
+    Key("kubernetes.keysNamespace", "string", None, "namespace of the Fernet key copies, which no Role of OM's "
+        "covers (kubernetes provider)", default_text="`<kubernetes.namespace>-keys`", check=_label, what=_DNS_LABEL_WHAT),
     Key("kubernetes.inCluster", "bool", True, "OM reads the store with its in-cluster ServiceAccount",
         default_text="true unless `kubeconfigPath`"),
     Key("kubernetes.kubeconfigPath", "string", "", "kubeconfig OM reads instead (exclusive with `inCluster: true`)"),
@@ -975,13 +988,21 @@ def _kubernetes(c: _Collector, provider: str, server: AppSettings, ingestion: Ap
             f"{namespace!r} is also where {apps[namespace]} runs: the secrets Roles would let ingestion read every "
             f"Secret there (OM's FERNET_KEY too); use a namespace of its own, e.g. {default!r}",
         )
+    store = namespace or default
+    keys_default = f"{store[:58].rstrip('-')}-keys"
+    keys = c.get("kubernetes.keysNamespace", keys_default) or keys_default
+    taken = {store: "OM's store namespace (its Roles cover every Secret there)", **apps}
+    if provider == "kubernetes" and keys in taken:
+        c.fail("kubernetes.keysNamespace", f"{keys!r} is also {taken[keys]}: the Fernet key copies need a namespace "
+               f"no app's Role reaches; use one of their own, e.g. {keys_default!r}")
     kubeconfig = c.get("kubernetes.kubeconfigPath") or ""
     in_cluster = c.get("kubernetes.inCluster", not kubeconfig)
     if in_cluster and kubeconfig:
         c.fail("kubernetes", f"inCluster: true and kubeconfigPath {kubeconfig!r} are exclusive; set one of them")
     create = c.get("kubernetes.createNamespaces")
     return KubernetesSettings(
-        namespace=namespace or "openmetadata", in_cluster=in_cluster, kubeconfig_path=kubeconfig, create_namespaces=create
+        namespace=namespace or "openmetadata", keys_namespace=keys, in_cluster=in_cluster, kubeconfig_path=kubeconfig,
+        create_namespaces=create,
     )
 
 
@@ -1118,7 +1139,7 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             sub.fail("name", f"{name!r} is not allowed; expected letters, digits, spaces and _ . - /")
         elif name in names:
             sub.fail("name", f"{name!r} is used twice; secret names must be unique")
-        elif name in {f"fernet-{app}" for app in APPS}:
+        elif name in {key_copy_name(app) for app in APPS}:
             sub.fail("name", f"{name!r} is reserved for the Fernet ring om-secrets seeds; choose another name")
         if isinstance(name, str):
             names.add(name)

@@ -49,7 +49,8 @@ APP_LABEL = "app.kubernetes.io/component"
 KMS_KEY, KMS_ALIAS = "aws:kms/key:Key", "aws:kms/alias:Alias"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 # Drawn as edges or folded into another box, not as boxes of their own.
-HIDDEN = ("aws:secretsmanager/secretVersion:SecretVersion", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+HIDDEN = ("aws:secretsmanager/secretVersion:SecretVersion", "gcp:secretmanager/secretVersion:SecretVersion",
+          "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
           RBAC + "RoleBinding", RBAC + "ClusterRoleBinding",
           "aws:iam/userPolicyAttachment:UserPolicyAttachment", KMS_ALIAS, "kubernetes:core/v1:Namespace",
           "aws:eks/podIdentityAssociation:PodIdentityAssociation")
@@ -269,13 +270,13 @@ def aws_grants(result: engine.PreviewResult) -> list[tuple[engine.CapturedResour
     return out
 
 
-def _grant(access: dict, key: tuple[str, str], read: bool, write: bool) -> None:
-    if read or write:
-        old = access.get(key, (False, False))
-        access[key] = (old[0] or read, old[1] or write)
+def _grant(access: dict, key: tuple[str, str], kinds: Iterable[str]) -> None:
+    kinds = frozenset(kinds)
+    if kinds:
+        access[key] = access.get(key, core.NO_ACCESS) | kinds
 
 
-def _aws_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+def _aws_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
     """{(identity node id, secret or KMS key urn): (read, write)} from all the policies of each role and user."""
     secrets = [r for r in b.result.resources if r.type in (SM_SECRET, SSM_PARAMETER, KMS_KEY)]
     documents: dict[str, list[dict]] = defaultdict(list)
@@ -283,12 +284,12 @@ def _aws_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         source = b.nodes[identity.urn].id
         b.link(source, b.nodes[policy.urn].id, "attached")
         documents[source].append(document)
-    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    access: dict[tuple[str, str], frozenset[str]] = {}
     arns = {secret.urn: str(_text(secret.state.get("arn"))) for secret in secrets}
     for source, docs in documents.items():
         found = core.iam_access(docs, arns.values())
         for urn, arn in arns.items():
-            _grant(access, (source, urn), *read_write(found[arn]))
+            _grant(access, (source, urn), found[arn])
     return access
 
 
@@ -308,14 +309,14 @@ def _subject_id(b: _Builder, subject: dict, accounts: dict) -> Optional[str]:
     return b.synthetic(f"ext_{kind}_{where}", (f"k8s {kind} (not declared)", where), IDENTITY)
 
 
-def _rbac_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+def _rbac_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
     """{(subject node id, secret urn): (read, write)} from RoleBindings and ClusterRoleBindings."""
     result, meta = b.result, _namespaced
     roles = {("Role",) + meta(r): r for r in result.by_type(RBAC + "Role")}
     roles.update({("ClusterRole", None, meta(r)[1]): r for r in result.by_type(RBAC + "ClusterRole")})
     accounts = {meta(r): r for r in result.by_type(SERVICE_ACCOUNT)}
     secrets = [(meta(r), r) for r in result.by_type(K8S_SECRET)]
-    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    access: dict[tuple[str, str], frozenset[str]] = {}
     for binding in result.by_type(RBAC + "RoleBinding") + result.by_type(RBAC + "ClusterRoleBinding"):
         scope = meta(binding)[0] if binding.type.endswith(":RoleBinding") else None
         ref = _text(binding.inputs.get("roleRef")) or {}
@@ -331,7 +332,7 @@ def _rbac_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
             for (namespace, name), secret in secrets:
                 if scope is not None and namespace != scope:
                     continue
-                _grant(access, (source, secret.urn), *read_write(core.rbac_access(rules, [name])[name]))
+                _grant(access, (source, secret.urn), core.rbac_access(rules, [name])[name])
     return access
 
 
@@ -380,15 +381,15 @@ def _key_links(b: _Builder) -> None:
             b.link(b.nodes[user.urn].id, b.nodes[key.urn].id, "has key")
 
 
-def _add_access(b: _Builder, access: dict[tuple[str, str], tuple[bool, bool]]) -> None:
+def _add_access(b: _Builder, access: dict[tuple[str, str], frozenset[str]]) -> None:
     """One edge per identity and component when it has the same access to all the component's secrets."""
     children: dict[str, list[str]] = defaultdict(list)
     for r in b.result.resources:
         if r.type in SECRET_TYPES and r.parent in b.clusters:
             children[r.parent].append(r.urn)
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for (source, secret_urn), (read, write) in access.items():
-        labels[source][secret_urn] = access_label(read, write)
+    for (source, secret_urn), kinds in access.items():
+        labels[source][secret_urn] = access_label(*read_write(kinds))
     for source, targets in labels.items():
         for secret_urn, label in targets.items():
             parent = b.parent_of.get(secret_urn)
@@ -414,11 +415,11 @@ def _principal(b: _Builder, resource, prop: str, types: tuple[str, ...], label: 
     return b.synthetic(f"ext_{label}_{value}", (f"{label} (not declared)", str(value)), IDENTITY) if value else None
 
 
-def _azure_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+def _azure_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
     """{(identity, secret urn): (read, write)} from Key Vault role assignments (scope: a vault)."""
     result = b.result
     by_urn = {r.urn: r for r in result.resources}
-    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    access: dict[tuple[str, str], frozenset[str]] = {}
     for assignment in result.by_type(AZ_ASSIGNMENT):
         source = _principal(b, assignment, "principalId", (AZ_IDENTITY,), "azure principal", by_urn)
         if source is None:
@@ -437,7 +438,7 @@ def _azure_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         names = {_text(v.inputs.get("vaultName")) for v in vaults} or {scope.rstrip("/").rsplit("/", 1)[-1]}
         for secret in result.by_type(AZ_SECRET):
             if _text(secret.inputs.get("vaultName")) in names:
-                _grant(access, (source, secret.urn), *read_write(kinds))
+                _grant(access, (source, secret.urn), kinds)
     return access
 
 
@@ -454,11 +455,11 @@ def _federation_links(b: _Builder) -> None:
                     break
 
 
-def _gcp_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
+def _gcp_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
     """{(identity, secret urn): (read, write)} from project IAM members and their conditions."""
     result = b.result
     by_urn = {r.urn: r for r in result.resources}
-    access: dict[tuple[str, str], tuple[bool, bool]] = {}
+    access: dict[tuple[str, str], frozenset[str]] = {}
     for member in result.by_type(GCP_MEMBER):
         source = _principal(b, member, "member", (GCP_ACCOUNT,), "gcp member", by_urn)
         if source is None:
@@ -476,17 +477,34 @@ def _gcp_edges(b: _Builder) -> dict[tuple[str, str], tuple[bool, bool]]:
         for secret in result.by_type(GCP_SECRET):
             name = f"projects/{number.group(1) if number else '-'}/secrets/{_text(secret.inputs.get('secretId'))}"
             if core.gcp_condition_matches(expression, name) is not False:
-                _grant(access, (source, secret.urn), *read_write(kinds))
+                _grant(access, (source, secret.urn), kinds)
     return access
+
+
+def _access(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
+    access = _aws_edges(b)
+    access.update(_rbac_edges(b))
+    access.update(_azure_edges(b))
+    access.update(_gcp_edges(b))
+    return access
+
+
+def secret_access(result: engine.PreviewResult) -> dict[tuple[str, str], frozenset[str]]:
+    """``{(identity, secret urn): {"read", "write", "delete"}}``: what each identity the program declares
+    (or names: ``"<kind> (not declared) <name>"``) may do to each secret, by the core access model
+    (the edges ``preview --graph`` draws, delete kept apart from write). An identity is an IAM role or
+    user, a bound ServiceAccount, an Azure or GCP identity, given by its URN."""
+    b = _Builder(result)
+    access = _access(b)
+    urn_of = {node.id: urn for urn, node in b.nodes.items()}
+    label = {node.id: " ".join(node.lines) for node in b.extra.values()}
+    return {(urn_of.get(source) or label.get(source, source), secret): kinds for (source, secret), kinds in access.items()}
 
 
 def build_graph(result: engine.PreviewResult) -> Graph:
     """Nodes, component clusters and the access, delivery and link edges of a preview."""
     b = _Builder(result)
-    access = _aws_edges(b)
-    access.update(_rbac_edges(b))
-    access.update(_azure_edges(b))
-    access.update(_gcp_edges(b))
+    access = _access(b)
     _federation_links(b)
     for vault in result.by_type(AZ_VAULT):
         for secret in result.by_type(AZ_SECRET):

@@ -12,6 +12,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from omsecrets.components import core
 from omsecrets.components.access import aws_iam
 from omsecrets.components.access.aws_iam import (
     AWS_PROVIDERS,
@@ -141,8 +142,12 @@ def test_parliament_can_fail(statement, issue):
 @pytest.mark.parametrize("provider,who,doc", list(all_documents()))
 def test_no_wildcard_actions_or_resources(provider, who, doc):
     assert doc["Version"] == "2012-10-17"
-    for st in doc["Statement"]:
-        assert st["Sid"].isalnum() and st["Effect"] == "Allow"
+    allows = [st for st in doc["Statement"] if st["Effect"] == "Allow"]
+    (deny,) = [st for st in doc["Statement"] if st["Effect"] != "Allow"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == f"{aws_iam.service_for(provider)}:*"
+    assert len(deny["Resource"]) == 2 and all("/fernet/" in r and "*" not in r for r in deny["Resource"])
+    for st in allows:
+        assert st["Sid"].isalnum()
         assert isinstance(st["Resource"], str), "one ARN pattern, never a per-secret list"
         assert all("*" not in a and "?" not in a for a in st["Action"])
         resource = st["Resource"]
@@ -201,6 +206,37 @@ def test_size_does_not_grow_with_secrets(provider, who):
     assert not any(sid in compact for sid in om_ids(500))
 
 
+@pytest.mark.parametrize("provider", AWS_PROVIDERS)
+@pytest.mark.parametrize("prefix", ["", "team"])
+def test_no_app_reads_or_deletes_the_fernet_key_copies(provider, prefix):
+    service = aws_iam.service_for(provider)
+    copies = [secret_id(provider, ["fernet", app], prefix=prefix, cluster_name="prod") for app in ("openmetadata", "airflow")]
+    arns = [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{c}-AbCdEf" if service == "secretsmanager"
+            else f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{c}" for c in copies]
+    om_secret = arns[0].replace("/fernet/openmetadata", "/database/mysql/password")
+    for who, build in BUILDERS.items():
+        doc = build(provider, prefix=prefix, cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
+        found = core.iam_access(doc, [*arns, om_secret])
+        assert found[arns[0]] == found[arns[1]] == frozenset(), who
+        assert found[om_secret] == core.required_access(who, provider), who
+        # without the Deny, the prefix scope would reach them: the Deny is what keeps them out
+        allow_only = {**doc, "Statement": [st for st in doc["Statement"] if st["Effect"] == "Allow"]}
+        assert core.READ in core.iam_access(allow_only, arns)[arns[0]]
+
+
+def test_key_copies_outside_the_scope_are_refused():
+    with pytest.raises(ValueError, match="outside the scope"):
+        server_policy_document("managed-aws", prefix="team", cluster_name="prod", key_copies=["/other/fernet/x"], **ENV)
+
+
+def test_a_policy_the_model_finds_reaching_a_key_copy_is_refused(monkeypatch):
+    monkeypatch.setattr(aws_iam, "key_copy_arns", lambda *a, **k: [])
+    with pytest.raises(AssertionError, match="key copies"):
+        aws_iam._prove(ingestion_policy_document("aws", prefix="", cluster_name="prod", **ENV),
+                       secret_scope_arn("aws", prefix="", cluster_name="prod", **ENV), frozenset({core.READ}),
+                       [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/fernet/airflow-??????"])
+
+
 def test_secret_ids_outside_the_scope_are_refused():
     with pytest.raises(ValueError, match="outside the scope"):
         server_policy_document("managed-aws", prefix="team", cluster_name="prod",
@@ -241,8 +277,9 @@ def test_pod_identity_trust_policy():
 
 def moto_view(doc):
     """moto authorizes Secrets Manager/SSM calls against resource "*" only (it never derives the
-    secret ARN), so scoped statements never match there: widen Resource, keep actions."""
-    return {**doc, "Statement": [{**st, "Resource": "*"} for st in doc["Statement"]]}
+    secret ARN), so scoped statements never match there: widen Resource, keep actions. The key-copy
+    Deny would then deny everything: it is left out (proven with the access model instead)."""
+    return {**doc, "Statement": [{**st, "Resource": "*"} for st in doc["Statement"] if st["Effect"] == "Allow"]}
 
 
 @pytest.fixture

@@ -140,8 +140,10 @@ def test_namespaces_only_with_create_namespaces(stack, previewed):
         assert namespaces == []
         return
     server = cfg.get("server", {}).get("namespace", "openmetadata")
-    wanted = {cfg.get("kubernetes", {}).get("namespace", f"{server}-secrets"), server,
-              cfg.get("ingestion", {}).get("namespace", server)}
+    store = cfg.get("kubernetes", {}).get("namespace", f"{server}-secrets")
+    wanted = {store, server, cfg.get("ingestion", {}).get("namespace", server)}
+    if cfg["provider"] == "kubernetes":  # the Fernet key copies' namespace, which no Role covers
+        wanted.add(cfg.get("kubernetes", {}).get("keysNamespace", f"{store}-keys"))
     assert sorted(n.inputs["metadata"]["name"] for n in namespaces) == sorted(wanted)
     assert all(n.options["retainOnDelete"] for n in namespaces)
     # everything namespaced is created after its namespace
@@ -240,7 +242,7 @@ def test_platform_program_declares_two_independent_environments(platform):
     assert analytics.parent == sandbox.parent == platform.stack_urn
     a, s = child_types(platform, analytics), child_types(platform, sandbox)
     assert a[STORE_TYPES["managed-aws-ssm"]] == 1 and a[AWS_ACCESS] == 1 and a[BOOTSTRAP] == 1 and a[NAMESPACE] == 0
-    assert s[STORE_TYPES["kubernetes"]] == 1 and s[AWS_ACCESS] == 0 and s[BOOTSTRAP] == 0 and s[NAMESPACE] == 2
+    assert s[STORE_TYPES["kubernetes"]] == 1 and s[AWS_ACCESS] == 0 and s[BOOTSTRAP] == 0 and s[NAMESPACE] == 3  # + keys
     assert len(platform.by_type(ROLE)) == 2  # only the kubernetes environment grants Secret RBAC
     # every resource name is prefixed by its environment: two environments never share a URN
     for env in (analytics, sandbox):

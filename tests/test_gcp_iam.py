@@ -62,6 +62,8 @@ def test_grants_are_least_privilege_by_the_access_model():
     assert g.granted_access(core.SERVER) == frozenset(core.ACCESS_KINDS)
     assert g.granted_access(core.INGESTION) == {core.READ}
     assert g.granted_access(core.INGESTION, key_copy=True) == frozenset()
+    # the project-wide create is all the server keeps on a key copy: no read, no delete
+    assert g.granted_access(core.SERVER, key_copy=True) == {core.WRITE}
     grants = g.grants(members={"openmetadata": "s", "airflow": "i"}, project_number=NUMBER, id_prefix="om_")
     create = [x for x in grants if x.role == "custom:create"]
     assert len(create) == 1 and create[0].condition is None  # create is checked on the project
@@ -72,6 +74,14 @@ def test_grants_are_least_privilege_by_the_access_model():
 def test_prove_fails_for_a_broad_ingestion_role(monkeypatch):
     monkeypatch.setattr(g, "INGESTION_ROLE", "roles/secretmanager.admin")
     with pytest.raises(AssertionError, match="ingestion would get"):
+        g.prove()
+
+
+def test_prove_fails_when_the_server_could_delete_a_key_copy(monkeypatch):
+    real = g.condition
+    monkeypatch.setattr(g, "condition", lambda title, number, prefix, exclude=(): real(
+        title, number, prefix, () if "server" in title and "ingestion" not in title else exclude))
+    with pytest.raises(AssertionError, match="server could delete and read the Fernet key copies"):
         g.prove()
 
 
@@ -140,7 +150,12 @@ def test_workload_identity_component():
     assert reader["member"] == "serviceAccount:om-prod-ingest@acme-prod.iam.gserviceaccount.com"
     assert "omprod_fernet_airflow" in reader["condition"]["expression"]
     server_scoped = next(m for m in members if m["role"].endswith("omsecrets_prod_server"))
-    assert server_scoped["condition"]["expression"] == f'resource.name.startsWith("projects/{NUMBER}/secrets/omprod_")'
+    assert server_scoped["condition"]["expression"] == reader["condition"]["expression"]
+    for copy in ("omprod_fernet_openmetadata", "omprod_fernet_airflow"):
+        name = f"projects/{NUMBER}/secrets/{copy}"
+        assert core.gcp_condition_matches(server_scoped["condition"]["expression"], name) is False
+        assert core.gcp_condition_matches(server_scoped["condition"]["expression"], name + "/versions/1") is False
+    assert core.gcp_condition_matches(server_scoped["condition"]["expression"], f"projects/{NUMBER}/secrets/omprod_x") is True
     create = next(m for m in members if m["role"].endswith("server_create"))
     assert "condition" not in create or not create["condition"]
 

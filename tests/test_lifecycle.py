@@ -234,6 +234,11 @@ def fernet_copies(*extra):
     return {"secret.fernet-airflow", "secret.fernet-openmetadata", *extra}
 
 
+def k8s_fernet_copies(*extra):
+    """Kubernetes: the copies in the keys namespace and the store-namespace Secrets that held them."""
+    return fernet_copies("secret.keys-fernet-airflow", "secret.keys-fernet-openmetadata", *extra)
+
+
 #: The guard passes a deliberate loss: rotation evidence in the baseline, or an acknowledgement.
 ALLOWED = "allowed"
 #: (id, stack, baseline edit, new edit, subjects the guard must name; empty: destroys nothing; ALLOWED)
@@ -241,16 +246,16 @@ CATALOGUE = [
     # renames and moves
     ("environment-renamed", "dev", None, setting("environment", "dev-eu"), set()),
     ("environment-renamed-prod", "prod", None, setting("environment", "production"), set()),
-    ("cluster-renamed", "dev", None, setting("clusterName", "om2"), fernet_copies("secret.mysql-password")),
+    ("cluster-renamed", "dev", None, setting("clusterName", "om2"), k8s_fernet_copies("secret.mysql-password")),
     ("prefix-changed", "staging", None, setting("prefix", "stg"), fernet_copies("secret.warehouse-password")),
     ("prefix-added", "aws", None, setting("prefix", "team"), fernet_copies("secret.postgres-password", "secret.ingestion-bot-token")),
-    ("store-namespace-moved", "dev", None, setting("kubernetes.namespace", "om-vault"), fernet_copies("secret.mysql-password")),
+    ("store-namespace-moved", "dev", None, setting("kubernetes.namespace", "om-vault"), k8s_fernet_copies("secret.mysql-password")),
     ("provider-sm-to-ssm", "managed-aws", None, edits(setting("provider", "managed-aws-ssm"), setting("aws.replicaRegions", None)),
      fernet_copies("secret.mysql-password", "secret.redshift-password")),
     ("provider-aws-to-managed", "aws", None, setting("provider", "managed-aws"), set()),
     ("provider-to-db", "kubernetes", None, edits(setting("provider", "db"), setting("secrets", None), setting("kubernetes", None),
                                               setting("airflowDbPassword", None)),
-     fernet_copies("secret.mysql-password", "secret.airflow-db-password", "password.mysql-password")),
+     k8s_fernet_copies("secret.mysql-password", "secret.airflow-db-password", "password.mysql-password")),
     ("secret-renamed", "dev", None, secret_field(0, "name", "mysql"), {"password.mysql-password", "secret.mysql-password"}),
     ("secret-removed", "prod", None, lambda om: om["secrets"].pop(1), {"password.snowflake-password", "secret.snowflake-password"}),
     # password parameters

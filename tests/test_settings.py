@@ -605,6 +605,28 @@ def test_kubernetes_store_namespace_must_not_be_an_app_namespace(app):
     assert "FERNET_KEY" in str(err.value)
 
 
+@pytest.mark.parametrize("where", ["kubernetes.namespace", "server", "ingestion"])
+def test_kubernetes_keys_namespace_must_be_one_no_role_reaches(where):
+    data = {"provider": "kubernetes", "kubernetes": {"namespace": "om-store", "keysNamespace": "shared"},
+            "server": {"namespace": "om"}, "ingestion": {"namespace": "af"}}
+    if where == "kubernetes.namespace":
+        data["kubernetes"]["namespace"] = "shared"
+    else:
+        data[where]["namespace"] = "shared"
+    with pytest.raises(ConfigError) as err:
+        from_dict(data)
+    assert "om-secrets:kubernetes.keysNamespace: 'shared' is also" in str(err.value)
+
+
+def test_kubernetes_keys_namespace_default_and_setting():
+    assert from_dict({"provider": "kubernetes"}).kubernetes.keys_namespace == "openmetadata-secrets-keys"
+    long = "n" * 63
+    assert from_dict({"provider": "kubernetes", "kubernetes": {"namespace": long}}).kubernetes.keys_namespace == "n" * 58 + "-keys"
+    assert from_dict({"provider": "kubernetes", "kubernetes": {"keysNamespace": "vault"}}).kubernetes.keys_namespace == "vault"
+    with pytest.raises(ConfigError, match="kubernetes.keysNamespace: 'Keys_1'"):
+        from_dict({"provider": "kubernetes", "kubernetes": {"keysNamespace": "Keys_1"}})
+
+
 MISTAKES = Path(__file__).resolve().parent / "fixtures" / "config" / "Pulumi.mistakes.yaml"
 
 

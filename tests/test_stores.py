@@ -13,7 +13,7 @@ import json
 import pytest
 
 from omsecrets import engine
-from omsecrets.components import conventions
+from omsecrets.components import conventions, core
 from omsecrets.components.conventions import ConventionError
 from omsecrets.components.settings import ConfigError
 from tests.support.previews import planted_keys, stack_config, stack_file
@@ -77,10 +77,25 @@ def store_of(result: engine.PreviewResult) -> engine.CapturedResource:
 
 
 def store_children(result: engine.PreviewResult, type_: str) -> dict[str, engine.CapturedResource]:
-    """``{logical name: resource}`` of the store's children of ``type_``."""
+    """``{logical name: resource}`` of the store's children of ``type_``. Kubernetes: a Fernet copy is
+    the Secret in the keys namespace (``keys-fernet-<app>``); the vacated ones are in :func:`vacated`."""
     store = store_of(result)
     prefix = f"{store.name}-"
-    return {r.name[len(prefix):]: r for r in result.children(store.urn) if r.type == type_}
+    out = {}
+    for r in result.children(store.urn):
+        name = r.name[len(prefix):]
+        if r.type != type_ or (type_ == K8S_SECRET and name.startswith("fernet-")):
+            continue
+        out[name.removeprefix("keys-") if type_ == K8S_SECRET else name] = r
+    return out
+
+
+def vacated(result: engine.PreviewResult) -> dict[str, engine.CapturedResource]:
+    """Kubernetes: the store-namespace Secrets that held the Fernet copies before they moved."""
+    store = store_of(result)
+    prefix = f"{store.name}-"
+    return {r.name[len(prefix):]: r for r in result.children(store.urn)
+            if r.type == K8S_SECRET and r.name[len(prefix):].startswith("fernet-")}
 
 
 def value_resources(result: engine.PreviewResult, stack: str) -> dict[str, tuple[engine.CapturedResource, str]]:
@@ -162,10 +177,19 @@ def test_each_logical_secret_is_one_store_resource_of_the_providers_type(stack, 
         secrets = store_children(result, K8S_SECRET)
         assert set(secrets) == names
         namespace = stack_config(stack).get("kubernetes", {}).get("namespace", "openmetadata")
-        for secret in secrets.values():
+        keys = stack_config(stack).get("kubernetes", {}).get("keysNamespace", f"{namespace}-keys")
+        for name, secret in secrets.items():
             assert secret.inputs["type"] == "Opaque"
-            assert secret.inputs["metadata"]["namespace"] == namespace
+            assert secret.inputs["metadata"]["namespace"] == (keys if name.startswith("fernet-") else namespace)
             assert set(secret.plain_inputs["stringData"]) == {"value"}  # OM reads data["value"]
+        # the Secrets that held the copies before stay where they were (nothing deleted or replaced), emptied
+        old = vacated(result)
+        assert set(old) == {"fernet-openmetadata", "fernet-airflow"}
+        for name, secret in old.items():
+            assert secret.inputs["metadata"] == {**secrets[name].inputs["metadata"], "namespace": namespace}
+            assert secret.plain_inputs["stringData"]["value"] == core.VACATED_KEY_COPY.format(
+                namespace=keys, name=secrets[name].inputs["metadata"]["name"])
+            assert secret.options["protect"] and secret.options["retainOnDelete"]
     # No other store-like resource anywhere in the stack.
     others = [r for r in result.resources if r.type in (SECRET, VERSION, PARAMETER) and r.parent != store.urn]
     assert others == []

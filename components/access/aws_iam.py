@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from omsecrets.components import core
 from omsecrets.components.conventions import ConventionError, id_prefix, name_problems
-from omsecrets.components.settings import default
+from omsecrets.components.settings import default, key_copy_ids
 
 AWS_PROVIDERS = core.AWS_PROVIDERS
 MANAGED_PROVIDERS = frozenset(p for p in AWS_PROVIDERS if p in core.MANAGED_PROVIDERS)
@@ -82,6 +82,13 @@ def secret_scope_arn(
     return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{path}*"
 
 
+def key_copy_arns(provider: str, *, partition: str, region: str, account: str, ids: Iterable[str]) -> list[str]:
+    """ARNs of the Fernet key copies (Secrets Manager adds a 6-character suffix to every secret ARN)."""
+    if service_for(provider) == "ssm":
+        return [f"arn:{partition}:ssm:{region}:{account}:parameter{i}" for i in sorted(ids)]
+    return [f"arn:{partition}:secretsmanager:{region}:{account}:secret:{i}-??????" for i in sorted(ids)]
+
+
 def _check_covered(provider: str, secret_ids: Iterable[str], prefix: str, cluster_name: str) -> None:
     path = secret_id_prefix(provider, prefix, cluster_name)
     outside = [s for s in secret_ids if not s.startswith(path) or "*" in s or "?" in s]
@@ -100,9 +107,12 @@ def _document(
     cluster_name: str,
     kms_key_arn: Optional[str],
     secret_ids: Iterable[str],
+    key_copies: Optional[Iterable[str]],
 ) -> dict[str, Any]:
     service = service_for(provider)
     _check_covered(provider, secret_ids, prefix, cluster_name)
+    copies = tuple(key_copy_ids(provider, prefix, cluster_name) if key_copies is None else key_copies)
+    _check_covered(provider, copies, prefix, cluster_name)
     actions, kms_actions = actions_for(service, access), actions_for("kms", access)
     scope = secret_scope_arn(
         provider, partition=partition, region=region, account=account, prefix=prefix, cluster_name=cluster_name
@@ -125,17 +135,25 @@ def _document(
                 "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
             }
         )
+    denied = key_copy_arns(provider, partition=partition, region=region, account=account, ids=copies)
+    if denied:
+        # No app reads, changes or deletes the Fernet key copies: the apps get their ring from the
+        # delivery Secret. An explicit Deny wins over any other Allow the role may be given.
+        statements.append({"Sid": "DenyFernetKeyCopies", "Effect": "Deny", "Action": f"{service}:*", "Resource": denied})
     document = {"Version": "2012-10-17", "Statement": statements}
-    _prove(document, scope, access)
+    _prove(document, scope, access, denied)
     return document
 
 
-def _prove(document: dict[str, Any], scope: str, access: frozenset[str]) -> None:
-    """The access model must find exactly ``access`` inside the scope and nothing outside it."""
+def _prove(document: dict[str, Any], scope: str, access: frozenset[str], key_copies: Iterable[str] = ()) -> None:
+    """The access model must find exactly ``access`` inside the scope, nothing outside it and nothing
+    on a key copy (a Secrets Manager ARN's ``??????`` suffix probed as ``AbCdEf``)."""
     inside, outside = scope.removesuffix("*") + "x", scope.removesuffix("*").rstrip("/") + "-other/x"
-    found = core.iam_access(document, [inside, outside])
-    if found != {inside: access, outside: core.NO_ACCESS}:
-        raise AssertionError(f"policy grants {dict(found)}, expected {set(access)} inside {scope} only")
+    copies = [c.replace("??????", "AbCdEf") for c in key_copies]
+    found = core.iam_access(document, [inside, outside, *copies])
+    expected = {inside: access, outside: core.NO_ACCESS, **dict.fromkeys(copies, core.NO_ACCESS)}
+    if found != expected:
+        raise AssertionError(f"policy grants {dict(found)}, expected {set(access)} inside {scope} only, none on key copies")
 
 
 def server_policy_document(
@@ -148,19 +166,21 @@ def server_policy_document(
     cluster_name: str,
     kms_key_arn: Optional[str] = None,
     secret_ids: Iterable[str] = (),
+    key_copies: Optional[Iterable[str]] = None,
 ) -> dict[str, Any]:
     """IAM policy for the OM server: read/write on managed providers, read-only otherwise.
 
     ``kms_key_arn`` grants the customer-managed key only through the store service. OM's
     server creates secrets without a KMS key option (default ``aws/secretsmanager`` /
     ``aws/ssm`` key), so the CMK only protects what om-secrets seeds. ``secret_ids`` are
-    checked to fall inside the scope; they never appear in the document.
+    checked to fall inside the scope; they never appear in the document. ``key_copies``: ids of the
+    Fernet key copies (default: the ones om-secrets seeds), denied to every app.
     """
     return _document(
         provider,
         core.required_access(core.SERVER, provider),
         partition=partition, region=region, account=account, prefix=prefix,
-        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
+        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids, key_copies=key_copies,
     )
 
 
@@ -174,13 +194,14 @@ def ingestion_policy_document(
     cluster_name: str,
     kms_key_arn: Optional[str] = None,
     secret_ids: Iterable[str] = (),
+    key_copies: Optional[Iterable[str]] = None,
 ) -> dict[str, Any]:
-    """Read-only IAM policy for ingestion (Airflow); same scope and KMS rules as the server."""
+    """Read-only IAM policy for ingestion (Airflow); same scope, KMS rules and key-copy Deny as the server."""
     return _document(
         provider,
         core.required_access(core.INGESTION, provider),
         partition=partition, region=region, account=account, prefix=prefix,
-        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids,
+        cluster_name=cluster_name, kms_key_arn=kms_key_arn, secret_ids=secret_ids, key_copies=key_copies,
     )
 
 

@@ -144,13 +144,16 @@ def granted_access(identity: str, key_copy: bool = False) -> frozenset[str]:
 
 
 def prove() -> None:
-    """Raise unless the server gets read/write/delete and ingestion only read (never on key copies)."""
+    """Raise unless the server gets read/write/delete and ingestion only read, and on the key copies
+    neither reads nor deletes (the server's project-wide ``create`` cannot be name-gated; on an
+    existing secret it fails)."""
     for identity in core.IDENTITIES:
         need, got = core.required_access(identity, "gcp"), granted_access(identity)
         if got != need:
             raise AssertionError(f"{identity} would get {sorted(got)} on OM's secrets; OM needs {sorted(need)}")
-    if granted_access(core.INGESTION, key_copy=True):
-        raise AssertionError("ingestion could read the Fernet key copies")
+        on_copies = granted_access(identity, key_copy=True) & {core.READ, core.DELETE}
+        if on_copies:
+            raise AssertionError(f"{identity} could {' and '.join(sorted(on_copies))} the Fernet key copies")
 
 
 def grants(
@@ -163,8 +166,8 @@ def grants(
     """The bindings for the server (``openmetadata``) and ingestion (``airflow``) members.
 
     The server: custom ``create`` role unconditionally, custom add/access/delete role under the
-    id-prefix condition. Ingestion: ``secretAccessor`` under the same condition minus the
-    Fernet key copies (``key_copy_ids``), which ingestion never reads.
+    id-prefix condition minus the Fernet key copies (``key_copy_ids``); ingestion:
+    ``secretAccessor`` under the same condition. No app reads, changes or deletes a key copy.
     """
     return [
         Grant(core.SERVER_APP, "custom:create", members[core.SERVER_APP]),
@@ -172,7 +175,7 @@ def grants(
             core.SERVER_APP,
             "custom:server",
             members[core.SERVER_APP],
-            condition("om-secrets server", project_number, id_prefix),
+            condition("om-secrets server", project_number, id_prefix, key_copy_ids),
         ),
         Grant(
             core.AIRFLOW_APP,
@@ -194,7 +197,7 @@ class GcpAccessArgs:
         project_id / project_number: where the secrets live (the number is used in conditions).
         environment: names the custom roles and service accounts.
         id_prefix: ``conventions.id_prefix("gcp", prefix, clusterName)``.
-        key_copy_ids: ids of the Fernet key copies ingestion must not read.
+        key_copy_ids: ids of the Fernet key copies no app may read or delete.
         identity_mode: ``workload-identity`` (a Google service account per app, bound to the
             Kubernetes SA) or ``direct`` (roles granted to the Kubernetes SA's principal).
         cluster_project_id: the GKE cluster's project (its workload pool), default ``project_id``.

@@ -57,7 +57,8 @@ def store_for(
     if family == "aws-ssm":
         return AwsSsmParameterStore(name, AwsSsmParameterStoreArgs(**common, kms_key_id=kms_key_id), opts)
     if family == "kubernetes":
-        return KubernetesSecretStore(name, KubernetesSecretStoreArgs(**common, namespace=settings.kubernetes.namespace), opts)
+        return KubernetesSecretStore(name, KubernetesSecretStoreArgs(
+            **common, namespace=settings.kubernetes.namespace, keys_namespace=settings.kubernetes.keys_namespace), opts)
     if family == "azure":
         az = settings.azure
         vault = AzureVaultArgs(

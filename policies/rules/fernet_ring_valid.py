@@ -2,12 +2,13 @@
 
 Checked: Kubernetes Secret keys FERNET_KEY / fernet-key / AIRFLOW__CORE__FERNET_KEY and the
 ``value`` of OM store secrets named ``...-fernet-<app>``; SSM parameters and Secrets Manager
-versions of ``.../fernet/<app>``. Unknown and placeholder values are skipped.
+versions of ``.../fernet/<app>``. Unknown and placeholder values are skipped, and so is the
+pointer a Kubernetes store Secret holds once its ring copy moved to the keys namespace.
 """
 
 import re
 
-from omsecrets.components import fernet
+from omsecrets.components import core, fernet
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
 
@@ -36,7 +37,7 @@ def rings(args):
 def validate(args, report):
     for where, value in rings(args):
         value = u.known_str(value)
-        if value is None:
+        if value is None or (where == "value" and core.is_vacated_key_copy(value)):
             continue
         try:
             fernet.KeyRing.parse(value)

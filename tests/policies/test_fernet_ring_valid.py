@@ -62,6 +62,15 @@ def test_om_store_secret_value(name):
     h.one(RULE, secret(name, value=SHORT))
 
 
+def test_vacated_kubernetes_copy_is_not_a_ring():
+    from omsecrets.components import core
+
+    pointer = core.VACATED_KEY_COPY.format(namespace="om-secrets-keys", name="om-fernet-airflow")
+    h.none(RULE, secret("om-fernet-airflow", value=pointer))
+    h.one(RULE, secret("om-fernet-airflow", value="om-secrets moved nothing" + SHORT))  # only the exact pointer
+    h.one(RULE, secret("om-fernet-airflow", FERNET_KEY=pointer))  # and only as a store copy's value
+
+
 @pytest.mark.parametrize("name", ["om-fernet-airflowx", "om-fernet-superset", "fernet-airflow-x", h.UNKNOWN])
 def test_other_store_secrets(name):
     h.none(RULE, secret(name, value=SHORT))
