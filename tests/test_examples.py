@@ -59,8 +59,9 @@ def test_preview_through_the_cli(capsys):
 def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
     g = graph.build_graph(demo())
     access = {(g.label_of(e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "access"}
-    assert access == {(f"aws iam Role demo-aws-access-{w}", "AwsSsmParameterStore demo-store", "read")
-                      for w in ("server", "ingestion")}
+    # the one OM secret, read-only for both; the Fernet key copies are reached by no one
+    secret = "aws ssm Parameter demo-store-postgres-password /demo/openmetadata/database/postgres-demo/password"
+    assert access == {(f"aws iam Role demo-aws-access-{w}", secret, "read") for w in ("server", "ingestion")}
     assumes = {(g.node(e.source).lines[1], g.node(e.target).lines[1]) for e in g.edges if e.label == "assumes"}
     assert assumes == {(f"demo-k8s-access-{w}", f"demo-aws-access-{w}") for w in ("server", "ingestion")}
     root = ET.parse(graph.write_graph(demo(), tmp_path / "demo.svg")).getroot()

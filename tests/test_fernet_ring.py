@@ -97,9 +97,9 @@ def stored_ring(result: engine.PreviewResult, app: str) -> str | None:
     stores = [r for r in result.resources if r.type.startswith("om-secrets:stores:")]
     if not stores:
         return None
-    prefix = f"{stores[0].name}-fernet-{app}"
+    names = (f"{stores[0].name}-fernet-{app}", f"{stores[0].name}-keys-fernet-{app}")  # Kubernetes: keys namespace
     for resource in result.children(stores[0].urn):
-        if resource.name != prefix:
+        if resource.name not in names or (resource.type == K8S_SECRET and resource.name == names[0]):
             continue
         inputs = resource.plain_inputs
         if resource.type == "aws:secretsmanager/secretVersion:SecretVersion":

@@ -234,4 +234,5 @@ def test_rules_examine_the_shipped_program():
         assert found == sorted(["FERNET_KEY", "fernet-key", store_key, store_key]), name  # delivered + store rings
     result, _ = _shipped("k8s")
     found = sorted(where for a in check.resource_args(result) for where, _ in rings(a))
-    assert found == ["FERNET_KEY", "fernet-key", "value", "value"]
+    # the copies in the keys namespace and the store-namespace Secrets that held them (the rule skips their pointer)
+    assert found == ["FERNET_KEY", "fernet-key", "value", "value", "value", "value"]
