@@ -8,12 +8,12 @@ from conftest import stack_config
 
 pytestmark = pytest.mark.e2e
 
-STORE_NS = "openmetadata-secrets"
+KEYS_NS = "openmetadata-secrets-keys"  # the store namespace's key copies namespace, which no Role covers
 
 
 def ring(cluster, app: str) -> list[str]:
-    """The ring as OM/Airflow get it: the store Secret ``openmetadata-fernet-<app>`` (data key ``value``)."""
-    obj = cluster.secret(STORE_NS, f"openmetadata-fernet-{app}")
+    """The ring's copy om-secrets keeps: the Secret ``openmetadata-fernet-<app>`` (data key ``value``)."""
+    obj = cluster.secret(KEYS_NS, f"openmetadata-fernet-{app}")
     assert obj is not None, f"no store Secret for the {app} ring"
     return checks.decoded_data(obj)["value"].split(",")
 

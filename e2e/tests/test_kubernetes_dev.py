@@ -63,11 +63,12 @@ def test_om_reads_every_reference_as_the_ingestion_service_account(cluster, dev,
 
 def test_rbac_is_exactly_what_om_needs(cluster, dev, settings):
     ns = settings["kubernetes"]["namespace"]
+    keys_ns = settings["kubernetes"].get("keysNamespace", f"{ns}-keys")  # the Fernet key copies: no Role there
     server = (settings["server"]["namespace"], settings["server"]["serviceAccount"])
     ingestion = (settings["ingestion"]["namespace"], settings["ingestion"]["serviceAccount"])
     allowed = {}
     for who, (sa_ns, sa) in {"server": server, "ingestion": ingestion}.items():
-        for target in (ns, settings["server"]["namespace"], "default", "kube-system"):
+        for target in (ns, keys_ns, settings["server"]["namespace"], "default", "kube-system"):
             allowed[who, target] = sorted(v for v in ALL_VERBS if cluster.service_account_can(sa_ns, sa, v, target))
         # named secrets too (a resourceNames rule or a wildcard would show here)
         allowed[who, "named"] = sorted(v for v in ALL_VERBS
@@ -79,7 +80,7 @@ def test_rbac_is_exactly_what_om_needs(cluster, dev, settings):
     assert allowed["ingestion", ns] == ["get"]
     assert allowed["ingestion", "named"] == ["get"]
     for who in ("server", "ingestion"):
-        for target in (settings["server"]["namespace"], "default", "kube-system", "configmaps"):
+        for target in (keys_ns, settings["server"]["namespace"], "default", "kube-system", "configmaps"):
             assert allowed[who, target] == [], (who, target, allowed[who, target])
 
 
