@@ -8,6 +8,7 @@ Pure standard library (no Pulumi import), so the CLI and the policy pack import 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -150,6 +151,25 @@ def provider(name: str) -> Provider:
 def providers_in(family: str) -> tuple[str, ...]:
     """Provider names of one store family (``aws-sm``, ``aws-ssm``, ``kubernetes``, ``azure``, ``gcp``)."""
     return tuple(n for n, p in PROVIDER_REGISTRY.items() if p.family == family)
+
+
+#: Store families whose Pulumi package is an optional extra: family -> (extra, import name).
+OPTIONAL_PACKAGES: Mapping[str, tuple[str, str]] = {
+    "azure": ("azure", "pulumi_azure_native"),
+    "gcp": ("gcp", "pulumi_gcp"),
+}
+
+
+def missing_package(provider: str) -> Optional[str]:
+    """Why ``provider``'s store cannot be declared with the packages installed (None: it can)."""
+    entry = PROVIDER_REGISTRY.get(provider)
+    if entry is None or entry.family not in OPTIONAL_PACKAGES:
+        return None
+    extra, module = OPTIONAL_PACKAGES[entry.family]
+    if importlib.util.find_spec(module) is not None:
+        return None
+    return (f"{provider!r} needs {module.replace('_', '-')}, an optional extra that is not installed: "
+            f"pip install 'om-secrets[{extra}]'")
 
 
 # ---------------------------------------------------------------- apps and identities

@@ -638,6 +638,8 @@ def from_dict(
                 "does not declare that store yet"
             )
         provider = None  # checks that depend on the provider are skipped; every other key is still checked
+    elif (missing := core.missing_package(provider)) is not None:
+        c.fail("provider", missing)
     cluster_name = c.get("clusterName")
     prefix = c.get("prefix") or ""
     names_ok = True

@@ -158,3 +158,15 @@ def test_readme_rule_example_runs_as_written(monkeypatch, tmp_path):
     secret.inputs.pop("description")
     violations = check.run_rules(prod, [new])
     assert [(v.rule_id, v.resource_name) for v in violations] == [(new.id, secret.name)]
+
+
+@pytest.mark.parametrize("stack, extra", [("azure", "azure"), ("gcp", "gcp")])
+def test_a_missing_cloud_extra_is_a_config_error_naming_the_install(capsys, monkeypatch, stack, extra):
+    """A new user with `pip install om-secrets` (no extras) previewing an Azure or GCP stack."""
+    from omsecrets.components import core
+
+    monkeypatch.setitem(core.OPTIONAL_PACKAGES, extra, (extra, "pulumi_not_installed_here"))
+    for command in ("preview", "check"):
+        code, out, err = run(capsys, command, stack)
+        assert code == 2 and "Traceback" not in err, (command, err)
+        assert f"stacks/Pulumi.{stack}.yaml:" in out + err and f"pip install 'om-secrets[{extra}]'" in out + err, (out, err)

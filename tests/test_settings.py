@@ -818,3 +818,16 @@ def test_gcp_settings():
     s = from_dict(merged(GCP, gcp={**GCP["gcp"], "replication": {"locations": ["europe-west1"], "kmsKeyNames": {"europe-west1": KMS_KEY}}}))
     assert s.gcp.replication_locations == ("europe-west1",) and s.gcp.kms_key_names == {"europe-west1": KMS_KEY}
     assert s.gcp.identity_mode == "workload-identity" and s.is_gcp and not s.is_azure
+
+
+def test_a_provider_whose_extra_is_not_installed_is_refused_before_any_resource(monkeypatch):
+    from omsecrets.components import core
+
+    monkeypatch.setitem(core.OPTIONAL_PACKAGES, "gcp", ("gcp", "pulumi_not_installed_here"))
+    with pytest.raises(ConfigError) as raised:
+        from_dict({"provider": "gcp", "gcp": {"project": "acme-data-prod", "projectNumber": "123456789012"}}, stack="x")
+    assert raised.value.problems == [
+        "om-secrets:provider: 'gcp' needs pulumi-not-installed-here, an optional extra that is not installed: "
+        "pip install 'om-secrets[gcp]'"]
+    assert core.missing_package("managed-azure-kv") is None  # installed here (the test extra)
+    assert core.missing_package("kubernetes") is None and core.missing_package("nope") is None
