@@ -221,3 +221,35 @@ def test_the_documented_gcp_airflow_key_is_not_what_om_reads(previewed, preview_
     env = {k: v for k, v in _cloud_env(out, "airflow").items() if "PROJECT_ID" not in k}
     got = om_ingestion.read(out, loader="airflow", env=env, credentials=True)
     assert got["credentials"] is None
+
+
+def test_every_rendered_workflow_config_validates_with_oms_own_models():
+    """The workflow YAML of every provider, loader and identity mode (tests.test_app_config.CASES),
+    as rendered, parsed by OM's generated pydantic ``WorkflowConfig``; provider and loader survive
+    OM's enums."""
+    import json
+    import subprocess
+
+    import yaml
+
+    from omsecrets.components.app_config.workflow import workflow_config
+    from tests.test_app_config import CASES, case
+
+    combos = [param.values for param in CASES]
+    rendered_yaml = {f"{p}/{loader}/{mode}": yaml.safe_dump(workflow_config(case(p, loader, mode))) for p, loader, mode in combos}
+    script = (
+        "import json, sys, yaml\n"
+        "from metadata.generated.schema.metadataIngestion.workflow import WorkflowConfig\n"
+        "out = {}\n"
+        "for name, text in json.loads(sys.stdin.read()).items():\n"
+        "    server = WorkflowConfig.model_validate(yaml.safe_load(text)['workflowConfig']).openMetadataServerConfig\n"
+        "    out[name] = [server.secretsManagerProvider.value, server.secretsManagerLoader.value]\n"
+        "print('RESULT ' + json.dumps(out))\n"
+    )
+    python = om_ingestion.om_python()
+    proc = subprocess.run([str(python), "-c", script], input=json.dumps(rendered_yaml), capture_output=True, text=True,
+                          timeout=300, env=om_ingestion._clean_environ())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("RESULT "))[7:])
+    assert got == {name: name.split("/")[:2] for name in rendered_yaml}
+    assert {name.split("/")[0] for name in got} >= {"managed-azure-kv", "azure-kv", "gcp", "kubernetes", "managed-aws"}
