@@ -95,6 +95,22 @@ def test_table_has_one_aligned_row_per_stack(capsys):
     assert "\x1b[" not in "".join(lines)  # captured stdout is not a TTY
 
 
+def test_production_column_is_explicit_and_case_insensitive(tmp_path, capsys):
+    """PRODUCTION says what settings decide: the environment (default: the stack name) in any case, unless
+    ``production`` is set explicitly."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    (tmp_path / "stacks").mkdir()
+    files = {"Production": "", "eu": "  om-secrets:environment: production\n", "prod": "  om-secrets:production: false\n",
+             "qa": "  om-secrets:production: true\n", "prodlike": ""}
+    for name, extra in files.items():
+        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(f"config:\n  om-secrets:provider: kubernetes\n{extra}")
+    assert run_cli(stacks_cmd, ["stacks", "--project-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    column = lines[0].split().index("PRODUCTION")
+    found = {line.split()[0]: line.split()[column] for line in lines[1:]}
+    assert found == {"Production": "yes", "eu": "yes", "prod": "no", "qa": "yes", "prodlike": "no"}
+
+
 def test_invalid_stacks_show_invalid_and_their_first_problem(project, capsys):
     assert run_cli(stacks_cmd, ["stacks", "--project-dir", str(project)]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
