@@ -236,6 +236,12 @@ def write_out(result: engine.PreviewResult, out_dir: Path, show_secrets: bool = 
 # --------------------------------------------------------------------------- commands
 
 
+#: Said on stderr whenever ``--show-secrets`` shows values of an offline preview.
+SHOW_SECRETS_NOTICE = ("note: --show-secrets shows the values of this offline preview: generated keys and passwords "
+                       "are made up by the mock engine, not your deployment's (those exist only in Pulumi state after "
+                       "`pulumi up`); values from secret config are real")
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     if args.out:  # refuse a directory of another stack before running anything
         from omsecrets import out_dir, project
@@ -243,6 +249,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         name = project.load_project(resolve_project_dir(args.project_dir))["name"]
         out_dir.prepare(Path(args.out), name, args.stack)
     result = load_preview(args)
+    if args.show_secrets:
+        print(SHOW_SECRETS_NOTICE, file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(result.to_document(args.show_secrets), indent=2) + "\n")
         for line in format_diagnostics(result):

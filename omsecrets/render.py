@@ -143,12 +143,19 @@ def _warn(message: str) -> None:
 
 
 def _write(path: Path, text: str, private: bool) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text``; ``private`` (it may hold secret values): owner-only, also when ``path`` exists
+    (its mode is set before anything is written) and for the directories it creates."""
     if private:
+        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for directory in missing:
+            os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return path
 

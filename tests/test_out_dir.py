@@ -52,6 +52,30 @@ def test_show_secrets_writes_the_real_manifests_owner_only_and_drops_the_redacte
     assert all(stat.S_IMODE((tmp_path / f).stat().st_mode) == 0o600 for f in secrets)
 
 
+def test_show_secrets_files_are_owner_only_on_every_run_and_say_values_are_made_up(tmp_path, capsys):
+    folder = tmp_path / "new" / "out"
+    code, err = preview_out(capsys, "prod", folder, "--show-secrets")
+    assert code == 0 and cli.SHOW_SECRETS_NOTICE in err
+    for _ in range(2):  # the second run replaces files the first one wrote
+        written = [folder / f for f in files(folder) if f != out_dir.MANIFEST]
+        assert "preview.json" in files(folder) and len(written) > 5
+        assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o600}
+        assert {stat.S_IMODE(d.stat().st_mode) for d in (folder, folder.parent, folder / "k8s")} == {0o700}
+        assert preview_out(capsys, "prod", folder, "--show-secrets")[0] == 0
+    _, err = preview_out(capsys, "prod", tmp_path / "plain")
+    assert cli.SHOW_SECRETS_NOTICE not in err
+
+
+def test_private_write_tightens_a_file_that_already_exists(tmp_path):
+    from omsecrets import render
+
+    path = tmp_path / "preview.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    render._write(path, "secret", True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "secret"
+
+
 def test_rerun_for_the_same_stack_replaces_its_files_and_keeps_others(tmp_path, capsys):
     assert preview_out(capsys, "dev", tmp_path)[0] == 0
     stale = tmp_path / "k8s" / "stale-from-an-older-version.yaml"
