@@ -18,6 +18,7 @@ __all__ = [
     "generate_key",
     "validate_key",
     "KeyRing",
+    "ring_problems",
     "rotation_problems",
 ]
 
@@ -34,43 +35,47 @@ def generate_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(_KEY_BYTES)).decode("ascii")
 
 
-def _hint(key: str) -> str:
-    return f"'{key[:4]}…'" if len(key) >= 16 else "(too short to show)"
-
-
 def validate_key(key: str) -> str:
     """Return ``key`` in urlsafe spelling; raise ValueError saying why it is not a usable key.
 
-    Standard base64 (``+``, ``/``) is accepted and converted, like OM does.
+    Standard base64 (``+``, ``/``) is accepted and converted, like OM does. No message shows any
+    part of ``key`` (its length and the position of a bad character only).
     """
     if not isinstance(key, str):
         raise ValueError(f"Fernet key must be a string, got {type(key).__name__}")
     if not key:
         raise ValueError(f"Fernet key is empty; {_GENERATE_HINT}")
+    spaces = [pos for pos, char in enumerate(key, start=1) if char.isspace()]
+    if spaces:
+        raise ValueError(
+            f"Fernet key has whitespace at position {', '.join(map(str, spaces[:5]))}: OM splits a ring on ',' "
+            "without trimming (and Airflow would silently drop it), so the key would not be the one you meant; "
+            "remove every space and newline"
+        )
     if len(key) != _KEY_LENGTH:
         raise ValueError(
-            f"Fernet key {_hint(key)} has {len(key)} characters; a Fernet key is exactly "
+            f"Fernet key has {len(key)} characters; a Fernet key is exactly "
             f"{_KEY_LENGTH} characters (base64 of {_KEY_BYTES} bytes); {_GENERATE_HINT}"
         )
     for pos, char in enumerate(key, start=1):
         if char not in _ALPHABET:
             raise ValueError(
-                f"Fernet key {_hint(key)} has character {char!r} at position {pos}, which is not "
-                "base64 (allowed: A-Z a-z 0-9 - _ + / and = padding)"
+                f"Fernet key has a character at position {pos} that is not base64 "
+                "(allowed: A-Z a-z 0-9 - _ + / and = padding)"
             )
     urlsafe = key.replace("+", "-").replace("/", "_")
     try:
         raw = base64.b64decode(urlsafe, altchars=b"-_", validate=True)
-    except binascii.Error as exc:
-        raise ValueError(f"Fernet key {_hint(key)} is not valid base64 ({exc})") from None
+    except binascii.Error:
+        raise ValueError("Fernet key is not valid base64 (misplaced '=' padding?)") from None
     if len(raw) != _KEY_BYTES:
         raise ValueError(
-            f"Fernet key {_hint(key)} decodes to {len(raw)} bytes; a Fernet key is "
+            f"Fernet key decodes to {len(raw)} bytes; a Fernet key is "
             f"{_KEY_BYTES} bytes ({_KEY_LENGTH} base64 characters ending in one '=')"
         )
     if base64.urlsafe_b64encode(raw).decode("ascii") != urlsafe:
         raise ValueError(
-            f"Fernet key {_hint(key)} is not canonical base64 (its last character before '=' "
+            "Fernet key is not canonical base64 (its last character before '=' "
             "carries stray bits); " + _GENERATE_HINT
         )
     if raw == _OM_DEFAULT_RAW:
@@ -80,6 +85,28 @@ def validate_key(key: str) -> str:
             + _GENERATE_HINT
         )
     return urlsafe
+
+
+def ring_problems(keys: Sequence[str]) -> list[str]:
+    """Every problem of a ring's keys, by position (``key 2 of 3: ...``), never showing a key.
+    An empty part (a stray comma) is a problem of its own."""
+    problems: list[str] = []
+    normalized: dict[str, int] = {}
+    for pos, key in enumerate(keys, start=1):
+        if isinstance(key, str) and not key.strip():
+            problems.append(f"key {pos} of {len(keys)} in the Fernet key ring is empty (stray or trailing comma?)")
+            continue
+        try:
+            value = validate_key(key)
+        except ValueError as exc:
+            problems.append(f"key {pos} of {len(keys)}: {exc}")
+            continue
+        if value in normalized:
+            problems.append(f"keys {normalized[value]} and {pos} of {len(keys)} are the same key; "
+                            "each key in a ring must be different")
+        else:
+            normalized[value] = pos
+    return problems
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -94,35 +121,34 @@ class KeyRing:
         keys = tuple(keys)
         if not keys:
             raise ValueError(f"a Fernet key ring needs at least one key; {_GENERATE_HINT}")
-        normalized: list[str] = []
-        for pos, key in enumerate(keys, start=1):
-            try:
-                value = validate_key(key)
-            except ValueError as exc:
-                raise ValueError(f"key {pos} of {len(keys)}: {exc}") from None
-            if value in normalized:
-                raise ValueError(
-                    f"keys {normalized.index(value) + 1} and {pos} of {len(keys)} are the same "
-                    "key; each key in a ring must be different"
-                )
-            normalized.append(value)
-        object.__setattr__(self, "keys", tuple(normalized))
+        problems = ring_problems(keys)
+        if problems:
+            raise ValueError("; ".join(problems))
+        object.__setattr__(self, "keys", tuple(validate_key(k) for k in keys))
+
+    @staticmethod
+    def problems(value: str) -> list[str]:
+        """Every problem of a comma-separated ring (empty parts and each bad key by position), [] if usable.
+
+        Taken exactly as OM (``split(",")``, no trimming) and Airflow read ``FERNET_KEY``: whitespace
+        anywhere is a problem.
+        """
+        if not isinstance(value, str):
+            return [f"a Fernet key ring must be a string, got {type(value).__name__}"]
+        if not value.strip():
+            return [f"Fernet key ring is empty; {_GENERATE_HINT}"]
+        return ring_problems(value.split(","))
 
     @classmethod
     def parse(cls, value: str) -> "KeyRing":
-        """Parse a comma-separated ring (``FERNET_KEY`` / ``AIRFLOW__CORE__FERNET_KEY`` form)."""
+        """Parse a comma-separated ring (``FERNET_KEY`` / ``AIRFLOW__CORE__FERNET_KEY`` form); ValueError
+        naming every problem."""
         if not isinstance(value, str):
             raise TypeError(f"a Fernet key ring must be a string, got {type(value).__name__}")
-        if not value.strip():
-            raise ValueError(f"Fernet key ring is empty; {_GENERATE_HINT}")
-        parts = [part.strip() for part in value.split(",")]
-        for pos, part in enumerate(parts, start=1):
-            if not part:
-                raise ValueError(
-                    f"key {pos} of {len(parts)} in the Fernet key ring is empty "
-                    "(stray or trailing comma?)"
-                )
-        return cls(parts)
+        problems = cls.problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return cls(value.split(","))
 
     @property
     def primary(self) -> str:

@@ -13,17 +13,28 @@ EPILOG = """\
 examples:
   omsecrets fernet generate
   omsecrets fernet generate --count 2
-  omsecrets fernet check -  < ring.txt            # ring as FERNET_KEY takes it: new,old
-  printenv AIRFLOW__CORE__FERNET_KEY | omsecrets fernet check -
+  omsecrets fernet check < ring.txt               # ring as FERNET_KEY takes it: new,old
+  printenv AIRFLOW__CORE__FERNET_KEY | omsecrets fernet check
 
-Pass the ring on stdin ('-'): an argument lands in your shell history and the process list.
+The ring is read from stdin unless given as an argument (which lands in your shell history and the
+process list). Checked exactly as OM reads FERNET_KEY (split on ',', nothing trimmed): whitespace inside
+the ring is refused; one final newline on stdin is ignored. Every bad key is reported by position,
+never shown.
 """ + "\n" + cli.EXIT_CODES
 
 
+def ring_problems(value: str) -> list[str]:
+    """Every reason the ring is unusable, each naming the key's position, never a key ([] when usable)."""
+    return KeyRing.problems(value)
+
+
 def check_ring(value: str) -> str:
-    """The ``ok: ...`` line for a valid ring; ValueError (why, without the keys) otherwise."""
-    ring = KeyRing.parse(value.strip())
-    return f"ok: ring of {len(ring)} key(s), primary {ring.primary[:4]}…"
+    """The ``ok: ...`` line for a valid ring; ValueError (every reason, without the keys) otherwise."""
+    problems = ring_problems(value)
+    if problems:
+        raise ValueError("; ".join(problems))
+    count = len(value.split(","))
+    return f"ok: ring of {count} distinct valid key(s); key 1 is the primary (encrypts), all decrypt"
 
 
 def _count(text: str) -> int:
@@ -42,12 +53,20 @@ def cmd_fernet_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_fernet_check(args: argparse.Namespace) -> int:
-    value = sys.stdin.read() if args.ring == "-" else args.ring
-    try:
-        print(check_ring(value))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if args.ring in (None, "-"):
+        if sys.stdin.isatty():
+            print("reading the ring from stdin (end with Ctrl-D)", file=sys.stderr)
+        value = sys.stdin.read()
+        value = value[:-1] if value.endswith("\n") else value  # what `printenv` and editors add
+        value = value[:-1] if value.endswith("\r") else value
+    else:
+        value = args.ring
+    problems = ring_problems(value)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
         return 1
+    print(check_ring(value))
     return 0
 
 
@@ -64,7 +83,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     generate.set_defaults(func=cmd_fernet_generate)
     check = actions.add_parser("check", help="validate a ring; exit 1 with the reason if it is unusable",
                                epilog=EPILOG, formatter_class=cli.HelpFormatter)
-    check.add_argument("ring", metavar="VALUE|-", help="the ring 'k1,k2', or - to read it from stdin")
+    check.add_argument("ring", nargs="?", default="-", metavar="VALUE|-",
+                       help="the ring 'k1,k2'; default (or -): read it from stdin")
     check.set_defaults(func=cmd_fernet_check)
     for sub in (parser, generate, check):
         cli.add_debug_argument(sub)

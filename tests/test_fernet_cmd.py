@@ -47,14 +47,39 @@ def test_check_accepts_a_ring_and_does_not_echo_it(capsys):
     new, old = generate_key(), generate_key()
     code, out, err = run(["check", "--", f"{new},{old}"], capsys)
     assert code == 0 and err == ""
-    assert out == f"ok: ring of 2 key(s), primary {new[:4]}…\n"
-    assert new not in out and old not in out
+    assert out.startswith("ok: ring of 2 distinct valid key(s)")
+    assert not [w for k in (new, old) for w in (k[i:i + 4] for i in range(41)) if w in out]  # not a fragment
 
 
-def test_check_reads_stdin_with_dash(capsys, monkeypatch):
+@pytest.mark.parametrize("argv", [["check"], ["check", "-"]], ids=["default", "dash"])
+def test_check_reads_stdin_by_default_and_ignores_one_final_newline(argv, capsys, monkeypatch):
     key = generate_key()
-    code, out, _ = run(["check", "-"], capsys, stdin=key + "\n", monkeypatch=monkeypatch)
-    assert code == 0 and out == f"ok: ring of 1 key(s), primary {key[:4]}…\n"
+    code, out, _ = run(argv, capsys, stdin=key + "\n", monkeypatch=monkeypatch)
+    assert code == 0 and out.startswith("ok: ring of 1 distinct valid key(s)") and key[:4] not in out
+
+
+@pytest.mark.parametrize("ring, position", [
+    ("{a}, {b}", "key 2 of 2: Fernet key has whitespace at position 1"),
+    ("{a} ,{b}", "key 1 of 2: Fernet key has whitespace at position 45"),
+    ("{a},{b}\n\n", "key 2 of 2: Fernet key has whitespace at position 45"),
+])
+def test_check_refuses_whitespace_inside_the_ring_as_om_does_not_trim(ring, position, capsys, monkeypatch):
+    a, b = generate_key(), generate_key()
+    code, out, err = run(["check"], capsys, stdin=ring.format(a=a, b=b), monkeypatch=monkeypatch)
+    assert code == 1 and out == "" and position in err
+
+
+def test_check_reports_every_bad_key_by_position_and_never_a_key(capsys, monkeypatch):
+    good = generate_key()
+    bad = good[:30]
+    ring = f"{bad},{good},{good},,{OM_PUBLIC_DEFAULT_KEY}"
+    code, out, err = run(["check"], capsys, stdin=ring, monkeypatch=monkeypatch)
+    lines = err.splitlines()
+    assert code == 1 and out == "" and len(lines) == 4 and all(line.startswith("error: ") for line in lines)
+    assert "key 1 of 5" in lines[0] and "30 characters" in lines[0]
+    assert "keys 2 and 3 of 5" in lines[1] and "key 4 of 5" in lines[2] and "key 5 of 5" in lines[3]
+    for key in (good, OM_PUBLIC_DEFAULT_KEY):
+        assert not [key[i:i + 4] for i in range(41) if key[i:i + 4] in err]
 
 
 def test_check_refuses_the_om_public_default_key(capsys, monkeypatch):
@@ -80,4 +105,4 @@ def test_check_explains_why_a_ring_is_unusable(ring, reason, capsys, monkeypatch
 def test_help_has_examples():
     parser = argparse.ArgumentParser(prog="omsecrets")
     help_text = fernet_cmd.register(parser.add_subparsers()).format_help()
-    assert "omsecrets fernet generate --count 2" in help_text and "omsecrets fernet check -" in help_text
+    assert "omsecrets fernet generate --count 2" in help_text and "omsecrets fernet check < ring.txt" in help_text
