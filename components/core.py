@@ -258,6 +258,16 @@ OM_K8S_LABELS: Mapping[str, str] = {"app": "openmetadata", "managed-by": "openme
 
 #: Shown instead of a secret value (preview, rendered files, diffs) unless ``--show-secrets``.
 SECRET_PLACEHOLDER = "[secret]"
+#: How ``omsecrets`` stands in for a ``secure:`` stack config value it cannot decrypt offline
+#: (``mock-secure-<hash of the key>``); a real secret never looks like this.
+OFFLINE_SECRET_PREFIX = "mock-secure-"
+
+
+def is_offline_secret(value: Any) -> bool:
+    """A ``secure:`` config value ``omsecrets`` could not decrypt (offline): present, but not checkable."""
+    return isinstance(value, str) and value.startswith(OFFLINE_SECRET_PREFIX)
+
+
 #: Shown for a value Pulumi cannot know during a preview.
 UNKNOWN_PLACEHOLDER = "[unknown]"
 PLACEHOLDERS: tuple[str, ...] = (UNKNOWN_PLACEHOLDER, SECRET_PLACEHOLDER)

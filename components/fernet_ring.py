@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -11,7 +13,7 @@ import pulumi_random as random
 from . import fernet
 from .app_config.refs import SecretRef, env_var
 from .core import APPS as APPLICATIONS
-from .core import FERNET_RING_TYPE, MANAGED_BY, MANAGED_BY_LABEL
+from .core import CONFIG_NAMESPACE, FERNET_RING_TYPE, MANAGED_BY, MANAGED_BY_LABEL, is_offline_secret
 
 
 def key_from_random_bytes(b64: str) -> str:
@@ -19,8 +21,25 @@ def key_from_random_bytes(b64: str) -> str:
     return fernet.validate_key(b64)
 
 
-def _imported_key(ring: str, gen: int):
+def offline_stand_in(placeholder: str) -> str:
+    """A valid Fernet key standing in, in an offline preview, for an imported key kept encrypted in
+    the stack file (derived from its placeholder: the same in every preview, never a real key)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(placeholder.encode()).digest()).decode("ascii")
+
+
+def not_checkable_notice(ring: str, gen: int, source: str | None) -> str:
+    where = f"config {CONFIG_NAMESPACE}:{source}" if source else "its config key"
+    check = f"`pulumi config get {CONFIG_NAMESPACE}:{source} | omsecrets fernet check`" if source else "`omsecrets fernet check`"
+    return (f"{ring}: the imported key of generation {gen} ({where}) is encrypted in the stack file: not checkable "
+            f"offline (a stand-in key is used in this preview); it is checked when the real value is present "
+            f"(`pulumi preview`), or check it now with {check}")
+
+
+def _imported_key(ring: str, gen: int, source: str | None = None):
     def check(key: str) -> str:
+        if is_offline_secret(key):
+            pulumi.log.warn(not_checkable_notice(ring, gen, source))
+            return offline_stand_in(key)
         try:
             return fernet.validate_key(key)
         except ValueError as exc:
@@ -73,7 +92,7 @@ class FernetKeyRing(pulumi.ComponentResource):
         if unknown:
             raise ValueError(f"{name}: imported generations {unknown} are not in the ring {generations}")
         for gen, key in args.imported.items():
-            if isinstance(key, str):
+            if isinstance(key, str) and not is_offline_secret(key):
                 _imported_key(name, gen)(key)  # plain values fail here, secret Outputs when resolved
         super().__init__(
             self.TYPE,
@@ -95,7 +114,7 @@ class FernetKeyRing(pulumi.ComponentResource):
         for gen in generations:
             if gen in args.imported:
                 self.keys[gen] = pulumi.Output.secret(
-                    pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen))
+                    pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen, args.imported_from.get(gen)))
                 )
                 continue
             raw = random.RandomBytes(

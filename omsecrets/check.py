@@ -115,6 +115,7 @@ class StackReport:
     preview_seconds: float = 0.0
     rules_seconds: float = 0.0
     lifecycle: Optional[str] = None  # what the lifecycle guard compared with, or why it did not
+    notes: list[str] = field(default_factory=list)  # the program's warnings (e.g. what is not checkable offline)
 
     def count(self, level: str) -> int:
         return sum(v.level == level for v in self.violations)
@@ -333,6 +334,7 @@ def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = N
         report.exit_code, report.error = cli.describe_error(cli.ProgramFailed(stack, exc, path, project_dir))
         return report
     report.preview_seconds = time.perf_counter() - started
+    report.notes = list(dict.fromkeys(d.message for d in result.diagnostics if d.severity == "warning"))
     started = time.perf_counter()
     report.violations = run_rules(result, RULES, policy_config)
     if baseline is not None or baseline_ref is not None:
@@ -424,6 +426,7 @@ def render_text(reports: Sequence[StackReport]) -> str:
         lines.append(f"stack {r.stack} ({r.file}): {counts}" if r.violations else f"stack {r.stack} ({r.file}): no violations")
         if r.lifecycle:
             lines.append(f"  lifecycle guard: {r.lifecycle}")
+        lines.extend(f"  note: {note}" for note in r.notes)
         for v in r.violations:
             where = f"{v.resource_type} {v.resource_name}" if v.resource_type else "stack"
             lines.append(f"  {v.level.upper():<9} {v.rule_id} {v.rule_name}  {where}")
@@ -442,7 +445,7 @@ def render_json(reports: Sequence[StackReport]) -> str:
         "tool": "om-secrets",
         "stacks": [
             {"stack": r.stack, "file": r.file, "error": r.error, "exitCode": r.exit_code,
-             "violations": [v.to_dict() for v in r.violations]}
+             "violations": [v.to_dict() for v in r.violations], "notes": r.notes}
             for r in reports
         ],
         "summary": {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")},

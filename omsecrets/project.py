@@ -116,7 +116,9 @@ def _qualify(key: str, project: Optional[str]) -> str:
 def _placeholder(key: str) -> str:
     import hashlib
 
-    return "mock-secure-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    from omsecrets.components.core import OFFLINE_SECRET_PREFIX
+
+    return OFFLINE_SECRET_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _is_secure(value: Any) -> bool:

@@ -170,3 +170,51 @@ def test_a_missing_cloud_extra_is_a_config_error_naming_the_install(capsys, monk
         code, out, err = run(capsys, command, stack)
         assert code == 2 and "Traceback" not in err, (command, err)
         assert f"stacks/Pulumi.{stack}.yaml:" in out + err and f"pip install 'om-secrets[{extra}]'" in out + err, (out, err)
+
+
+# ------------------------------------------------------------------ no fragment of a secret in any error
+
+#: Secret-looking values, each fed through an error path; no 4 characters of one may appear in what is printed.
+SECRET_VALUES = ("Qx7vK2mP9wR4tY8zB3nL6jH1", "hunter2-Zq8Wk3Vb7Nm1Xc5", "jJ/9sz0g0OHxsfxOoSfdFdmk3ysNmPRnH3TUAbz3IHB=")
+
+
+def _fragments(value: str, text: str) -> list[str]:
+    return [value[i:i + 4] for i in range(len(value) - 3) if value[i:i + 4] in text]
+
+
+@pytest.mark.parametrize("value", SECRET_VALUES)
+@pytest.mark.parametrize("case", ["plaintext-fromConfig", "plaintext-imported-key", "imported-key-as-list", "fernet-check",
+                                  "fernet-check-argument", "bad-imported-key-secret"])
+def test_no_error_shows_a_fragment_of_a_secret_value(case, value, capsys, tmp_path, monkeypatch):
+    import io
+
+    from omsecrets import engine
+
+    head = "config:\n  om-secrets:provider: kubernetes\n"
+    ring = "  om-secrets:fernet:\n    openmetadata:\n      generations: [2, 1]\n      imported: {\"1\": existingKey}\n"
+    if case == "plaintext-fromConfig":
+        text = head + f"  om-secrets:pw: {value}\n  om-secrets:secrets:\n    - {{path: database/x/password, fromConfig: pw}}\n"
+    elif case == "plaintext-imported-key":
+        text = head + f"  om-secrets:existingKey: {value}\n" + ring
+    elif case == "imported-key-as-list":
+        text = head + f"  om-secrets:existingKey: [{value}]\n" + ring
+    else:
+        text = head
+    project = stack_project(tmp_path, text)
+    if case == "fernet-check":
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{value},{value} ,{value[:40]}"))
+        outputs = [run(capsys, "fernet", "check")]
+    elif case == "fernet-check-argument":
+        outputs = [run(capsys, "fernet", "check", "--", value)]
+    elif case == "bad-imported-key-secret":  # a real (decrypted) value that is not a Fernet key
+        config = {"om-secrets:provider": "kubernetes", "om-secrets:existingKey": value,
+                  "om-secrets:fernet": {"openmetadata": {"generations": [2, 1], "imported": {"1": "existingKey"}}}}
+        with pytest.raises(Exception) as info:
+            engine.preview(project, "x", config=config, secret_keys=["om-secrets:existingKey"])
+        code, message = cli.describe_error(cli.ProgramFailed("x", info.value, project / "stacks" / "Pulumi.x.yaml", project))
+        outputs = [(code, message, "")]
+    else:
+        outputs = [run(capsys, command, "x", "--project-dir", str(project)) for command in ("preview", "check")]
+    for code, out, err in outputs:
+        assert code in (1, 2, 3), (case, out, err)  # every case is an error...
+        assert not _fragments(value, out + err), (case, out + err)  # ...that shows nothing of the value

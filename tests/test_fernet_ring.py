@@ -9,6 +9,7 @@ the ring value seeded in the store and delivered to each app, and the rotation s
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -20,6 +21,8 @@ from omsecrets.components.fernet import KeyRing
 from omsecrets.components.fernet_ring import key_from_random_bytes
 from omsecrets.components.settings import ConfigError
 from tests.support.previews import stack_file
+
+ROOT = Path(__file__).resolve().parents[1]
 
 APPS = ("openmetadata", "airflow")
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
@@ -377,6 +380,46 @@ def test_importing_the_public_default_key_is_refused(preview_config):
         _adopt(preview_config, OM_PUBLIC_DEFAULT_KEY)
     assert "imported key of generation 1" in str(info.value) and "PUBLIC default key" in str(info.value)
     assert OM_PUBLIC_DEFAULT_KEY not in str(info.value)
+
+
+def _adoption_project(tmp_path, key_text: str):
+    """A project whose stack file holds the imported key as `pulumi config set --secret` writes it."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    (tmp_path / "stacks" / "Pulumi.adopt.yaml").write_text(
+        "config:\n  om-secrets:provider: kubernetes\n"
+        f"  om-secrets:existingOmFernetKey:\n{key_text}"
+        "  om-secrets:fernet:\n    openmetadata:\n      generations: [2, 1]\n"
+        "      imported: {\"1\": existingOmFernetKey}\n")
+    return tmp_path
+
+
+def test_an_encrypted_imported_key_previews_and_checks_offline_saying_it_is_not_checkable(tmp_path, capsys):
+    from omsecrets import cli
+
+    project = _adoption_project(tmp_path, "    secure: v1:AAABAGhlbGxvd29ybGQxMjM0NTY3OA==\n")
+    assert cli.main(["preview", "adopt", "--project-dir", str(project)]) == 0
+    err = capsys.readouterr()
+    assert "not checkable offline" in err.out and "om-secrets:existingOmFernetKey" in err.out
+    assert cli.main(["check", "adopt", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "note: om-secrets-openmetadata-fernet: the imported key of generation 1" in out
+    assert "not checkable offline" in out and "omsecrets fernet check" in out
+    result = engine.preview(project, "adopt")
+    ring = KeyRing.parse(delivered_ring(result, "openmetadata"))  # a usable stand-in, the same on every run
+    assert len(ring) == 2 and ring.keys[1] == KeyRing.parse(delivered_ring(engine.preview(project, "adopt"),
+                                                                           "openmetadata")).keys[1]
+
+
+def test_a_real_imported_key_is_checked_and_a_bad_one_named_without_a_fragment(preview_config):
+    bad = generate_key()[:40]
+    with pytest.raises(ValueError) as info:
+        _adopt(preview_config, bad)
+    message = str(info.value)
+    assert "imported key of generation 1" in message and "40 characters" in message
+    assert not [bad[i:i + 4] for i in range(len(bad) - 3) if bad[i:i + 4] in message]
+    assert not [r for r in _adopt(preview_config, generate_key()).diagnostics if "not checkable" in r.message]
 
 
 @pytest.mark.parametrize(
