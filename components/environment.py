@@ -98,6 +98,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
 
         self.kms: SecretsKmsKey | None = None
         kms_key_arn: pulumi.Input[str] | None = settings.aws.kms.key_arn
+        replica_keys: dict[str, pulumi.Input[str]] = dict(settings.aws.kms.replica_key_arns)
         if settings.is_aws and settings.aws.kms.create:
             self.kms = SecretsKmsKey(
                 f"{name}-kms",
@@ -107,10 +108,12 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                     deletion_window_in_days=settings.aws.kms.deletion_window_in_days,
                     tags=settings.resource_tags,
                     protect=settings.protect,
+                    replica_regions=tuple(r for r in settings.aws.replica_regions if r not in replica_keys),
                 ),
                 child,
             )
             kms_key_arn = self.kms.key_arn
+            replica_keys.update(self.kms.replica_key_arns)
 
         self.rings = {
             app: FernetKeyRing(
@@ -132,7 +135,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             if settings.secrets
             else None
         )
-        self.store: SecretStore | None = store_for(f"{name}-store", settings, kms_key_id=kms_key_arn, opts=k8s_child)
+        self.store: SecretStore | None = store_for(
+            f"{name}-store", settings, kms_key_id=kms_key_arn, replica_kms_key_ids=replica_keys, opts=k8s_child)
         if self.store is not None:
             for app, ring in self.rings.items():
                 self.store.seed(fernet_parts(app), ring.value, name=key_copy_name(app), key_material=True)

@@ -109,6 +109,8 @@ class SecretsKmsKeyArgs:
     """Roles granted encrypt/decrypt directly in the key policy (optional; see SecretsKmsKey)."""
     reader_role_arns: Sequence[pulumi.Input[str]] = ()
     """Roles granted decrypt directly in the key policy (optional)."""
+    replica_regions: Sequence[str] = ()
+    """Regions that get a key of their own (same policy, rotation and alias) for Secrets Manager replicas."""
 
     def __post_init__(self) -> None:
         d = self.deletion_window_in_days
@@ -158,4 +160,22 @@ class SecretsKmsKey(pulumi.ComponentResource):
         self.key_arn = key.arn
         self.key_id = key.key_id
         self.alias_name = pulumi.Output.from_input(alias)
-        self.register_outputs(core.wire_outputs({"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name}))
+        #: replica region -> the ARN of the key om-secrets created there
+        self.replica_key_arns: dict[str, pulumi.Output[str]] = {}
+        for region in args.replica_regions:
+            regional = aws.Provider(f"{name}-{region}", region=region, opts=pulumi.ResourceOptions(parent=self))
+            replica = aws.kms.Key(
+                f"{name}-{region}",
+                description=f"OpenMetadata secrets ({alias}), replicas in {region}",
+                enable_key_rotation=True,
+                deletion_window_in_days=args.deletion_window_in_days,
+                bypass_policy_lockout_safety_check=False,
+                policy=policy,
+                tags=args.tags,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, provider=regional),
+            )
+            aws.kms.Alias(f"{name}-{region}", name=alias, target_key_id=replica.key_id,
+                          opts=pulumi.ResourceOptions(parent=self, provider=regional))
+            self.replica_key_arns[region] = replica.arn
+        self.register_outputs(core.wire_outputs({"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name,
+                                                 "replica_key_arns": self.replica_key_arns or None}))

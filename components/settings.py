@@ -45,6 +45,8 @@ class KmsSettings:
     create: bool = False
     key_arn: str | None = None
     deletion_window_in_days: int = 30
+    #: replica region -> the key its replicas are encrypted with (given, or derived from a multi-region key).
+    replica_key_arns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
@@ -278,7 +280,7 @@ _SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./ -]*")
 _DNS_SUBDOMAIN = conventions.DNS_SUBDOMAIN
 _DNS_LABEL = conventions.DNS_LABEL
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
-_KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)")
+_KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})|alias/[A-Za-z0-9/_-]+)")
 _OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[^\s]+")
 _URL = re.compile(r"https?://[^\s/]+(:\d+)?(/\S*)?")
 _DNS_LABEL_WHAT = "a DNS label (lower-case letters, digits, '-', at most 63)"
@@ -362,6 +364,9 @@ KEYS: tuple[Key, ...] = (
     Key("aws.kms.keyArn", "string", None, "use an existing KMS key (key ARN, not an alias)",
         check=_pattern(_KMS_ARN), what="a KMS key or alias ARN"),
     Key("aws.kms.deletionWindowInDays", "int", 30, "KMS key deletion window", lo=7, hi=30),
+    Key("aws.kms.replicaKeyArns", "object", None, "`{<replica region>: <key ARN in that region>}`: the key each replica "
+        "region's copies are encrypted with (with `create`, om-secrets creates one per region; a multi-region `mrk-` "
+        "keyArn needs none)", default_text="`{}`"),
     Key("aws.identity.mode", "string", core.IRSA, "how the apps authenticate to AWS: `irsa` (needs `oidcProviderArn`, "
         "`oidcIssuer`), `pod-identity` (`eksClusterName` declares the associations), `access-key`",
         allowed=core.IDENTITY_MODES),
@@ -779,6 +784,11 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
     region = c.get("aws.region", aws_region or "") or ""
     if is_aws and not region and c.raw("aws.region") is None:  # an invalid region is reported above
         c.fail("aws.region", "is not set (nor aws:region); OM needs it in OM_SM_REGION: set e.g. eu-west-1")
+    if is_aws and region and aws_region and region != aws_region:
+        c.fail("aws.region", f"{region!r} differs from aws:region {aws_region!r}: om-secrets would create the store "
+               f"in {aws_region} (the AWS provider's region) while OM and ingestion read {region} (OM_SM_REGION), "
+               f"where nothing is seeded; set om-secrets:aws.region and aws:region to the same region (or drop "
+               "om-secrets:aws.region: it defaults to aws:region)")
     window = c.get("aws.recoveryWindowInDays",
                    PRODUCTION_RECOVERY_WINDOW_IN_DAYS if production else default("aws.recoveryWindowInDays"))
     replicas = c.get("aws.replicaRegions")
@@ -799,6 +809,7 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         key_arn = None
     if create and key_arn:
         c.fail("aws.kms", f"create: true and keyArn {key_arn!r} conflict; set one of them")
+    replica_keys = _replica_keys(c, replicas, key_arn, create)
     deletion = c.get("aws.kms.deletionWindowInDays")
     mode = c.get("aws.identity.mode") or core.IRSA
     oidc_arn = c.get("aws.identity.oidcProviderArn")
@@ -818,9 +829,43 @@ def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None)
         region=region,
         recovery_window_in_days=window or 7,
         replica_regions=replicas,
-        kms=KmsSettings(create=create, key_arn=key_arn, deletion_window_in_days=deletion or 30),
+        kms=KmsSettings(create=create, key_arn=key_arn, deletion_window_in_days=deletion or 30,
+                        replica_key_arns=replica_keys),
         identity=IdentitySettings(mode=mode, oidc_provider_arn=oidc_arn, oidc_issuer=issuer, eks_cluster_name=eks),
     )
+
+
+def _replica_keys(c: _Collector, replicas, key_arn: str | None, create: bool) -> dict[str, str]:
+    """The customer-managed key of each replica region (a replica is never left on the AWS-managed key
+    when a CMK is configured): ``replicaKeyArns``, else the multi-region ``keyArn``'s replica ARN.
+    With ``create`` om-secrets creates the regions' keys itself (those not listed)."""
+    raw = c.raw("aws.kms.replicaKeyArns")
+    out: dict[str, str] = {}
+    if raw is not None and not isinstance(raw, Mapping):
+        c.fail("aws.kms.replicaKeyArns", f"{raw!r} is not allowed; expected {{<replica region>: <KMS key ARN>}}")
+        raw = {}
+    for region, arn in (raw or {}).items():
+        key = f"aws.kms.replicaKeyArns.{region}"
+        if region not in replicas:
+            c.fail(key, f"{region!r} is not one of aws.replicaRegions {list(replicas)}")
+        elif not isinstance(arn, str) or not _KMS_ARN.fullmatch(arn) or ":alias/" in arn or f":kms:{region}:" not in arn:
+            c.fail(key, f"{arn!r} is not allowed; expected a KMS key ARN in {region}, arn:aws:kms:{region}:<account>:key/<id>")
+        else:
+            out[region] = arn
+    if not (key_arn or create) or not replicas:
+        if raw:
+            c.fail("aws.kms.replicaKeyArns", "is set without a customer-managed key (aws.kms.create or keyArn) and replicas")
+        return out
+    for region in replicas:
+        if region in out or create:
+            continue
+        if key_arn and "key/mrk-" in key_arn:
+            out[region] = re.sub(r":kms:[a-z0-9-]+:", f":kms:{region}:", key_arn)
+        else:
+            c.fail(f"aws.kms.replicaKeyArns.{region}", "is not set: the replicas in this region would be encrypted "
+                   "with the AWS-managed key, not your customer-managed key; give a key ARN in that region, or use a "
+                   "multi-region key (key/mrk-...) as aws.kms.keyArn")
+    return out
 
 
 def _section_unused(c: _Collector, name: str, provider: str, family: str) -> bool:

@@ -53,7 +53,7 @@ HIDDEN = ("aws:secretsmanager/secretVersion:SecretVersion", "gcp:secretmanager/s
           "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
           RBAC + "RoleBinding", RBAC + "ClusterRoleBinding",
           "aws:iam/userPolicyAttachment:UserPolicyAttachment", KMS_ALIAS, "kubernetes:core/v1:Namespace",
-          "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+          "aws:eks/podIdentityAssociation:PodIdentityAssociation", "pulumi:providers:aws")
 _TYPE_COLUMNS = {
     IAM_ROLE: IDENTITY, IAM_USER: IDENTITY, SERVICE_ACCOUNT: WORKLOAD, ACCESS_KEY: IDENTITY,
     "aws:iam/policy:Policy": POLICY, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": POLICY,
@@ -379,6 +379,12 @@ def _key_links(b: _Builder) -> None:
         user = users.get(_text(key.inputs.get("user")))
         if user is not None and key.urn in b.nodes:
             b.link(b.nodes[user.urn].id, b.nodes[key.urn].id, "has key")
+    kms_keys = _by_state(b.result, [KMS_KEY], "arn")
+    for secret in b.result.by_type(SM_SECRET):  # a replica region's key: the secrets replicated with it
+        for replica in _listed(_text(secret.inputs.get("replicas"))):
+            key = kms_keys.get(replica.get("kmsKeyId")) if isinstance(replica, dict) else None
+            if key is not None and key.urn in b.nodes and secret.urn in b.nodes:
+                b.link(b.nodes[secret.urn].id, b.nodes[key.urn].id, f"replica in {replica.get('region')}")
 
 
 def _add_access(b: _Builder, access: dict[tuple[str, str], frozenset[str]]) -> None:

@@ -250,7 +250,8 @@ CATALOGUE = [
     ("prefix-changed", "staging", None, setting("prefix", "stg"), fernet_copies("secret.warehouse-password")),
     ("prefix-added", "aws", None, setting("prefix", "team"), fernet_copies("secret.postgres-password", "secret.ingestion-bot-token")),
     ("store-namespace-moved", "dev", None, setting("kubernetes.namespace", "om-vault"), k8s_fernet_copies("secret.mysql-password")),
-    ("provider-sm-to-ssm", "managed-aws", None, edits(setting("provider", "managed-aws-ssm"), setting("aws.replicaRegions", None)),
+    ("provider-sm-to-ssm", "managed-aws", None, edits(setting("provider", "managed-aws-ssm"), setting("aws.replicaRegions", None),
+                                                   setting("aws.kms.replicaKeyArns", None)),
      fernet_copies("secret.mysql-password", "secret.redshift-password")),
     ("provider-aws-to-managed", "aws", None, setting("provider", "managed-aws"), set()),
     ("provider-to-db", "kubernetes", None, edits(setting("provider", "db"), setting("secrets", None), setting("kubernetes", None),
@@ -304,7 +305,7 @@ CATALOGUE = [
     ("protection-off", "dev", None, setting("protect", False), {"protection"}),
     ("protection-off-acknowledged", "dev", None, edits(setting("protect", False), acknowledge("protection")), ALLOWED),
     ("production-on", "staging", None, setting("production", True), set()),
-    ("kms-removed", "prod", None, setting("aws.kms", None), {"kms.key"}),
+    ("kms-removed", "prod", None, setting("aws.kms", None), {"kms.key", "kms.key.eu-central-1"}),
     ("access-keys-to-irsa", "local", None, setting("aws.identity", {
         "mode": "irsa", "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB",
         "oidcIssuer": "oidc.eks.us-east-1.amazonaws.com/id/AB"}), {"access-key.server", "access-key.ingestion"}),

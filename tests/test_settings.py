@@ -7,6 +7,7 @@ import contextvars
 import copy
 import dataclasses
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -116,14 +117,27 @@ def test_non_production_defaults_and_overrides():
 def test_aws_region_falls_back_to_aws_region_config():
     data = merged(AWS, aws__region=None)
     assert from_dict(data, aws_region="us-east-2").aws.region == "us-east-2"
-    # an explicit om-secrets:aws.region wins
-    assert from_dict(AWS, aws_region="us-east-2").aws.region == "eu-west-1"
+    assert from_dict(AWS, aws_region="eu-west-1").aws.region == "eu-west-1"
+    assert from_dict(AWS).aws.region == "eu-west-1"  # built in code, no provider config to compare with
+
+
+@pytest.mark.parametrize("provider", ["aws", "managed-aws-ssm"])
+def test_aws_region_must_equal_the_providers_region(provider):
+    """OM reads OM_SM_REGION (om-secrets:aws.region); the store is created in aws:region: they must agree."""
+    with pytest.raises(ConfigError) as err:
+        from_dict(merged(AWS, provider=provider), aws_region="us-east-2")
+    message = str(err.value)
+    assert "om-secrets:aws.region: 'eu-west-1' differs from aws:region 'us-east-2'" in message
+    assert "same region" in message
+    assert from_dict({"provider": "kubernetes"}, aws_region="us-east-2").provider == "kubernetes"  # no AWS store: no conflict
 
 
 def test_aws_settings_parsed():
     s = from_dict(
-        merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms={"keyArn": KMS_ARN}),
+        merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms={"keyArn": KMS_ARN, "replicaKeyArns": {
+            "eu-central-1": KMS_ARN.replace("eu-west-1", "eu-central-1")}}),
     )
+    assert s.aws.kms.replica_key_arns == {"eu-central-1": KMS_ARN.replace("eu-west-1", "eu-central-1")}
     assert s.is_aws and not s.managed
     assert s.aws.replica_regions == ("eu-central-1",)
     assert s.aws.kms.key_arn == KMS_ARN and s.aws.kms.enabled and not s.aws.kms.create
@@ -132,6 +146,28 @@ def test_aws_settings_parsed():
     assert s.aws.identity.oidc_issuer == OIDC_ISSUER.removeprefix("https://")
     pod = from_dict(merged(AWS_KEYS, aws__identity={"mode": "pod-identity", "eksClusterName": "eks-1"}))
     assert pod.aws.identity.eks_cluster_name == "eks-1"
+
+
+MRK = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+
+
+@pytest.mark.parametrize("kms, replica_keys, error", [
+    pytest.param({"keyArn": MRK}, {"eu-central-1": MRK.replace("eu-west-1", "eu-central-1")}, None, id="multi-region-key"),
+    pytest.param({"create": True}, {}, None, id="created-per-region"),
+    pytest.param({"keyArn": KMS_ARN}, None, "aws.kms.replicaKeyArns.eu-central-1: is not set: the replicas in this region "
+                 "would be encrypted with the AWS-managed key", id="plain-key-without-replica-key"),
+    pytest.param({"keyArn": KMS_ARN, "replicaKeyArns": {"eu-central-1": KMS_ARN}}, None,
+                 "expected a KMS key ARN in eu-central-1", id="replica-key-in-the-wrong-region"),
+    pytest.param({"keyArn": KMS_ARN, "replicaKeyArns": {"us-east-1": KMS_ARN.replace("eu-west-1", "us-east-1")}}, None,
+                 "'us-east-1' is not one of aws.replicaRegions", id="not-a-replica-region"),
+])
+def test_replica_regions_get_a_customer_managed_key(kms, replica_keys, error):
+    data = merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms=kms)
+    if error:
+        with pytest.raises(ConfigError, match=re.escape(error)):
+            from_dict(data)
+        return
+    assert from_dict(data).aws.kms.replica_key_arns == replica_keys
 
 
 def test_tags_in_every_form():

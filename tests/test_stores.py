@@ -304,7 +304,8 @@ def test_aws_description_names_cluster_and_logical_secret(stack, previewed):
 def test_kms_key_is_wired_when_created_or_given(stack, previewed):
     result = previewed(stack)
     kms = stack_config(stack).get("aws", {}).get("kms", {})
-    keys = result.by_type("aws:kms/key:Key")
+    replicas = stack_config(stack).get("aws", {}).get("replicaRegions", [])
+    keys = [k for k in result.by_type("aws:kms/key:Key") if not k.name.endswith(tuple(replicas) or ("-",))]
     if kms.get("create"):
         assert len(keys) == 1
         expected = keys[0].state["arn"]
@@ -315,6 +316,24 @@ def test_kms_key_is_wired_when_created_or_given(stack, previewed):
     field = "kmsKeyId" if family(stack) == "aws" else "keyId"
     for name, resource in tag_resources(result, stack).items():
         assert resource.inputs.get(field) == expected, name
+
+
+@pytest.mark.parametrize("stack", [s for s in ALL_STORE_STACKS if family(s) == "aws"])
+def test_replicas_are_encrypted_with_a_customer_managed_key_when_one_is_configured(stack, previewed):
+    result = previewed(stack)
+    cfg = stack_config(stack).get("aws", {})
+    kms, regions = cfg.get("kms", {}), cfg.get("replicaRegions", [])
+    created = {k.name.rsplit("-kms-", 1)[-1]: k.state["arn"] for k in result.by_type("aws:kms/key:Key") if "-kms-" in k.name}
+    for name, secret in store_children(result, SECRET).items():
+        replicas = {r["region"]: r.get("kmsKeyId") for r in secret.inputs.get("replicas") or []}
+        assert set(replicas) == set(regions), name
+        for region, key in replicas.items():
+            if not (kms.get("create") or kms.get("keyArn")):
+                assert key is None
+            else:  # the given key of that region, or the one om-secrets created there: never the AWS-managed key
+                assert key == kms.get("replicaKeyArns", {}).get(region, created.get(region)) and f":kms:{region}:" in key, name
+    if kms.get("create") and regions:
+        assert set(created) == set(regions)
 
 
 @pytest.mark.parametrize("stack", [s for s in ALL_STORE_STACKS if family(s) == "aws"])

@@ -35,6 +35,7 @@ def store_for(
     settings,
     *,
     kms_key_id: pulumi.Input[str] | None = None,
+    replica_kms_key_ids=None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> SecretStore | None:
     """The store of ``settings.provider`` (None for ``db``: OM keeps secrets in its database)."""
@@ -52,6 +53,7 @@ def store_for(
             kms_key_id=kms_key_id,
             recovery_window_in_days=settings.aws.recovery_window_in_days,
             replica_regions=settings.aws.replica_regions,
+            replica_kms_key_ids=dict(replica_kms_key_ids or {}),
         )
         return AwsSecretsManagerStore(name, args, opts)
     if family == "aws-ssm":

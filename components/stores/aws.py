@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -32,11 +33,14 @@ class AwsSecretsManagerStoreArgs(StoreArgs):
         kms_key_id: customer-managed KMS key (ARN or id) for seeded secrets; None uses aws/secretsmanager.
         recovery_window_in_days: 7-30 days before a deleted secret is gone.
         replica_regions: regions to replicate every seeded secret to.
+        replica_kms_key_ids: each replica region's customer-managed key.
     """
 
     kms_key_id: pulumi.Input[str] | None = None
     recovery_window_in_days: int = PRODUCTION_RECOVERY_WINDOW_IN_DAYS
     replica_regions: tuple[str, ...] = field(default_factory=tuple)
+    #: replica region -> its customer-managed key (None: that region's AWS-managed key)
+    replica_kms_key_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self):
         if not 7 <= self.recovery_window_in_days <= 30:
@@ -60,7 +64,8 @@ class AwsSecretsManagerStore(SecretStore):
             kms_key_id=args.kms_key_id,
             recovery_window_in_days=args.recovery_window_in_days,
             replicas=[
-                aws.secretsmanager.SecretReplicaArgs(region=r, kms_key_id=None) for r in args.replica_regions
+                aws.secretsmanager.SecretReplicaArgs(region=r, kms_key_id=args.replica_kms_key_ids.get(r))
+                for r in args.replica_regions
             ]
             or None,
             tags=self.tags,
