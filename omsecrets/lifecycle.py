@@ -236,7 +236,7 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
             yield Finding(subject, _deleted(old, gen, before, after), **where)
             continue
         if old.kind != new.kind:
-            yield Finding(subject, f"{subject} changes from a {old.kind} to an {new.kind} key: the {old.kind} key of "
+            yield Finding(subject, f"{subject} changes from {_a(old.kind)} key to {_a(new.kind)} one: the {old.kind} key of "
                           "that generation is lost and every value encrypted with it", **where)
             continue
         if old.kind == "imported":
@@ -263,6 +263,10 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
     if before.production is True and after.production is False:
         yield Finding("production", "production is turned off (was on in the baseline): protection, recovery windows "
                       "and mandatory rules follow it")
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:

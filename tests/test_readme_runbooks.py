@@ -1,0 +1,208 @@
+"""The README's rotation and adoption runbooks run as written, offline, and a mistake at each step is
+stopped with a message that says what to do instead.
+
+The fenced blocks of each runbook are taken from README.md in order: a ``yaml`` block replaces those
+keys in a copy of ``stacks/Pulumi.prod.yaml``, a ``bash`` block runs in bash (``set -e -o pipefail``)
+with the installed ``omsecrets`` and a stand-in ``pulumi`` on PATH: ``config set [--secret]`` edits the
+stack file as the CLI would (a ``secure:`` value, or plaintext without ``--secret``), ``state
+unprotect`` checks that the URN is one of the deployed plan's, ``up`` does nothing (the runbook saves
+the deployed plan right after it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from omsecrets.components.fernet import OM_PUBLIC_DEFAULT_KEY, generate_key
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+BIN = Path(sys.executable).parent
+
+FAKE_PULUMI = r'''#!{python}
+"""Offline stand-in for the few pulumi commands the README runbooks use."""
+import json, sys, pathlib, yaml
+args = sys.argv[1:]
+stack = args[args.index("-s") + 1] if "-s" in args else "dev"
+path = pathlib.Path("stacks") / f"Pulumi.{{stack}}.yaml"
+if args[:2] == ["config", "set"]:
+    rest = [a for i, a in enumerate(args[2:]) if a not in ("-s", "--secret") and args[2:][i - 1] != "-s"]
+    key, value = rest
+    doc = yaml.safe_load(path.read_text())
+    doc["config"][key] = {{"secure": "v1:b2ZmbGluZS1zdGFuZC1pbg=="}} if "--secret" in args else value
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+elif args[:2] == ["state", "unprotect"]:
+    urn = args[-1]
+    deployed = json.loads(pathlib.Path(f"deployed-{{stack}}.json").read_text())
+    if urn not in {{r["urn"] for r in deployed["resources"]}}:
+        sys.exit(f"error: no resource {{urn}} in the stack")
+elif args[:1] != ["up"]:
+    sys.exit(f"stand-in pulumi: {{args}} is not emulated")
+'''
+
+
+def runbook(title: str) -> list[tuple[str, str]]:
+    """``[(language, text)]`` of the fenced blocks of the README section starting with ``title``."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}")
+    end = text.index("\n## ", start + 1)
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"```(\w+)\n(.*?)```", text[start:end], re.S)]
+
+
+ROTATION = runbook("Fernet rotation runbook")
+ADOPTION = runbook("Adopting an existing deployment")
+
+
+class Project:
+    """A copy of the project with the prod stack, where the runbook's blocks run."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None):
+        self.dir = tmp_path / "project"
+        (self.dir / "stacks").mkdir(parents=True)
+        for name in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(ROOT / name, self.dir / name)
+        shutil.copy(ROOT / "stacks" / "Pulumi.prod.yaml", self.dir / "stacks" / "Pulumi.prod.yaml")
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "pulumi").write_text(FAKE_PULUMI.format(python=sys.executable))
+        (bin_dir / "pulumi").chmod(0o755)
+        self.env = {**os.environ, "PATH": f"{bin_dir}:{BIN}:{os.environ['PATH']}", **(env or {})}
+        self.env.pop("PULUMI_CONFIG", None)
+
+    @property
+    def stack_file(self) -> Path:
+        return self.dir / "stacks" / "Pulumi.prod.yaml"
+
+    def apply(self, fragment: str) -> None:
+        doc = yaml.safe_load(self.stack_file.read_text())
+        for key, value in yaml.safe_load(fragment).items():  # null: `pulumi config rm`
+            doc["config"].pop(key, None) if value is None else doc["config"].__setitem__(key, value)
+        self.stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def bash(self, script: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=self.dir, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+
+    def block(self, language: str, text: str) -> subprocess.CompletedProcess | None:
+        if language == "yaml":
+            self.apply(text)
+            return None
+        assert language == "bash", language
+        done = self.bash(text)
+        assert done.returncode == 0, f"{text}\nexit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        return done
+
+
+def test_the_runbooks_have_the_steps_they_describe():
+    assert [lang for lang, _ in ROTATION] == ["bash", "yaml", "bash", "yaml", "bash", "yaml", "bash"]
+    assert [lang for lang, _ in ADOPTION] == ["bash", "yaml", "bash"]
+    assert all("omsecrets check prod --baseline deployed-prod.json" in t for lang, t in ROTATION[2::2])
+
+
+def test_rotation_runbook_runs_as_written(tmp_path):
+    project = Project(tmp_path)
+    outputs = [project.block(lang, text) for lang, text in ROTATION]
+    checks = [o.stdout for o in outputs if o is not None and "omsecrets check" in o.args[-1]]
+    assert len(checks) == 3 and all("0 mandatory" in c for c in checks)
+    deployed = (project.dir / "deployed-prod.json").read_text()
+    assert "om-secrets-airflow-fernet-gen-2" in deployed and "om-secrets-airflow-fernet-gen-1" not in deployed
+
+
+def test_adoption_runbook_runs_as_written(tmp_path):
+    project = Project(tmp_path, {"FERNET_KEY": generate_key()})
+    outputs = [project.block(lang, text) for lang, text in ADOPTION]
+    assert outputs[0].stdout.startswith("ok: ring of 1 distinct valid key(s)")
+    assert "existingOmFernetKey" in project.stack_file.read_text() and project.env["FERNET_KEY"] not in (
+        project.stack_file.read_text())  # stored encrypted, never in plaintext
+    assert "not checkable offline" in outputs[2].stdout and "0 mandatory" in outputs[2].stdout
+
+
+def _upto(project: Project, blocks, count: int) -> None:
+    for lang, text in blocks[:count]:
+        project.block(lang, text)
+
+
+CHECK = "omsecrets check prod --baseline deployed-prod.json"
+
+#: (id, blocks run first, the mistaken stack edit, exit code, what the message must tell the user to do)
+ROTATION_MISTAKES = [
+    ("step1-drops-generation-1-at-once", 1, "om-secrets:fernet: {airflow: {generations: [2]}}", 2,
+     "keep generation 1 in the ring ([2, 1]), run the re-encryption"),
+    ("step1-new-key-last", 1, "om-secrets:fernet: {airflow: {generations: [1, 2]}}", 2,
+     "newest (primary) first: [2, 1]"),
+    ("step1-drops-om-generation", 1, "om-secrets:fernet: {airflow: {generations: [2, 1]}, openmetadata: {generations: [2]}}",
+     2, "keep generation 1 in the ring ([2, 1])"),
+    ("step2-records-instead-of-running-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2, 1], reencryptedTo: 2}, "
+     "rotationJob: {image: 'apache/airflow:2.10.5'}}", 1,
+     "run the rotation Job (fernet.rotationJob.run: true) first, or acknowledge a rotation run by hand"),
+    ("step2-records-with-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2, 1], reencryptedTo: 2}, "
+     "rotationJob: {image: 'apache/airflow:2.10.5', run: true}}", 2, "run it only in step 2, with [new, old]"),
+    ("step3-skips-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2], reencryptedTo: 2}, "
+     "rotationJob: {image: 'apache/airflow:2.10.5'}}", 1, "run step 2 of the rotation runbook first"),
+    ("step3-acknowledges-the-wrong-generation", 5, "om-secrets:acknowledge: [{drop: fernet.airflow.generation.2, "
+     "reason: by hand}]", 1, "Remove the acknowledgement of 'fernet.airflow.generation.2'"),
+]
+
+
+@pytest.mark.parametrize("case", ROTATION_MISTAKES, ids=[c[0] for c in ROTATION_MISTAKES])
+def test_a_rotation_mistake_is_stopped_with_what_to_do(case, tmp_path):
+    _, before, mistake, code, advice = case
+    project = Project(tmp_path)
+    _upto(project, ROTATION, before)
+    if "acknowledge" in mistake:
+        project.apply(ROTATION[before][1])  # step 3 as written, plus an acknowledgement of something else
+    project.apply(mistake)
+    done = project.bash(CHECK)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert advice in done.stdout + done.stderr
+
+
+def test_dropping_oms_generation_later_is_refused_unless_acknowledged(tmp_path):
+    project = Project(tmp_path)
+    project.apply("om-secrets:fernet: {openmetadata: {generations: [2, 1]}}")
+    project.block("bash", "omsecrets preview prod --json > deployed-prod.json")
+    project.apply("om-secrets:fernet: {openmetadata: {generations: [2], reencryptedTo: 2}}")
+    done = project.bash(CHECK)
+    assert done.returncode == 1 and "OM has no re-encryption command" in done.stdout
+    assert "{drop: fernet.openmetadata.generation.1, reason: <why>}" in done.stdout
+
+
+ADOPTION_MISTAKES = [
+    ("public-default-key", {"FERNET_KEY": OM_PUBLIC_DEFAULT_KEY}, 0, None, 1, "PUBLIC default key"),
+    ("key-copied-with-a-space", {"FERNET_KEY": generate_key() + " "}, 0, None, 1, "remove every space and newline"),
+    ("stored-in-plaintext", {}, 0, "plaintext", 2, "run `pulumi config set --secret om-secrets:existingOmFernetKey"),
+    ("imported-as-another-generation", {}, 1,
+     'om-secrets:fernet: {openmetadata: {generations: [2, 1], imported: {"3": existingOmFernetKey}}}', 2,
+     "'3' is not one of the ring's generations [2, 1]"),
+    ("imported-key-dropped-later", {}, 3, "{om-secrets:fernet: {openmetadata: {generations: [2, 1]}}, "
+     "om-secrets:existingOmFernetKey: null}", 1, "changes from an imported key to a generated one"),
+]
+
+
+@pytest.mark.parametrize("case", ADOPTION_MISTAKES, ids=[c[0] for c in ADOPTION_MISTAKES])
+def test_an_adoption_mistake_is_stopped_with_what_to_do(case, tmp_path):
+    _, env, before, mistake, code, advice = case
+    project = Project(tmp_path, {"FERNET_KEY": generate_key(), **env})
+    if env:  # the key check of the runbook's first block stops it
+        done = project.bash(ADOPTION[0][1])
+    elif mistake == "plaintext":  # `pulumi config set` without --secret
+        project.block("bash", ADOPTION[0][1].replace(" --secret", ""))
+        project.apply(ADOPTION[1][1])
+        done = project.bash(ADOPTION[2][1])
+    else:
+        _upto(project, ADOPTION, before)
+        if before == 3:  # adopted and deployed; a later edit drops the import
+            project.block("bash", "omsecrets preview prod --json > deployed-prod.json")
+        project.apply(mistake)
+        done = project.bash(CHECK if before == 3 else ADOPTION[2][1])
+    assert done.returncode == code, done.stdout + done.stderr
+    assert advice in done.stdout + done.stderr
+    assert project.env["FERNET_KEY"].strip() not in done.stdout + done.stderr
