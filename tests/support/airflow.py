@@ -20,6 +20,10 @@ from pathlib import Path
 import pytest
 
 AIRFLOW_VERSION = "2.11.2"
+# Airflow's own constraints files are on GitHub (not reachable here); pins for what broke since:
+# cryptography 51 made MultiFernet a Rust class, and Airflow 2.11's get_fernet() sets is_encrypted on it.
+PINS = ("cryptography<51",)
+INSTALLED = {"apache-airflow": AIRFLOW_VERSION, "pins": list(PINS)}
 MARKER = ".omsecrets-install-complete"
 SECTION = "openmetadata_secrets_manager"
 _PIP_TIMEOUT_S = 1800
@@ -70,7 +74,7 @@ def _install(venv: Path) -> str | None:
     steps = [
         [sys.executable, "-m", "venv", str(venv)],
         [*pip, "--upgrade", "pip"],
-        [*pip, f"apache-airflow=={AIRFLOW_VERSION}"],
+        [*pip, f"apache-airflow=={AIRFLOW_VERSION}", *PINS],
         [python, "-c", "import airflow; print(airflow.__version__)"],
     ]
     out = ""
@@ -80,7 +84,7 @@ def _install(venv: Path) -> str | None:
             return "install failed:\n" + "\n".join(log)[-6000:]
     if out.strip() != AIRFLOW_VERSION:
         return f"venv imports airflow {out.strip()!r}, expected {AIRFLOW_VERSION}"
-    (venv / MARKER).write_text(json.dumps({"apache-airflow": AIRFLOW_VERSION}) + "\n")
+    (venv / MARKER).write_text(json.dumps(INSTALLED) + "\n")
     return None
 
 
@@ -95,7 +99,7 @@ def airflow_python() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         marker = venv / MARKER
         if marker.is_file() and _python(venv).exists():
-            if json.loads(marker.read_text()).get("apache-airflow") == AIRFLOW_VERSION:
+            if json.loads(marker.read_text()) == INSTALLED:
                 return _python(venv)
         _install_failure = _install(venv)
     if _install_failure is not None:
