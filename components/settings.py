@@ -617,10 +617,12 @@ def from_dict(
     aws_region: str | None = None,
     secret_values: Mapping[str, Any] | None = None,
     plaintext_refs: frozenset[str] | set[str] = frozenset(),
+    provider_config: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Validate ``data`` (the ``om-secrets:`` keys without namespace, values already decoded).
 
-    ``aws_region`` is the provider's ``aws:region`` fallback; ``secret_values`` maps the config
+    ``aws_region`` is the provider's ``aws:region`` fallback; ``provider_config`` holds the stack's
+    Pulumi provider keys (``kubernetes:...``; None: not known, not checked); ``secret_values`` maps the config
     keys named by ``secrets[].fromConfig`` to their (secret) values; ``plaintext_refs`` names those
     that were not set with ``--secret`` (refused: the value sits in plaintext in the stack file).
     """
@@ -676,6 +678,8 @@ def from_dict(
     )
     ingestion = _ingestion(c, server, provider)
     kube = _kubernetes(c, provider, server, ingestion)
+    if provider == "kubernetes" and protect and provider_config is not None:
+        _secret_mutable(c, provider_config)
     azure = _azure(c, provider, production, secret_values, plaintext_refs)
     gcp = _gcp(c, provider)
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
@@ -723,8 +727,10 @@ def load() -> Settings:
             if not runtime_config.is_config_secret(f"{NAMESPACE}:{ref}"):
                 plaintext.add(ref)
     aws_region = pulumi.Config("aws").get("region")
+    provider_config = {SECRET_MUTABLE: pulumi.Config("kubernetes").get("enableSecretMutable")}
     return from_dict(
-        data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values, plaintext_refs=plaintext
+        data, stack=pulumi.get_stack(), aws_region=aws_region, secret_values=secret_values, plaintext_refs=plaintext,
+        provider_config=provider_config,
     )
 
 
@@ -774,6 +780,21 @@ def _decode(raw: Any) -> Any:
 
 
 # ---------------------------------------------------------------- sections
+
+
+SECRET_MUTABLE = "kubernetes:enableSecretMutable"
+
+
+def _secret_mutable(c: _Collector, provider_config: Mapping[str, Any]) -> None:
+    """A protected Kubernetes store needs Secrets updated in place: a rotation changes the ring copy."""
+    value = provider_config.get(SECRET_MUTABLE)
+    if str(value).lower() != "true":
+        shown = "is not set" if value is None else f"is {value!r}"
+        c.problems.append(
+            f"{SECRET_MUTABLE}: {shown}; with provider kubernetes and protect on, a Fernet rotation updates "
+            "the protected ring copy Secret, which the kubernetes provider does in place only with this flag "
+            "(without it, it replaces the Secret and Pulumi refuses to replace a protected resource, stopping "
+            f"the rotation half done): set {SECRET_MUTABLE}: \"true\" in the stack file")
 
 
 def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None) -> AwsSettings:

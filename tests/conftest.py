@@ -14,6 +14,7 @@ from tests.support import previews
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+MUTABLE = "kubernetes:enableSecretMutable"  # a protected kubernetes store needs it (settings refuse otherwise)
 PROGRAMS = FIXTURES / "programs"
 
 
@@ -77,7 +78,9 @@ def preview_config(project_dir):
     """Preview with config given as a dict of project keys without namespace.
 
     ``preview_config({"provider": "kubernetes"}, extra={"aws:region": "eu-west-1"},
-    secret_keys=["dbPassword"])``; keys that already contain ``:`` are used as they are.
+    secret_keys=["dbPassword"])``; keys that already contain ``:`` are used as they are. A kubernetes
+    store gets ``kubernetes:enableSecretMutable: "true"`` as every such stack file needs, unless
+    ``extra`` sets it (None: left out).
     """
     namespace = engine.load_project(project_dir)["name"]
 
@@ -87,7 +90,10 @@ def preview_config(project_dir):
     def run(values: Optional[dict] = None, *, extra: Optional[dict] = None, secret_keys=(),
             stack: str = "test", program=None, **kwargs: Any) -> engine.PreviewResult:
         config = {qualify(k): v for k, v in (values or {}).items()}
+        if config.get(qualify("provider")) == "kubernetes":
+            config[MUTABLE] = "true"
         config.update(extra or {})
+        config = {k: v for k, v in config.items() if v is not None}
         return engine.preview(project_dir, stack, config=config, secret_keys=[qualify(k) for k in secret_keys],
                               program=program, **kwargs)
 

@@ -28,9 +28,12 @@ def validate_sarif(document):
     jsonschema.Draft4Validator(SCHEMA).validate(document)
 
 
+K8S = {"provider": "kubernetes", "kubernetes:enableSecretMutable": "true"}  # as a kubernetes stack file sets it
+
+
 def stack_file(tmp_path: Path, stack: str, config: dict) -> Path:
     path = tmp_path / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump({"config": {f"om-secrets:{k}": v for k, v in config.items()}}))
+    path.write_text(yaml.safe_dump({"config": {k if ":" in k else f"om-secrets:{k}": v for k, v in config.items()}}))
     return path
 
 
@@ -107,7 +110,7 @@ def test_config_error_is_a_violation_with_the_key(capsys, tmp_path):
 
 
 def test_config_error_in_sarif(capsys, tmp_path):
-    bad = stack_file(tmp_path, "broken", {"provider": "kubernetes", "fernet": {"airflow": {"generations": [2]}}})
+    bad = stack_file(tmp_path, "broken", {**K8S, "fernet": {"airflow": {"generations": [2]}}})
     code, out = run(["--config-file", str(bad), "--format", "sarif"], capsys)
     document = json.loads(out.out)
     validate_sarif(document)
@@ -129,8 +132,8 @@ def _preview_document(config):
     return json.loads(json.dumps(engine.preview(ROOT, "dev", config=config).to_document()))
 
 
-BEFORE = {"provider": "kubernetes", "fernet": {"airflow": {"generations": [1]}}}
-AFTER = {"provider": "kubernetes", "fernet": {"airflow": {"generations": [2], "reencryptedTo": 2}}}
+BEFORE = {**K8S, "fernet": {"airflow": {"generations": [1]}}}
+AFTER = {**K8S, "fernet": {"airflow": {"generations": [2], "reencryptedTo": 2}}}
 
 
 def test_baseline_catches_a_primary_change_that_deletes_a_generation():
@@ -149,8 +152,8 @@ def test_baseline_catches_a_primary_change_that_deletes_a_generation():
 
 def test_baseline_accepts_the_proper_three_step_rotation():
     for before, after in (
-        (BEFORE, {"provider": "kubernetes", "fernet": {"airflow": {"generations": [2, 1]}}}),
-        ({"provider": "kubernetes", "fernet": {"airflow": {"generations": [2, 1]}}}, AFTER),
+        (BEFORE, {**K8S, "fernet": {"airflow": {"generations": [2, 1]}}}),
+        ({**K8S, "fernet": {"airflow": {"generations": [2, 1]}}}, AFTER),
     ):
         baseline = _preview_document(before)
         result = engine.preview(ROOT, "dev", config=after)

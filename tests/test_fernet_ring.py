@@ -388,7 +388,7 @@ def _adoption_project(tmp_path, key_text: str):
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (tmp_path / "__main__.py").write_text((ROOT / "__main__.py").read_text())
     (tmp_path / "stacks" / "Pulumi.adopt.yaml").write_text(
-        "config:\n  om-secrets:provider: kubernetes\n"
+        "config:\n  om-secrets:provider: kubernetes\n  kubernetes:enableSecretMutable: \"true\"\n"
         f"  om-secrets:existingOmFernetKey:\n{key_text}"
         "  om-secrets:fernet:\n    openmetadata:\n      generations: [2, 1]\n"
         "      imported: {\"1\": existingOmFernetKey}\n")

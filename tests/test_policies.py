@@ -34,7 +34,7 @@ CONFIGS = {
             "aws": {"region": "eu-west-1", "kms": {"create": True}, "identity": {"mode": "access-key"}}, "secrets": SECRETS},
     # OM's kubernetes store with namespaced RBAC, production.
     "k8s": {"provider": "kubernetes", "production": True, "prefix": "team", "secrets": SECRETS,
-            "fernet": {"airflow": {"generations": [2, 1]}}},
+            "fernet": {"airflow": {"generations": [2, 1]}}, "kubernetes:enableSecretMutable": "true"},
     # Azure Key Vault managed by OM, AKS workload identity, production.
     "azure": {"provider": "managed-azure-kv", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
               "azure": {"subscriptionId": "00000000-0000-0000-0000-0000000000aa",

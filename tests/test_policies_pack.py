@@ -110,7 +110,8 @@ def test_stack_policy_reports_the_resource_urn():
 
 
 def test_adapter_passes_plaintext_secrets_options_and_links():
-    result = engine.preview(ROOT, "dev", config={"provider": "kubernetes", "production": True})
+    result = engine.preview(ROOT, "dev", config={"provider": "kubernetes", "production": True,
+                                                    "kubernetes:enableSecretMutable": "true"})
     args = {a.name: a for a in check.resource_args(result)}
     delivered = args[f"{STABLE_NAME}-app-config-openmetadata-secret"]
     ring = delivered.props["stringData"]["FERNET_KEY"]

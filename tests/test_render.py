@@ -216,7 +216,7 @@ def test_settings_are_rebuilt_exactly_as_load_builds_them(path, tmp_path):
 
 
 def test_a_plaintext_from_config_value_is_refused_like_load_does(tmp_path):
-    config = {"om-secrets:provider": "kubernetes", "om-secrets:pw": "in-plain-text",
+    config = {"om-secrets:provider": "kubernetes", "kubernetes:enableSecretMutable": "true", "om-secrets:pw": "in-plain-text",
               "om-secrets:secrets": [{"path": "database/x/password", "fromConfig": "pw"}]}
     with pytest.raises(ConfigError) as loaded:
         _load_under_pulumi(tmp_path, "x", config=config)

@@ -132,6 +132,30 @@ def test_aws_region_must_equal_the_providers_region(provider):
     assert from_dict({"provider": "kubernetes"}, aws_region="us-east-2").provider == "kubernetes"  # no AWS store: no conflict
 
 
+MUTABLE = "kubernetes:enableSecretMutable"
+
+
+@pytest.mark.parametrize("value", [None, "false", "", "yes"])
+def test_a_protected_kubernetes_store_needs_mutable_secrets(value):
+    """A rotation changes the protected ring copy Secret: without the flag the provider replaces it."""
+    config = {} if value is None else {MUTABLE: value}
+    (problem,) = problems_of(K8S, provider_config=config)
+    shown = "is not set" if value is None else f"is {value!r}"
+    assert problem.startswith(f"{MUTABLE}: {shown}; with provider kubernetes and protect on"), problem
+    assert f'set {MUTABLE}: "true" in the stack file' in problem
+
+
+@pytest.mark.parametrize("data, config", [
+    (K8S, {MUTABLE: "true"}),
+    (K8S, {MUTABLE: "True"}),
+    (merged(K8S, protect=False), {}),  # nothing protected: a replaced ring copy is only re-created
+    (AWS, {}),  # no Kubernetes store
+    (K8S, None),  # built in code: provider config not known, not checked
+])
+def test_mutable_secrets_needed_only_for_a_protected_kubernetes_store(data, config):
+    assert from_dict(data, provider_config=config).provider == data["provider"]
+
+
 def test_aws_settings_parsed():
     s = from_dict(
         merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms={"keyArn": KMS_ARN, "replicaKeyArns": {
@@ -493,12 +517,16 @@ def _under_pulumi(config: dict[str, str], secret_keys: list[str], stack: str, bo
     return outcome["value"]
 
 
-def _cli_config(data: dict[str, Any]) -> dict[str, str]:
-    """``data`` as the Pulumi CLI hands it to the program: objects, lists and booleans as JSON."""
-    return {
+def _cli_config(data: dict[str, Any], secret_mutable: str | None = "true") -> dict[str, str]:
+    """``data`` as the Pulumi CLI hands it to the program: objects, lists and booleans as JSON, with
+    ``kubernetes:enableSecretMutable`` as a shipped Kubernetes stack sets it (None: left out)."""
+    config = {
         f"om-secrets:{k}": json.dumps(v) if isinstance(v, (dict, list, bool)) else str(v)
         for k, v in data.items()
     }
+    if secret_mutable is not None:
+        config["kubernetes:enableSecretMutable"] = secret_mutable
+    return config
 
 
 @pytest.fixture(autouse=True)
@@ -595,8 +623,8 @@ def test_load_reports_bad_config_with_full_keys():
         return load()
 
     with pytest.raises(ConfigError) as err:
-        _under_pulumi(_cli_config(data), [], "dev", body)
-    assert sorted(p.split(":", 2)[1] for p in err.value.problems) == ["clustrName", "ingestion.loader"]
+        _under_pulumi(_cli_config(data, secret_mutable="false"), [], "dev", body)
+    assert sorted(p.split(":", 2)[1] for p in err.value.problems) == ["clustrName", "enableSecretMutable", "ingestion.loader"]
 
 
 def test_load_leaves_no_config_behind():

@@ -64,9 +64,11 @@ def project(tmp_path):
     files = {
         "vault": "config:\n  om-secrets:provider: vault\n",
         "broken": "config: [\n",
-        "plain": ("config:\n  om-secrets:provider: kubernetes\n  om-secrets:pw: hunter2hunter2\n"
+        "plain": ("config:\n  om-secrets:provider: kubernetes\n  kubernetes:enableSecretMutable: \"true\"\n"
+                  "  om-secrets:pw: hunter2hunter2\n"
                   "  om-secrets:secrets:\n    - {path: database/x/password, fromConfig: pw}\n"),
-        "secure": ("config:\n  om-secrets:provider: kubernetes\n  om-secrets:pw:\n    secure: v1:abc\n"
+        "secure": ("config:\n  om-secrets:provider: kubernetes\n  kubernetes:enableSecretMutable: \"true\"\n"
+                   "  om-secrets:pw:\n    secure: v1:abc\n"
                    "  om-secrets:secrets:\n    - {path: database/x/password, fromConfig: pw}\n"),
     }
     for name, text in files.items():
@@ -103,7 +105,8 @@ def test_production_column_is_explicit_and_case_insensitive(tmp_path, capsys):
     files = {"Production": "", "eu": "  om-secrets:environment: production\n", "prod": "  om-secrets:production: false\n",
              "qa": "  om-secrets:production: true\n", "prodlike": ""}
     for name, extra in files.items():
-        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(f"config:\n  om-secrets:provider: kubernetes\n{extra}")
+        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(
+            f"config:\n  om-secrets:provider: kubernetes\n  kubernetes:enableSecretMutable: \"true\"\n{extra}")
     assert run_cli(stacks_cmd, ["stacks", "--project-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     column = lines[0].split().index("PRODUCTION")

@@ -23,6 +23,14 @@ K8S_PATHS = {
 # What OM's KubernetesSecretsManager writes on a secret it creates (labels) and reads (data key).
 OM_STORE_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
 OM_STORE_DATA_KEY = "value"
+KEYS_NS = "openmetadata-secrets-keys"  # the dev store namespace's key copies namespace, which no Role covers
+
+
+def ring(cluster, app: str) -> list[str]:
+    """The ring's copy om-secrets keeps: the Secret ``openmetadata-fernet-<app>`` (data key ``value``)."""
+    obj = cluster.secret(KEYS_NS, f"openmetadata-fernet-{app}")
+    assert obj is not None, f"no store Secret for the {app} ring"
+    return decoded_data(obj)[OM_STORE_DATA_KEY].split(",")
 
 
 def k8s_declared(preview: dict) -> list[dict]:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import checks
 import pytest
+from checks import ring
 from conftest import stack_config
 
 pytestmark = pytest.mark.e2e
-
-KEYS_NS = "openmetadata-secrets-keys"  # the store namespace's key copies namespace, which no Role covers
-
-
-def ring(cluster, app: str) -> list[str]:
-    """The ring's copy om-secrets keeps: the Secret ``openmetadata-fernet-<app>`` (data key ``value``)."""
-    obj = cluster.secret(KEYS_NS, f"openmetadata-fernet-{app}")
-    assert obj is not None, f"no store Secret for the {app} ring"
-    return checks.decoded_data(obj)["value"].split(",")
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +56,3 @@ def test_rotation_keeps_key_bytes_and_destroy_stops_at_protected_keys(cluster, m
         assert name in left and left[name].get("protect"), f"{name} was deleted or unprotected by destroy"
     assert ring(cluster, "airflow") == [k2]
 
-
-def test_without_mutable_secrets_a_protected_ring_copy_cannot_change(cluster, make_project):
-    """Why the kubernetes provider needs ``kubernetes:enableSecretMutable``: without it the provider
-    replaces a Secret whose data changes, and Pulumi refuses to replace the protected ring copy."""
-    cfg = stack_config("dev")
-    cfg.pop("kubernetes:enableSecretMutable")
-    cfg["protect"] = True
-    p = make_project("immutable", cfg)
-    p.up()
-    [k1] = ring(cluster, "airflow")
-    cfg["fernet"] = {"airflow": {"generations": [2, 1]}}
-    p.set_config(cfg)
-    step = p.run("up", "--yes", "--skip-preview")
-    assert step.returncode != 0 and "protect" in step.stdout + step.stderr, step.stdout[-3000:]
-    assert ring(cluster, "airflow") == [k1]
