@@ -24,7 +24,8 @@ def synthetic_stack(folder: Path, services: int) -> Path:
     """A kubernetes-provider stack seeding ``database/svc-N/password`` for N services."""
     path = folder / f"Pulumi.bench{services}.yaml"
     secrets = [{"name": f"svc-{i}-password", "path": f"database/svc-{i}/password"} for i in range(services)]
-    config = {"om-secrets:provider": "kubernetes", "om-secrets:clusterName": "openmetadata", "om-secrets:secrets": secrets}
+    config = {"kubernetes:enableSecretMutable": "true", "om-secrets:provider": "kubernetes",
+              "om-secrets:clusterName": "openmetadata", "om-secrets:secrets": secrets}
     path.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
     return path
 

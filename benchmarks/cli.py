@@ -63,6 +63,21 @@ def measure(argv: list[str], repeat: int, expect: int = 0) -> dict:
             "stdout": runs[0][2], "stable": len(outputs) == 1}
 
 
+def measure_pair(floor_argv: list[str], argv: list[str], repeat: int) -> tuple[dict, dict]:
+    """``measure`` of a floor and a command, their runs interleaved (floor, command, floor, ...) so a
+    change in the machine's load during the run falls on both sides of the ratio alike."""
+    for command in (floor_argv, argv):
+        run_once(command)  # warm-up
+    pairs = [(run_once(floor_argv), run_once(argv)) for _ in range(repeat)]
+    out = []
+    for runs, command in (([p[0] for p in pairs], floor_argv), ([p[1] for p in pairs], argv)):
+        if {r[3] for r in runs} != {0}:
+            raise SystemExit(f"{' '.join(command)} exited {sorted({r[3] for r in runs})}, expected 0")
+        out.append({"cpu": statistics.median(r[0] for r in runs), "wall": statistics.median(r[1] for r in runs),
+                    "stdout": runs[0][2], "stable": len({r[2] for r in runs}) == 1})
+    return out[0], out[1]
+
+
 def class_of(type_token: str) -> tuple[str, str] | None:
     """``aws:iam/role:Role`` -> ("pulumi_aws.iam", "Role"), ``azure-native:keyvault:Vault`` ->
     ("pulumi_azure_native.keyvault", "Vault"); None for om-secrets components and the stack."""
@@ -100,7 +115,8 @@ def import_floor(stacks: list[str], extra: tuple[str, ...] = ()) -> list[str]:
 def synthetic_stack(folder: Path, n: int) -> Path:
     """A kubernetes stack seeding N generated bootstrap secrets."""
     path = folder / f"Pulumi.bench{n}.yaml"
-    lines = ["config:", "  om-secrets:provider: kubernetes", "  om-secrets:clusterName: openmetadata"]
+    lines = ["config:", '  kubernetes:enableSecretMutable: "true"', "  om-secrets:provider: kubernetes",
+             "  om-secrets:clusterName: openmetadata"]
     if n:
         lines.append("  om-secrets:secrets:")
         lines += [f"    - {{name: svc-{i}-password, path: database/svc-{i}/password}}" for i in range(n)]
@@ -139,25 +155,23 @@ def main(argv=None) -> int:
     print(f"om-secrets whole-process benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
           f"median of {args.repeat}, Python {sys.version.split()[0]}")
 
-    print("\ncommands that need no Pulumi (floor: python -c pass)")
-    floor = measure([PYTHON, "-c", "pass"], args.repeat)
-    row("python -c pass", floor)
+    print("\ncommands that need no Pulumi (floor: python -c pass, runs interleaved with each command's)")
     for label, extra in (("omsecrets --help", ["--help"]), ("omsecrets stacks", ["stacks"]),
                          ("omsecrets fernet generate", ["fernet", "generate"])):
-        m = measure(OMSECRETS + extra, args.repeat)
+        floor, m = measure_pair([PYTHON, "-c", "pass"], OMSECRETS + extra, args.repeat)
+        row("python -c pass", floor)
         row(label, m, floor["cpu"], LIGHT_TARGET, failures)
         if label != "omsecrets fernet generate":  # new random keys every run
             same_output(OMSECRETS + extra, m["stdout"], failures)
 
     print("\ncommands that run the program (floor: importing the Pulumi classes they declare)")
-    dev_floor = measure(import_floor(["dev"]), args.repeat)
+    dev_floor, preview = measure_pair(import_floor(["dev"]), OMSECRETS + ["preview", "dev"], args.repeat)
     row("import Pulumi classes of dev", dev_floor)
-    preview = measure(OMSECRETS + ["preview", "dev"], args.repeat)
     row("omsecrets preview dev", preview, dev_floor["cpu"], PULUMI_TARGET, failures)
     same_output(OMSECRETS + ["preview", "dev"], preview["stdout"], failures)
-    all_floor = measure(import_floor(stacks, ("pulumi_policy",)), args.repeat)
+    all_floor, check = measure_pair(import_floor(stacks, ("pulumi_policy",)), OMSECRETS + ["check", "--format", "json"],
+                                    args.repeat)
     row(f"import classes of {len(stacks)} stacks + policy", all_floor)
-    check = measure(OMSECRETS + ["check", "--format", "json"], args.repeat)
     row(f"omsecrets check ({len(stacks)} stacks)", check, all_floor["cpu"], PULUMI_TARGET, failures)
     same_output(OMSECRETS + ["check", "--format", "json"], check["stdout"], failures)
 
@@ -168,8 +182,9 @@ def main(argv=None) -> int:
             commands = {n: OMSECRETS + ["preview", f"bench{n}", "--config-file", str(synthetic_stack(Path(folder), n)),
                                         "--json"] for n in [0, *args.sizes]}
             runs: dict[int, list] = {n: [] for n in commands}
-            for command in commands.values():
-                run_once(command)  # warm-up
+            for n, command in commands.items():
+                if run_once(command)[3] != 0:  # warm-up, and the stack must preview
+                    raise SystemExit(f"the synthetic stack of {n} secrets does not preview: {' '.join(command)}")
             for _ in range(args.scale_repeat):
                 for n, command in commands.items():
                     runs[n].append(run_once(command))
