@@ -11,8 +11,9 @@ import functools
 import importlib.util
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Optional
+
+from .record import record
 
 # ---------------------------------------------------------------- names
 
@@ -29,7 +30,7 @@ MANAGED_BY_TAG = "managed-by"
 DB = "db"
 
 
-@dataclass(frozen=True)
+@record
 class IdConvention:
     """How OM builds and limits the secret ids of one store family (``SecretsManager.buildSecretId``)."""
 
@@ -43,7 +44,7 @@ class IdConvention:
     truncates_tag_values: bool = True  # getTags keeps split(":")[1] only
 
 
-@dataclass(frozen=True)
+@record
 class Provider:
     """One value of OM's ``secretsManagerProvider`` and what om-secrets knows about it.
 

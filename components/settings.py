@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from . import conventions, core, fernet, key_material
+from .record import record
 
 NAMESPACE = core.CONFIG_NAMESPACE
 SUPPORTED_PROVIDERS = core.SUPPORTED_PROVIDERS
@@ -38,7 +39,7 @@ class ConfigError(ValueError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
 
-@dataclass(frozen=True)
+@record
 class KmsSettings:
     """Customer-managed KMS key: create one (``create``) or use an existing ``key_arn``."""
 
@@ -53,7 +54,7 @@ class KmsSettings:
         return self.create or bool(self.key_arn)
 
 
-@dataclass(frozen=True)
+@record
 class IdentitySettings:
     """How the apps authenticate to AWS: IRSA, EKS Pod Identity or an IAM user's access key."""
 
@@ -63,7 +64,7 @@ class IdentitySettings:
     eks_cluster_name: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class AwsSettings:
     region: str = ""
     recovery_window_in_days: int = 7
@@ -72,7 +73,7 @@ class AwsSettings:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
 
 
-@dataclass(frozen=True)
+@record
 class KubernetesSettings:
     """Where OM's ``kubernetes`` provider keeps secrets (``OM_SM_NAMESPACE`` ...): a namespace of its own."""
 
@@ -83,7 +84,7 @@ class KubernetesSettings:
     create_namespaces: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class AzureVaultSettings:
     """The Key Vault OM uses (and the one holding the Fernet key copies): created or existing."""
 
@@ -98,7 +99,7 @@ class AzureVaultSettings:
     public_network_access: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class AzureIdentitySettings:
     """AKS workload identity (``oidc_issuer``) or existing service principals with client secrets."""
 
@@ -114,7 +115,7 @@ class AzureIdentitySettings:
     secret_values: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class AzureSettings:
     subscription_id: str = ""
     tenant_id: str = ""
@@ -124,7 +125,7 @@ class AzureSettings:
     identity: AzureIdentitySettings = field(default_factory=AzureIdentitySettings)
 
 
-@dataclass(frozen=True)
+@record
 class GcpSettings:
     """Where OM's ``gcp`` provider keeps secrets and how the apps reach it."""
 
@@ -138,7 +139,7 @@ class GcpSettings:
     cluster_project_number: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class AppSettings:
     """Where an application runs: its namespace and ServiceAccount."""
 
@@ -146,14 +147,14 @@ class AppSettings:
     service_account: str
 
 
-@dataclass(frozen=True)
+@record
 class IngestionSettings(AppSettings):
     loader: str = "airflow"
     host_port: str = "http://openmetadata:8585/api"
     auth_provider: str = "openmetadata"
 
 
-@dataclass(frozen=True)
+@record
 class RingSettings:
     """Active key generations of one application's Fernet ring, newest (primary) first."""
 
@@ -170,7 +171,7 @@ class RingSettings:
         return self.generations[0]
 
 
-@dataclass(frozen=True)
+@record
 class FernetSettings:
     openmetadata: RingSettings = field(default_factory=RingSettings)
     airflow: RingSettings = field(default_factory=RingSettings)
@@ -183,7 +184,7 @@ class FernetSettings:
         return getattr(self, app)
 
 
-@dataclass(frozen=True)
+@record
 class BootstrapSecret:
     """A secret om-secrets seeds: generated (``length``...) or taken from a secret config key."""
 
@@ -202,7 +203,7 @@ class BootstrapSecret:
         return self.from_config is None
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """One environment's validated configuration."""
 
@@ -288,7 +289,7 @@ _DNS_LABEL_WHAT = "a DNS label (lower-case letters, digits, '-', at most 63)"
 PRODUCTION_RECOVERY_WINDOW_IN_DAYS = 30
 
 
-@dataclass(frozen=True)
+@record
 class Key:
     """One configuration key: its type, default, what is allowed and what it means.
 

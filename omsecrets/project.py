@@ -8,7 +8,6 @@ with it).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import yaml
 
 from omsecrets.components import core
+from omsecrets.components.record import record
 
 if TYPE_CHECKING:
     from omsecrets.components.settings import Settings
@@ -96,7 +96,7 @@ for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
 _ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class StackFile:
     """A parsed ``Pulumi.<stack>.yaml``: config as the CLI would pass it to the program."""
 
