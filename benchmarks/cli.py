@@ -52,15 +52,18 @@ def run_once(argv: list[str], env: dict | None = None, cwd: Path = ROOT) -> tupl
         return usage.ru_utime + usage.ru_stime, wall, out.read(), process.returncode
 
 
-def measure(argv: list[str], repeat: int, expect: int = 0) -> dict:
-    run_once(argv)  # warm-up: byte code and the page cache
-    runs = [run_once(argv) for _ in range(repeat)]
+def summarize(argv: list[str], runs: list[tuple], expect: int = 0) -> dict:
+    """Medians of ``run_once`` results of one command; exit if any run's exit code is not ``expect``."""
     codes = {r[3] for r in runs}
     if codes != {expect}:
         raise SystemExit(f"{' '.join(argv)} exited {sorted(codes)}, expected {expect}")
-    outputs = {r[2] for r in runs}
     return {"cpu": statistics.median(r[0] for r in runs), "wall": statistics.median(r[1] for r in runs),
-            "stdout": runs[0][2], "stable": len(outputs) == 1}
+            "stdout": runs[0][2], "stable": len({r[2] for r in runs}) == 1}
+
+
+def measure(argv: list[str], repeat: int, expect: int = 0) -> dict:
+    run_once(argv)  # warm-up: byte code and the page cache
+    return summarize(argv, [run_once(argv) for _ in range(repeat)], expect)
 
 
 def measure_pair(floor_argv: list[str], argv: list[str], repeat: int) -> tuple[dict, dict]:
@@ -69,13 +72,7 @@ def measure_pair(floor_argv: list[str], argv: list[str], repeat: int) -> tuple[d
     for command in (floor_argv, argv):
         run_once(command)  # warm-up
     pairs = [(run_once(floor_argv), run_once(argv)) for _ in range(repeat)]
-    out = []
-    for runs, command in (([p[0] for p in pairs], floor_argv), ([p[1] for p in pairs], argv)):
-        if {r[3] for r in runs} != {0}:
-            raise SystemExit(f"{' '.join(command)} exited {sorted({r[3] for r in runs})}, expected 0")
-        out.append({"cpu": statistics.median(r[0] for r in runs), "wall": statistics.median(r[1] for r in runs),
-                    "stdout": runs[0][2], "stable": len({r[2] for r in runs}) == 1})
-    return out[0], out[1]
+    return summarize(floor_argv, [p[0] for p in pairs]), summarize(argv, [p[1] for p in pairs])
 
 
 def class_of(type_token: str) -> tuple[str, str] | None:

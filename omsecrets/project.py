@@ -252,7 +252,7 @@ def settings_from_config(config: Mapping[str, str], stack: str, secret_keys: Ite
     data, refs = settings_module.split_config(config)
     secret_values = {ref: SECRET_TEXT for ref in refs if f"{settings_module.NAMESPACE}:{ref}" in config}
     plaintext = {ref for ref in secret_values if f"{settings_module.NAMESPACE}:{ref}" not in set(secret_keys)}
-    provider_config = {k: v for k, v in config.items() if k == settings_module.SECRET_MUTABLE}
+    provider_config = {settings_module.SECRET_MUTABLE: config.get(settings_module.SECRET_MUTABLE)}
     return settings_module.from_dict(data, stack=stack, aws_region=config.get("aws:region"),
                                      secret_values=secret_values, plaintext_refs=plaintext,
                                      provider_config=provider_config)

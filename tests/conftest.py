@@ -10,11 +10,11 @@ from typing import Any, Optional
 import pytest
 
 from omsecrets import engine
+from omsecrets.components import settings
 from tests.support import previews
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-MUTABLE = "kubernetes:enableSecretMutable"  # a protected kubernetes store needs it (settings refuse otherwise)
 PROGRAMS = FIXTURES / "programs"
 
 
@@ -80,7 +80,7 @@ def preview_config(project_dir):
     ``preview_config({"provider": "kubernetes"}, extra={"aws:region": "eu-west-1"},
     secret_keys=["dbPassword"])``; keys that already contain ``:`` are used as they are. A kubernetes
     store gets ``kubernetes:enableSecretMutable: "true"`` as every such stack file needs, unless
-    ``extra`` sets it (None: left out).
+    ``extra`` sets it.
     """
     namespace = engine.load_project(project_dir)["name"]
 
@@ -91,9 +91,8 @@ def preview_config(project_dir):
             stack: str = "test", program=None, **kwargs: Any) -> engine.PreviewResult:
         config = {qualify(k): v for k, v in (values or {}).items()}
         if config.get(qualify("provider")) == "kubernetes":
-            config[MUTABLE] = "true"
+            config[settings.SECRET_MUTABLE] = "true"
         config.update(extra or {})
-        config = {k: v for k, v in config.items() if v is not None}
         return engine.preview(project_dir, stack, config=config, secret_keys=[qualify(k) for k in secret_keys],
                               program=program, **kwargs)
 
