@@ -10,8 +10,10 @@ this module follows the code.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Optional
 
 import yaml
 
@@ -335,14 +337,21 @@ def format_tags(tags: Mapping[str, str]) -> str:
     bad = [f"{k}:{v}" for k, v in tags.items() if any(c in f"{k}{v}" for c in ",[]") or ":" in k]
     if bad:
         raise ConventionError(f"tags {bad} contain ',', '[', ']' or a ':' in the key: OM cannot parse them")
-    text = "[" + ",".join(f"{k}:{v}" for k, v in sorted(tags.items())) + "]"
+    entries = tuple(f"{k}:{v}" for k, v in sorted(tags.items()))
+    text = "[" + ",".join(entries) + "]"
+    if entries and _yaml_list(text) != entries:
+        raise ConventionError(f"tags {text} do not survive OM's YAML parsing; avoid YAML-special characters")
+    return text
+
+
+@functools.lru_cache(maxsize=256)
+def _yaml_list(text: str) -> Optional[tuple]:
+    """``text`` parsed as OM parses ``SECRET_MANAGER_TAGS`` (YAML), as a tuple; None if not a list."""
     try:
         parsed = yaml.safe_load(text)
     except yaml.YAMLError:
-        parsed = None
-    if tags and parsed != [f"{k}:{v}" for k, v in sorted(tags.items())]:
-        raise ConventionError(f"tags {text} do not survive OM's YAML parsing; avoid YAML-special characters")
-    return text
+        return None
+    return tuple(parsed) if isinstance(parsed, list) else None
 
 
 def om_tags(provider: str, tags: Mapping[str, str]) -> dict[str, str]:

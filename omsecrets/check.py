@@ -548,7 +548,7 @@ def _check(args: argparse.Namespace) -> int:
             raise UsageError(f"baseline {args.baseline} is of stack {baseline.get('stack')!r}, not one of {', '.join(stacks)}")
     from omsecrets import speed
 
-    speed.skip_stack_capture()
+    speed.lighten_previews()
     baselines = {s: baseline for s in stacks if baseline is not None and (len(stacks) == 1 or baseline.get("stack") == s)}
     reports = check_stacks(project_dir, stacks, config_file=args.config_file, policy_config=policy_config,
                            baselines=baselines, baseline_ref=args.baseline_ref)

@@ -136,7 +136,7 @@ def load_preview(args: argparse.Namespace) -> engine.PreviewResult:
     config_file = getattr(args, "config_file", None)
     if config_file is not None and not Path(config_file).is_file():
         raise CommandError(f"config file not found: {config_file}; pass an existing Pulumi.<stack>.yaml")
-    speed.skip_stack_capture()
+    speed.lighten_previews()
     try:
         return engine.preview(project_dir, args.stack, config_file=config_file)
     except project.StackNotFoundError as exc:

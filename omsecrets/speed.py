@@ -6,7 +6,8 @@ never to a library caller or the tests:
 - no cyclic garbage collection during the command: a preview allocates Pulumi's object graph once
   and exits, and collections over that growing graph made large previews super-linear;
 - Pulumi's per-resource stack capture (``traceback.extract_stack`` for every resource, sent to the
-  engine as a source position that the offline engine never reads) is skipped;
+  engine as a source position that the offline engine never reads) is skipped, and so are the alias
+  URNs every resource computes for engines without alias specs (the offline engine has them);
 - the process ends with ``os._exit`` after flushing, skipping interpreter teardown of the module graph;
 - ``check`` previews several stacks in forked workers when there is more than one CPU.
 """
@@ -34,13 +35,14 @@ def start() -> None:
         gc.disable()
 
 
-def skip_stack_capture() -> None:
-    """Before a preview: make Pulumi's per-resource stack capture return an empty trace."""
+def lighten_previews() -> None:
+    """Before a preview: skip the work of Pulumi's whose results the offline engine never reads."""
     if not enabled():
         return
     from omsecrets.engine import _pulumi
 
     _pulumi.skip_stack_capture()
+    _pulumi.skip_alias_urns()
 
 
 def fork_pays(jobs: int) -> bool:

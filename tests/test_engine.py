@@ -418,3 +418,23 @@ def test_project_config_defaults_apply_below_stack_values(make_project):
     result = engine.preview(project, "dev")
     assert engine.plain(result.outputs)["marker"] == "from-project"
     assert result.get("other").inputs["length"] == 4
+
+
+def test_rpcs_run_inline_on_the_loop_and_deliver_their_errors():
+    from omsecrets.engine import runner
+
+    loop = runner._new_loop()
+    try:
+        done = loop.run_in_executor(None, lambda a, b: a + b, 2, 3)
+        assert done.done() and loop.run_until_complete(done) == 5
+        failed = loop.run_in_executor(None, lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            loop.run_until_complete(failed)
+        with pytest.raises(KeyboardInterrupt):  # not swallowed into a future
+
+            def interrupted():
+                raise KeyboardInterrupt
+
+            loop.run_in_executor(None, interrupted)
+    finally:
+        runner._close_loop(loop)

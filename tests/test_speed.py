@@ -55,14 +55,29 @@ def test_fork_pays_only_with_an_idle_cpu(active, monkeypatch):
     assert not speed.fork_pays(3)
 
 
-def test_skipping_pulumis_stack_capture_changes_no_preview(active, monkeypatch):
+def test_lightened_previews_are_the_same_previews(active, monkeypatch):
+    """Skipping Pulumi's stack capture and alias URNs changes no stack's preview, aliases included."""
+    import pulumi.resource
     from pulumi.runtime import resource
 
-    before = json.dumps(engine.preview(ROOT, "staging").to_document(), sort_keys=True)
-    monkeypatch.setattr(resource, "_get_stack_trace", resource._get_stack_trace)  # restored afterwards
-    speed.skip_stack_capture()
+    stacks = [p.name[len("Pulumi."):-len(".yaml")] for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    before = {s: json.dumps(engine.preview(ROOT, s).to_document(), sort_keys=True) for s in stacks}
+    assert any('"aliases": ["urn:' in doc for doc in before.values())  # the stacks carry aliases
+    monkeypatch.setattr(resource, "_get_stack_trace", resource._get_stack_trace)  # both restored afterwards
+    monkeypatch.setattr(pulumi.resource, "collapse_alias_to_urn", pulumi.resource.collapse_alias_to_urn)
+    speed.lighten_previews()
     assert resource._get_stack_trace().frames == []
-    assert json.dumps(engine.preview(ROOT, "staging").to_document(), sort_keys=True) == before
+    assert pulumi.resource.collapse_alias_to_urn("x", "n", "t", None) == "x"
+    assert {s: json.dumps(engine.preview(ROOT, s).to_document(), sort_keys=True) for s in stacks} == before
+
+
+def test_lighten_previews_does_nothing_when_off(monkeypatch):
+    import pulumi.resource
+
+    original = pulumi.resource.collapse_alias_to_urn
+    monkeypatch.setattr(pulumi.resource, "collapse_alias_to_urn", original)
+    speed.lighten_previews()  # not started by the command line
+    assert pulumi.resource.collapse_alias_to_urn is original
 
 
 @pytest.mark.parametrize("argv, code", [(["stacks"], 0), (["check", "nosuch"], 2), (["fernet", "check", "-"], 1)])

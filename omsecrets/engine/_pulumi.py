@@ -11,6 +11,9 @@ Differences handled (feature-detected, not version-compared):
 - the root Stack's async-program hooks (``_async_program_registration_closed``,
   ``_take_async_program``; newer releases only);
 - the per-resource stack capture ``resource._get_stack_trace`` (newer releases only).
+
+``skip_stack_capture`` and ``skip_alias_urns`` drop work whose result the offline engine never reads;
+only the command line applies them (``omsecrets.speed``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ __all__ = [
     "set_all_config",
     "set_mocks",
     "settings_defaults_kept",
+    "skip_alias_urns",
     "skip_stack_capture",
     "stack_outputs",
     "sync_await",
@@ -184,3 +188,21 @@ def skip_stack_capture() -> None:
         return empty()
 
     resource._get_stack_trace = no_stack_trace
+
+
+def _alias_as_given(alias: Any, _name: str, _type: str, _parent: Any) -> Any:
+    return alias
+
+
+def skip_alias_urns() -> None:
+    """Stop ``Resource.__init__`` computing each alias's URN into ``Resource._aliases``.
+
+    Only ``all_aliases`` reads those, for a monitor without alias specs; the mock monitor has them, so
+    aliases reach it as specs (``prepare_aliases``) either way. Each skipped alias saved ~8 Outputs.
+    """
+    import pulumi.resource as resource_module
+
+    probe = type("Probe", (), {"id": "aliasSpecs"})()
+    if not MockMonitor.SupportsFeature(None, probe).hasSupport:  # type: ignore[arg-type]
+        return  # a monitor that needs alias URNs: keep computing them
+    resource_module.collapse_alias_to_urn = _alias_as_given  # type: ignore[assignment]
