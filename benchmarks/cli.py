@@ -12,6 +12,8 @@ from ``os.wait4``) of ``--repeat`` fresh processes; wall time is shown beside it
   ``preview dev`` and ``check`` (every shipped stack) must stay within 1.15x of it.
 - per bootstrap secret: ``preview --config-file`` of a kubernetes stack seeding N secrets minus
   the same stack with none, divided by N; the spread between sizes must stay within 20%.
+- many stacks: ``check`` of the shipped stacks copied ``--copies`` times, by default (both CPUs when
+  one is idle) against ``--jobs 1``; the default must save at least 15% wall time on 2 CPUs or more.
 
 Outputs must not depend on the speed-ups: each measured command's stdout is compared byte for byte
 with a run under ``OMSECRETS_FAST=0`` (which turns them off). Exit 1 when a target or a comparison fails.
@@ -32,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 OMSECRETS = [PYTHON, "-m", "omsecrets"]
-LIGHT_TARGET, PULUMI_TARGET, SCALE_TARGET = 3.0, 1.15, 1.20
+LIGHT_TARGET, PULUMI_TARGET, SCALE_TARGET, WALL_SAVED_TARGET = 3.0, 1.15, 1.20, 0.15
 
 
 # As installed: byte code cached (pip compiles site-packages; om-secrets' own on the first run).
@@ -121,6 +123,18 @@ def synthetic_stack(folder: Path, n: int) -> Path:
     return path
 
 
+def many_stacks_project(folder: Path, copies: int) -> Path:
+    """This project (linked) with every shipped stack file copied ``copies`` times."""
+    stacks = folder / "stacks"
+    stacks.mkdir(parents=True)
+    for n in range(copies):
+        for path in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
+            (stacks / f"{path.stem}{n}.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ("Pulumi.yaml", "__main__.py", "components", "policies"):
+        (folder / name).symlink_to(ROOT / name)
+    return folder
+
+
 def same_output(argv: list[str], expected: bytes, failures: list[str], expect_code: int = 0) -> None:
     _, _, slow, code = run_once(argv, env={"OMSECRETS_FAST": "0"})
     if slow != expected or code != expect_code:
@@ -146,6 +160,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 3000], help="bootstrap secrets")
     parser.add_argument("--scale-repeat", type=int, default=5, help="processes per size (median)")
     parser.add_argument("--no-scale", action="store_true", help="skip the per-secret scaling measurement")
+    parser.add_argument("--copies", type=int, default=4, help="copies of the shipped stacks for `check` of many stacks")
     args = parser.parse_args(argv)
     failures: list[str] = []
     stacks = [p.name[len("Pulumi."):-len(".yaml")] for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
@@ -171,6 +186,22 @@ def main(argv=None) -> int:
     row(f"import classes of {len(stacks)} stacks + policy", all_floor)
     row(f"omsecrets check ({len(stacks)} stacks)", check, all_floor["cpu"], PULUMI_TARGET, failures)
     same_output(OMSECRETS + ["check", "--format", "json"], check["stdout"], failures)
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = many_stacks_project(Path(folder), args.copies)
+        many = OMSECRETS + ["check", "--format", "json", "--project-dir", str(project)]
+        print(f"\ncheck of {len(stacks) * args.copies} stacks ({args.copies} copies of each): default against --jobs 1")
+        alone, default = measure_pair(many + ["--jobs", "1"], many, args.repeat)
+        row("check --jobs 1", alone)
+        row("check (default)", default)
+        saved = 1 - default["wall"] / alone["wall"]
+        verdict = "met" if saved >= WALL_SAVED_TARGET or (os.cpu_count() or 1) < 2 else "MISSED"
+        print(f"  {'':<34} wall {saved:+.0%} saved, CPU {default['cpu'] / alone['cpu'] - 1:+.0%}  "
+              f"target >= {WALL_SAVED_TARGET:.0%} saved: {verdict}")
+        if verdict == "MISSED":
+            failures.append(f"check of many stacks saved {saved:.0%} wall < {WALL_SAVED_TARGET:.0%}")
+        if default["stdout"] != alone["stdout"]:
+            failures.append("output differs: check of many stacks by default and with --jobs 1")
 
     if not args.no_scale:
         print("\nper bootstrap secret: (preview --json of N secrets - of 0) / N, kubernetes provider, sizes "

@@ -36,7 +36,7 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from omsecrets import cli, engine
+from omsecrets import cli, engine, speed
 from omsecrets.components import core
 from omsecrets.policies.pack import RULES
 from omsecrets.policies.rule import (
@@ -394,11 +394,10 @@ def baseline_at_ref(project_dir: Path, stack: str, stack_path: Path, ref: str) -
     return document, f"compared with {rel} at {ref}"
 
 
-def check_stacks(project_dir: Path, stacks: Sequence[str], **kwargs: Any) -> list[StackReport]:
+def check_stacks(project_dir: Path, stacks: Sequence[str], jobs: Optional[int] = None, **kwargs: Any) -> list[StackReport]:
     """``check_stack`` of each stack, in order. On the command line, once the first stack has loaded
-    the provider modules, the rest are split with a forked worker when a CPU is idle (``speed``)."""
-    from omsecrets import speed
-
+    the provider modules, the rest may be split between forked processes (``speed.workers``; ``jobs``
+    asks for a number)."""
     baselines = kwargs.pop("baselines", None) or {}
 
     def run(stack: str) -> StackReport:
@@ -406,7 +405,8 @@ def check_stacks(project_dir: Path, stacks: Sequence[str], **kwargs: Any) -> lis
 
     reports = [run(s) for s in stacks[:1]]
     rest = list(stacks[1:])
-    return reports + (speed.split_fork(rest, run) if speed.fork_pays(len(rest)) else [run(s) for s in rest])
+    processes = speed.workers(len(rest), jobs)
+    return reports + (speed.split_fork(rest, run, processes) if processes > 1 else [run(s) for s in rest])
 
 
 def rules_with_config() -> tuple[Rule, ...]:
@@ -484,6 +484,8 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
     parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml (default: found upward from cwd)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="processes that preview the stacks (default: "
+                        f"2 from {speed.FORK_MIN_JOBS + 1} stacks when a CPU is idle, else 1); the report is the same")
     cli.add_debug_argument(parser)
     parser.set_defaults(func=cmd_check)
     return parser
@@ -491,6 +493,12 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
 
 class UsageError(cli.CommandError):
     """Bad arguments or unreadable input files (exit 2)."""
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"invalid --jobs {value!r}: give a whole number of processes, 1 or more")
+    return int(value)
 
 
 def _load_json(path: str, what: str) -> Any:
@@ -546,11 +554,9 @@ def _check(args: argparse.Namespace) -> int:
         policy_config[BASELINE_RULE] = {**entry, "baseline": baseline}
         if len(stacks) > 1 and baseline.get("stack") not in stacks:
             raise UsageError(f"baseline {args.baseline} is of stack {baseline.get('stack')!r}, not one of {', '.join(stacks)}")
-    from omsecrets import speed
-
     speed.lighten_previews()
     baselines = {s: baseline for s in stacks if baseline is not None and (len(stacks) == 1 or baseline.get("stack") == s)}
-    reports = check_stacks(project_dir, stacks, config_file=args.config_file, policy_config=policy_config,
+    reports = check_stacks(project_dir, stacks, args.jobs, config_file=args.config_file, policy_config=policy_config,
                            baselines=baselines, baseline_ref=args.baseline_ref)
     text = render(reports, args.format)
     if args.output:

@@ -190,3 +190,38 @@ def test_policy_config_file_sets_levels(capsys, tmp_path):
     violations = json.loads(out.out)["stacks"][0]["violations"]
     assert code == 1 and violations and {v["rule_id"] for v in violations} == {"OMS-SM-002"}
     assert all("owner" in v["message"] for v in violations)
+
+
+def test_jobs_split_the_stacks_and_change_no_report(tmp_path):
+    """``--jobs 3``: three processes (forked by the console script); the report is byte-identical."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "stacks"
+    folder.mkdir()
+    for stack in SHIPPED:
+        (folder / f"Pulumi.{stack}.yaml").write_text((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    stack_file(folder, "broken", {"provider": "nosuch"})  # a config error lands in one of the processes
+    stack_file(folder, "weak", {**K8S, "protect": False, "environment": "prod"})
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py", "components", "policies"):
+        (project / name).symlink_to(ROOT / name)
+    (project / "stacks").symlink_to(folder)
+
+    def check_with(*jobs):
+        done = subprocess.run([sys.executable, "-m", "omsecrets", "check", "--format", "json", *jobs],
+                              capture_output=True, text=True, cwd=project, timeout=300)
+        return done.returncode, done.stdout
+
+    alone = check_with("--jobs", "1")
+    assert alone[0] == 2 and [s["stack"] for s in json.loads(alone[1])["stacks"]] == sorted([*SHIPPED, "broken", "weak"])
+    assert check_with("-j", "3") == alone
+    assert check_with() == alone
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_jobs_must_be_a_whole_number(capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", "--jobs", value])
+    assert exit_.value.code == 2 and "--jobs" in capsys.readouterr().err

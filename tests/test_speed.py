@@ -24,15 +24,17 @@ def active(monkeypatch):
 
 def test_off_unless_the_command_line_started_it(monkeypatch):
     assert not speed.enabled()
-    assert not speed.fork_pays(10)
+    assert speed.workers(10) == 1 and speed.workers(10, 4) == 1
     monkeypatch.setattr(speed, "_active", True)
     assert speed.enabled()
     monkeypatch.setenv(speed.ENV, "0")
     assert not speed.enabled()
+    assert speed.workers(10, 4) == 1
 
 
-def test_split_fork_keeps_results_and_order(active):
-    assert speed.split_fork(list(range(7)), lambda n: {"n": n, "square": n * n}) == [
+@pytest.mark.parametrize("processes", [2, 3, 5])
+def test_split_fork_keeps_results_and_order(active, processes):
+    assert speed.split_fork(list(range(7)), lambda n: {"n": n, "square": n * n}, processes) == [
         {"n": n, "square": n * n} for n in range(7)]
 
 
@@ -44,15 +46,33 @@ def test_split_fork_redoes_what_a_failed_child_could_not(active):
             raise RuntimeError("child fails")
         return n + 1
 
-    assert speed.split_fork([1, 2, 3, 4], run) == [2, 3, 4, 5]
+    assert speed.split_fork([1, 2, 3, 4], run, 3) == [2, 3, 4, 5]
 
 
-def test_fork_pays_only_with_an_idle_cpu(active, monkeypatch):
+def test_two_processes_only_for_many_stacks_and_an_idle_cpu(active, monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert speed.fork_pays(3) and not speed.fork_pays(1)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.7, 1.0, 1.0))
-    assert not speed.fork_pays(3)
+    monkeypatch.setattr(speed, "runnable", lambda: 1)  # this process alone
+    many = speed.FORK_MIN_JOBS
+    assert speed.workers(many) == 2
+    assert speed.workers(many - 1) == 1
+    monkeypatch.setattr(speed, "runnable", lambda: 2)  # another process holds the other CPU
+    assert speed.workers(many) == 1
+    monkeypatch.setattr(speed, "runnable", lambda: 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert speed.workers(many) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="Linux counts runnable processes now")
+def test_runnable_counts_this_process():
+    assert speed.runnable() >= 1
+
+
+def test_asked_for_processes_are_given_up_to_one_a_stack(active, monkeypatch):
+    monkeypatch.setattr(speed, "runnable", lambda: 9)  # a busy machine: asked is asked
+    assert speed.workers(5, 3) == 3
+    assert speed.workers(2, 8) == 2
+    assert speed.workers(20, 1) == 1
+    assert speed.workers(1, 4) == 1
 
 
 def test_lightened_previews_are_the_same_previews(active, monkeypatch):
