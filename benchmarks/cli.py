@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import kubernetes_stack  # benchmarks/ is the script's folder
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 OMSECRETS = [PYTHON, "-m", "omsecrets"]
@@ -109,18 +111,6 @@ def import_floor(stacks: list[str], extra: tuple[str, ...] = ()) -> list[str]:
     lines = ["import pulumi", *(f"import {m}" for m in extra)]
     lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(classes.items())]
     return [PYTHON, "-c", "; ".join(lines)]
-
-
-def synthetic_stack(folder: Path, n: int) -> Path:
-    """A kubernetes stack seeding N generated bootstrap secrets."""
-    path = folder / f"Pulumi.bench{n}.yaml"
-    lines = ["config:", '  kubernetes:enableSecretMutable: "true"', "  om-secrets:provider: kubernetes",
-             "  om-secrets:clusterName: openmetadata"]
-    if n:
-        lines.append("  om-secrets:secrets:")
-        lines += [f"    - {{name: svc-{i}-password, path: database/svc-{i}/password}}" for i in range(n)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def many_stacks_project(folder: Path, copies: int) -> Path:
@@ -207,7 +197,7 @@ def main(argv=None) -> int:
         print("\nper bootstrap secret: (preview --json of N secrets - of 0) / N, kubernetes provider, sizes "
               "interleaved")
         with tempfile.TemporaryDirectory() as folder:
-            commands = {n: OMSECRETS + ["preview", f"bench{n}", "--config-file", str(synthetic_stack(Path(folder), n)),
+            commands = {n: OMSECRETS + ["preview", f"bench{n}", "--config-file", str(kubernetes_stack(Path(folder), n)),
                                         "--json"] for n in [0, *args.sizes]}
             runs: dict[int, list] = {n: [] for n in commands}
             for n, command in commands.items():
