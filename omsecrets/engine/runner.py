@@ -128,8 +128,8 @@ class _InlineRpcLoop(asyncio.SelectorEventLoop):
     """An event loop whose ``run_in_executor`` calls the function at once, on the loop's thread.
 
     Pulumi hands each RPC to the default executor; the mock monitor answers from memory, so a thread
-    a call only added thread start-ups and hand-overs (~8% of a preview) and made the order in which
-    registrations complete depend on thread scheduling.
+    for each call only added thread start-ups and hand-overs (~8% of a preview) and made the order in
+    which registrations complete depend on thread scheduling.
     """
 
     def run_in_executor(self, executor, func, *args):
