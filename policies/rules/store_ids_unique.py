@@ -1,4 +1,9 @@
-"""OMS-STORE-002: no two resources claim one secret id (same name, same namespace, same provider)."""
+"""OMS-STORE-002: no two resources claim one secret id (same name in the same scope, same provider).
+
+Scopes: a Kubernetes namespace (``default`` when none is given), a Key Vault (vault names are global,
+so the resource group does not matter; a secret with no vault claims nothing), a GCP project (none
+given: the provider's own project); Secrets Manager and SSM names are scoped by the provider alone.
+"""
 
 from collections import defaultdict
 
@@ -7,10 +12,19 @@ from pulumi_policy.proxy import UnknownValueError
 from omsecrets.policies.rule import Rule
 from omsecrets.policies.rules import _util as u
 
+#: resource type -> path of the secret's name
 NAMED = {
     "aws:secretsmanager/secret:Secret": ("name",),
     "aws:ssm/parameter:Parameter": ("name",),
     u.K8S_SECRET: ("metadata", "name"),
+    "azure-native:keyvault:Secret": ("secretName",),
+    "gcp:secretmanager/secret:Secret": ("secretId",),
+}
+#: resource type -> (path of the name's scope, the scope when none is given; None: no claim)
+SCOPES = {
+    u.K8S_SECRET: (("metadata", "namespace"), "default"),
+    "azure-native:keyvault:Secret": (("vaultName",), None),
+    "gcp:secretmanager/secret:Secret": (("project",), ""),
 }
 
 
@@ -19,11 +33,14 @@ def _key(resource):
     if not isinstance(name, str) or not name:
         return None
     scope = ""
-    if resource.resource_type == u.K8S_SECRET:
-        namespace = u.get(resource.props, "metadata", "namespace")
-        if namespace is u.UNKNOWN:
+    if resource.resource_type in SCOPES:
+        path, default = SCOPES[resource.resource_type]
+        value = u.get(resource.props, *path)
+        if value is u.UNKNOWN:
             return None
-        scope = namespace if isinstance(namespace, str) and namespace else "default"
+        scope = value if isinstance(value, str) and value else default
+        if scope is None:
+            return None
     provider = resource.provider.urn if resource.provider is not None else ""
     return resource.resource_type, provider, scope, name
 
@@ -48,7 +65,8 @@ def validate(args, report):
 RULE = Rule(
     id="OMS-STORE-002",
     name="store-ids-unique",
-    description="Every secret id (Secrets Manager name, SSM name, Kubernetes namespace/name) has one owner.",
+    description="Every secret id (Secrets Manager name, SSM name, Kubernetes namespace/name, Key Vault "
+    "vault/name, GCP project/secret id) has one owner.",
     level="mandatory",
     remediation="Rename one of the logical secrets (om-secrets:secrets[].path) so OM's ids differ; "
     "omsecrets.components.conventions.find_collisions lists them.",

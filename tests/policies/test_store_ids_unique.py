@@ -81,3 +81,58 @@ def test_mandatory_outside_production_too():
 def test_other_types_ignored():
     alias = "aws:kms/alias:Alias"
     assert flagged(h.node(alias, {"name": "x"}, name="a"), h.node(alias, {"name": "x"}, name="b")) == []
+
+
+AZURE, GCP = "azure-native:keyvault:Secret", "gcp:secretmanager/secret:Secret"
+
+
+def kv(name, id_, vault="kv-om", group="rg-om"):
+    props = {"secretName": id_, "resourceGroupName": group, **({"vaultName": vault} if vault is not None else {})}
+    return h.node(AZURE, props, name=name)
+
+
+def gcp(name, id_, project="acme"):
+    return h.node(GCP, {"secretId": id_, **({"project": project} if project is not None else {})}, name=name)
+
+
+def test_key_vault_secrets_are_scoped_by_vault():
+    assert flagged(kv("a", "om-db", "kv-1"), kv("b", "om-db", "kv-2")) == []
+    assert [m for _, m in flagged(kv("a", "om-db"), kv("b", "om-db"))] == [
+        "Secret 'kv-om/om-db' is declared by 2 resources (a, b)"] * 2
+
+
+def test_key_vault_names_are_global_so_the_resource_group_does_not_scope():
+    assert len(flagged(kv("a", "om-db", group="rg-1"), kv("b", "om-db", group="rg-2"))) == 2
+
+
+@pytest.mark.parametrize("vault", [None, "", h.UNKNOWN], ids=["missing", "empty", "unknown"])
+def test_key_vault_secret_without_a_known_vault_claims_nothing(vault):
+    assert flagged(kv("a", "om-db", vault), kv("b", "om-db", vault)) == []
+
+
+@pytest.mark.parametrize("id_", ["", h.UNKNOWN, None], ids=["empty", "unknown", "missing"])
+def test_unnamed_key_vault_and_gcp_secrets_have_no_claim(id_):
+    for type_, key in ((AZURE, "secretName"), (GCP, "secretId")):
+        props = {"vaultName": "kv", "project": "p", **({} if id_ is None else {key: id_})}
+        assert flagged(h.node(type_, props, name="a"), h.node(type_, props, name="b")) == []
+
+
+def test_gcp_secrets_are_scoped_by_project():
+    assert flagged(gcp("a", "om_db", "p1"), gcp("b", "om_db", "p2")) == []
+    assert [m for _, m in flagged(gcp("a", "om_db"), gcp("b", "om_db"))] == [
+        "Secret 'acme/om_db' is declared by 2 resources (a, b)"] * 2
+
+
+@pytest.mark.parametrize("project", [None, ""], ids=["missing", "empty"])
+def test_gcp_secret_without_project_is_in_the_providers_project(project):
+    assert [m for _, m in flagged(gcp("a", "om_db", project), gcp("b", "om_db", None))] == [
+        "Secret 'om_db' is declared by 2 resources (a, b)"] * 2
+    assert flagged(gcp("a", "om_db", project), gcp("b", "om_db", "acme")) == []  # its project is not known here
+
+
+def test_gcp_unknown_project_skipped():
+    assert flagged(gcp("a", "om_db", h.UNKNOWN), gcp("b", "om_db", h.UNKNOWN)) == []
+
+
+def test_same_id_in_other_stores_is_no_clash():
+    assert flagged(kv("a", "om-db"), gcp("b", "om-db", "kv-om"), k8s("c", "om-db", "kv-om")) == []
