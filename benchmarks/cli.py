@@ -36,6 +36,10 @@ from pathlib import Path
 from synthetic import kubernetes_stack  # benchmarks/ is the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from omsecrets import engine  # noqa: E402  (the driver only; measured processes start fresh)
+
 PYTHON = sys.executable
 OMSECRETS = [PYTHON, "-m", "omsecrets"]
 LIGHT_TARGET, PULUMI_TARGET, SCALE_TARGET, WALL_SAVED_TARGET = 3.0, 1.15, 1.20, 0.15
@@ -102,9 +106,6 @@ def class_of(type_token: str) -> tuple[str, str] | None:
 
 def import_floor(stacks: list[str], extra: tuple[str, ...] = ()) -> list[str]:
     """A ``python -c`` that imports pulumi and the classes the stacks' previews declare."""
-    sys.path.insert(0, str(ROOT))
-    from omsecrets import engine
-
     classes: dict[str, set[str]] = {}
     for stack in stacks:
         for resource in engine.preview(ROOT, stack).resources:
@@ -116,13 +117,13 @@ def import_floor(stacks: list[str], extra: tuple[str, ...] = ()) -> list[str]:
     return [PYTHON, "-c", "; ".join(lines)]
 
 
-def many_stacks_project(folder: Path, copies: int) -> Path:
-    """This project (linked) with every shipped stack file copied ``copies`` times."""
-    stacks = folder / "stacks"
-    stacks.mkdir(parents=True)
+def many_stacks_project(folder: Path, stacks: list[str], copies: int) -> Path:
+    """This project (linked) with each of ``stacks``' files copied ``copies`` times."""
+    (folder / "stacks").mkdir(parents=True)
     for n in range(copies):
-        for path in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
-            (stacks / f"{path.stem}{n}.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        for stack in stacks:
+            text = engine.stack_file_path(ROOT, stack).read_text(encoding="utf-8")
+            (folder / "stacks" / f"Pulumi.{stack}{n}.yaml").write_text(text, encoding="utf-8")
     for name in ("Pulumi.yaml", "__main__.py", "components", "policies"):
         (folder / name).symlink_to(ROOT / name)
     return folder
@@ -156,7 +157,7 @@ def main(argv=None) -> int:
     parser.add_argument("--copies", type=int, default=4, help="copies of the shipped stacks for `check` of many stacks")
     args = parser.parse_args(argv)
     failures: list[str] = []
-    stacks = [p.name[len("Pulumi."):-len(".yaml")] for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    stacks = engine.list_stacks(ROOT)
     print(f"om-secrets whole-process benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
           f"median of {args.repeat}, Python {sys.version.split()[0]}")
 
@@ -181,7 +182,7 @@ def main(argv=None) -> int:
     same_output(OMSECRETS + ["check", "--format", "json"], check["stdout"], failures)
 
     with tempfile.TemporaryDirectory() as folder:
-        project = many_stacks_project(Path(folder), args.copies)
+        project = many_stacks_project(Path(folder), stacks, args.copies)
         many = OMSECRETS + ["check", "--format", "json", "--project-dir", str(project)]
         print(f"\ncheck of {len(stacks) * args.copies} stacks ({args.copies} copies of each): default against --jobs 1")
         alone, default = measure_pair(many + ["--jobs", "1"], many, args.repeat)
@@ -221,7 +222,7 @@ def main(argv=None) -> int:
                 if n:
                     pairs = differences[n]
                     low, _, high = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else pairs * 3
-                    print(f"  {'':<34} {costs[n] * 1000:.3f} ms CPU a secret ({len(differences[n])} pairs, "
+                    print(f"  {'':<34} {costs[n] * 1000:.3f} ms CPU a secret ({len(pairs)} pairs, "
                           f"middle half {low / n * 1000:.3f}-{high / n * 1000:.3f} ms)")
             largest = args.sizes[-1]
             same_output(commands[largest], runs[largest][0][2], failures)
