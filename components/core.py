@@ -244,6 +244,7 @@ KUBERNETES_ACCESS_TYPE = type_token("access", "KubernetesAccess")
 AZURE_ACCESS_TYPE = type_token("access", "AzureAccess")
 GCP_ACCESS_TYPE = type_token("access", "GcpAccess")
 FERNET_RING_TYPE = type_token("fernet", "FernetKeyRing")
+JWT_KEY_PAIR_TYPE = type_token("jwt", "JwtKeyPair")
 KMS_KEY_TYPE = type_token("kms", "SecretsKmsKey")
 APP_CONFIG_DELIVERY_TYPE = type_token("app", "AppConfigDelivery")
 #: The OpenMetadataSecrets output holding the rendered app config files (``preview --out`` writes them).
@@ -344,12 +345,14 @@ NO_ACCESS: frozenset[str] = frozenset()
 
 
 def required_access(identity: str, provider_name: str) -> frozenset[str]:
-    """What an identity needs on the store: the server reads, and on managed providers also writes
-    and deletes (OM writes every password field itself); ingestion only reads."""
+    """What an identity needs on the store. The server: on managed providers read, write and delete (OM
+    writes every password field itself); on the others nothing (``SecretsManagerFactory`` hands ``aws``,
+    ``aws-ssm`` and ``azure-kv`` to ``DBSecretsManager``, which has no store client: only ingestion
+    reads those stores). Ingestion: read."""
     if identity not in IDENTITIES:
         raise ValueError(f"unknown identity {identity!r}; expected one of {', '.join(IDENTITIES)}")
-    if identity == SERVER and provider(provider_name).managed:
-        return frozenset(ACCESS_KINDS)
+    if identity == SERVER:
+        return frozenset(ACCESS_KINDS) if provider(provider_name).managed else NO_ACCESS
     return frozenset({READ})
 
 

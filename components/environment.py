@@ -9,14 +9,15 @@ from . import conventions, core
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
 from .app_config.airflow import fernet_ref as airflow_fernet_ref
-from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs
+from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
 from .app_config.files import render_files
 from .app_config.refs import SecretRef
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
+from .jwt_keypair import JwtKeyPair, JwtKeyPairArgs
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
-from .settings import Settings, fernet_parts, key_copy_name
+from .settings import JWT_KEY_COPY, JWT_KEY_COPY_PARTS, KEY_COPIES, Settings, fernet_parts, key_copy_name
 from .stores import SecretStore, store_for
 
 #: The name ``__main__.py`` gives the environment: it derives every child's name, so it never
@@ -57,8 +58,10 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
 
     Build ``settings`` with ``components.settings.from_dict({...})`` (or ``load()`` in a stack).
     ``former_names``: names this component had before (aliases keep every resource's URN).
-    Attributes: ``store`` (None for ``db``), ``rings`` (per app), ``bootstrap``, ``kms``,
-    ``aws_access``, ``k8s_access``, ``delivery``, ``references`` ({name: "secret:<id>"}).
+    Attributes: ``store`` (None for ``db``), ``rings`` (per app), ``jwt`` (OM's JWT signing pair, None
+    with ``jwt.enabled: false``), ``bootstrap``, ``kms``, ``aws_access``, ``k8s_access``, ``delivery``,
+    ``references`` ({name: "secret:<id>"} of what the apps may use) and ``key_copy_references`` (the
+    recovery copies of key material, which no app may read).
     """
 
     TYPE = core.ENVIRONMENT_TYPE
@@ -130,6 +133,21 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             )
             for app in APPS
         }
+        jwt_settings = settings.jwt
+        self.jwt: JwtKeyPair | None = None
+        if jwt_settings.enabled:
+            self.jwt = JwtKeyPair(
+                f"{name}-jwt",
+                JwtKeyPairArgs(
+                    key_size=jwt_settings.key_size,
+                    generation=jwt_settings.generation,
+                    protect=settings.protect,
+                    key_id=jwt_settings.key_id,
+                    imported=jwt_settings.imported_value if jwt_settings.imported else None,
+                    imported_from=jwt_settings.imported,
+                ),
+                child,
+            )
         self.bootstrap = (
             BootstrapSecrets(f"{name}-bootstrap", BootstrapSecretsArgs(settings.secrets, protect=settings.protect), child)
             if settings.secrets
@@ -140,10 +158,14 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         if self.store is not None:
             for app, ring in self.rings.items():
                 self.store.seed(fernet_parts(app), ring.value, name=key_copy_name(app), key_material=True)
+            if self.jwt is not None:
+                self.store.seed(JWT_KEY_COPY_PARTS, self.jwt.recovery_copy, name=JWT_KEY_COPY, key_material=True)
             for secret in settings.secrets:
                 self.store.seed(secret.parts, self.bootstrap.values[secret.name], name=secret.name, server_owned=settings.managed)
             self.store.finish()
-        self.references = self.store.references() if self.store else {}
+        seeded = self.store.references() if self.store else {}
+        self.references = {n: r for n, r in seeded.items() if n not in KEY_COPIES}
+        self.key_copy_references = {n: r for n, r in seeded.items() if n in KEY_COPIES}
 
         self.aws_access: AwsAccess | None = None
         if settings.is_aws:
@@ -192,10 +214,10 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
 
         access_keys = None
         if self.aws_access is not None and settings.aws.identity.mode == core.ACCESS_KEY:
-            access_keys = {
-                "openmetadata": (self.aws_access.server_access_key_id, self.aws_access.server_secret_access_key),
-                "airflow": (self.aws_access.ingestion_access_key_id, self.aws_access.ingestion_secret_access_key),
-            }
+            access_keys = {"airflow": (self.aws_access.ingestion_access_key_id, self.aws_access.ingestion_secret_access_key)}
+            if self.aws_access.server_access_key_id is not None:  # the server reads only managed stores
+                access_keys["openmetadata"] = (self.aws_access.server_access_key_id,
+                                               self.aws_access.server_secret_access_key)
         self.delivery = AppConfigDelivery(
             f"{name}-app-config",
             AppConfigDeliveryArgs(
@@ -203,12 +225,15 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 fernet_rings={app: ring.value for app, ring in self.rings.items()},
                 access_keys=access_keys,
                 labels=labels,
+                jwt_keys=JwtKeyFiles(self.jwt.private_key_der, self.jwt.public_key_der, self.jwt.key_id)
+                if self.jwt is not None else None,
             ),
             k8s_child,
         )
         self.rotation_job = self._rotation_job(name, settings)
-        #: The app config files (path -> text; secret values only referenced) rendered from these settings.
-        self.app_config_files = render_files(settings)
+        #: The app config files (path -> text; secret values only referenced) rendered from these settings
+        #: as deployed (with the JWT pair's key id).
+        self.app_config_files = self.delivery.deployed.apply(render_files)
         self.register_outputs(
             {**self.stack_outputs(), "production": settings.production, APP_CONFIG_FILES_OUTPUT: self.app_config_files}
         )
@@ -232,6 +257,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 server_principal_id=az.identity.server_principal_id,
                 ingestion_principal_id=az.identity.ingestion_principal_id,
                 tags=settings.resource_tags,
+                provider=settings.provider,
             ),
             opts,
         )
@@ -240,7 +266,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         from .access.gcp_iam import GcpAccess, GcpAccessArgs
 
         g = settings.gcp
-        key_copies = tuple(self.store.seeded[key_copy_name(app)].secret_id for app in core.APPS)
+        key_copies = tuple(self.store.seeded[n].secret_id for n in KEY_COPIES if n in self.store.seeded)
         return GcpAccess(
             f"{name}-gcp-access",
             GcpAccessArgs(
@@ -304,6 +330,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             "clusterName": s.cluster_name,
             "prefix": s.prefix,
             "secretReferences": self.references,
+            "keyCopyReferences": self.key_copy_references,
             "fernet": {
                 app: {"generations": list(ring.generations), "primaryGeneration": ring.primary_generation}
                 for app, ring in self.rings.items()
@@ -317,13 +344,22 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "airflow": self.delivery.airflow_helm_values,
             },
         }
-        if self.aws_access is not None:
-            out["iam"] = {
-                "serverPolicyArn": self.aws_access.server_policy_arn,
-                "ingestionPolicyArn": self.aws_access.ingestion_policy_arn,
-                "serverRoleArn": self.aws_access.server_role_arn,
-                "ingestionRoleArn": self.aws_access.ingestion_role_arn,
+        if self.jwt is not None:
+            jwt_out = {
+                "generation": None if s.jwt.imported else s.jwt.generation,
+                "keyId": self.jwt.key_id,
+                "publicKeySha256": self.jwt.public_key_sha256,
+                "issuer": s.jwt.issuer,
+                "secretName": self.delivery.jwt_secret.metadata.name,
             }
+            out["jwt"] = {k: v for k, v in jwt_out.items() if v is not None}
+        if self.aws_access is not None:
+            out["iam"] = core.wire_outputs({
+                "server_policy_arn": self.aws_access.server_policy_arn,
+                "ingestion_policy_arn": self.aws_access.ingestion_policy_arn,
+                "server_role_arn": self.aws_access.server_role_arn,
+                "ingestion_role_arn": self.aws_access.ingestion_role_arn,
+            })
         if self.kms is not None:
             out["kmsKeyArn"] = self.kms.key_arn
         if self.azure_access is not None:

@@ -9,13 +9,14 @@ default, validator, meaning): the readers, the unknown-key check, the README tab
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
-from . import conventions, core, fernet, key_material
+from . import conventions, core, fernet, jwt, key_material
 from .record import record
 
 NAMESPACE = core.CONFIG_NAMESPACE
@@ -185,6 +186,27 @@ class FernetSettings:
 
 
 @record
+class JwtSettings:
+    """OM's JWT signing key pair: generated (``key_size``) or adopted from a running deployment."""
+
+    enabled: bool = True
+    #: why a stack declares no pair (required with ``enabled: false``).
+    disabled_reason: str | None = None
+    key_size: int = jwt.DEFAULT_KEY_SIZE
+    #: the pair's generation: raising it declares a new pair (a rotation, README: JWT key rotation runbook).
+    generation: int = 1
+    issuer: str = jwt.DEFAULT_ISSUER
+    #: ``JWT_KEY_ID``; None: the RFC 7638 thumbprint of the public key.
+    key_id: str | None = None
+    #: config key (set with ``--secret``) holding the adopted private key; None: generated.
+    imported: str | None = None
+    #: the adopted key's value (an Output under Pulumi).
+    imported_value: Any = None
+    #: JWKS URLs listed after the server's own in ``authenticationConfiguration.publicKeyUrls``.
+    extra_public_key_urls: tuple[str, ...] = ()
+
+
+@record
 class BootstrapSecret:
     """A secret om-secrets seeds: generated (``length``...) or taken from a secret config key."""
 
@@ -224,6 +246,7 @@ class Settings:
         default_factory=lambda: IngestionSettings("openmetadata", "openmetadata-ingestion")
     )
     fernet: FernetSettings = field(default_factory=FernetSettings)
+    jwt: JwtSettings = field(default_factory=JwtSettings)
     secrets: tuple[BootstrapSecret, ...] = ()
     #: ``{subject: reason}``: losses of key material this change accepts (omsecrets.lifecycle).
     acknowledge: Mapping[str, str] = field(default_factory=dict)
@@ -253,11 +276,20 @@ class Settings:
         """Tags for resources om-secrets declares: the stack's tags plus ``managed-by``."""
         return {**self.tags, core.MANAGED_BY_TAG: MANAGED_BY}
 
+    def key_copies(self) -> dict[str, tuple[str, ...]]:
+        """The recovery copies of key material om-secrets seeds into the store: ``{name: parts}``."""
+        if not self.uses_store:
+            return {}
+        return {name: parts for name, parts in KEY_COPIES.items() if self.jwt.enabled or name != JWT_KEY_COPY}
+
     def seeded_secrets(self) -> dict[str, tuple[str, ...]]:
         """Every logical secret om-secrets seeds into the store: ``{name: parts}``."""
-        out = {key_copy_name(app): fernet_parts(app) for app in APPS} if self.uses_store else {}
-        out.update({s.name: s.parts for s in self.secrets})
-        return out
+        return {**self.key_copies(), **{s.name: s.parts for s in self.secrets}}
+
+
+def with_jwt_key_id(settings: Settings, key_id: str) -> Settings:
+    """``settings`` as deployed: ``jwt.key_id`` set to the pair's key id (known once the key exists)."""
+    return dataclasses.replace(settings, jwt=dataclasses.replace(settings.jwt, key_id=key_id))
 
 
 def fernet_parts(app: str) -> tuple[str, ...]:
@@ -270,9 +302,21 @@ def key_copy_name(app: str) -> str:
     return f"fernet-{app}"
 
 
+#: The logical name and id parts of the JWT key pair's recovery copy (``/<prefix>/<cluster>/jwt/openmetadata``).
+JWT_KEY_COPY = "jwt-openmetadata"
+JWT_KEY_COPY_PARTS = ("jwt", core.SERVER_APP)
+#: Every recovery copy of key material om-secrets may seed: ``{logical name: id parts}``. No app
+#: identity may read, change or delete any of them (the apps get their keys from delivery Secrets).
+KEY_COPIES: Mapping[str, tuple[str, ...]] = {
+    **{key_copy_name(app): fernet_parts(app) for app in APPS},
+    JWT_KEY_COPY: JWT_KEY_COPY_PARTS,
+}
+
+
 def key_copy_ids(provider: str, prefix: str, cluster_name: str) -> tuple[str, ...]:
-    """The store ids of the Fernet ring copies om-secrets seeds: no app may read or delete them."""
-    return tuple(conventions.secret_id(provider, fernet_parts(app), prefix=prefix, cluster_name=cluster_name) for app in APPS)
+    """The store ids of every key copy om-secrets may seed: no app may read or delete them."""
+    return tuple(conventions.secret_id(provider, parts, prefix=prefix, cluster_name=cluster_name)
+                 for parts in KEY_COPIES.values())
 
 
 # ---------------------------------------------------------------- schema
@@ -456,6 +500,22 @@ KEYS: tuple[Key, ...] = (
     Key("fernet.rotationJob.databaseSecret", "string", "airflow-airflow-metadata", "Secret holding Airflow's database URL",
         check=lambda v: conventions.is_dns_subdomain(v), what="a Kubernetes Secret name"),
     Key("fernet.rotationJob.databaseSecretKey", "string", "connection", "its key"),
+    Key("jwt.enabled", "bool", True, "declare OM's JWT signing key pair (it signs every bot and personal access "
+        "token; OM's shipped default pair is public); `false` needs `jwt.disabledReason`"),
+    Key("jwt.disabledReason", "string", None, "why this stack declares no JWT pair (required with `enabled: false`)"),
+    Key("jwt.keySize", "int", jwt.DEFAULT_KEY_SIZE, "RSA key size of a generated pair: "
+        + ", ".join(f"`{n}`" for n in jwt.KEY_SIZES), lo=min(jwt.KEY_SIZES), hi=max(jwt.KEY_SIZES)),
+    Key("jwt.generation", "int", 1, "the pair's generation: raise it to rotate to a new pair (a hard cut: see the JWT "
+        "key rotation runbook)", lo=1, hi=10_000),
+    Key("jwt.issuer", "string", jwt.DEFAULT_ISSUER, "`JWT_ISSUER`: the `iss` of the tokens OM signs",
+        check=_pattern(jwt.ISSUER), what="a text of 1-200 characters without spaces or quotes"),
+    Key("jwt.keyId", "string", None, "`JWT_KEY_ID`, the `kid` of every token (keep it: a change invalidates them all)",
+        default_text="the RFC 7638 thumbprint of the public key", check=_pattern(jwt.KEY_ID),
+        what="1-200 of letters, digits and . _ ~ : + / = -"),
+    Key("jwt.imported", "string", None, "config key (set with --secret) holding a running deployment's private key "
+        "(PEM, or base64 of its DER file) to adopt instead of generating one; needs `keyId`"),
+    Key("jwt.extraPublicKeyUrls", "strings", (), "JWKS URLs listed after the server's own "
+        "(`<ingestion.hostPort>/v1/system/config/jwks`) in `authenticationConfiguration.publicKeyUrls`", default_text="none"),
     Key("secrets", "list", None, "bootstrap secrets: `{name, path: database/<svc>/password, length, special, upper, "
         "lower, numeric}` or `{path, fromConfig: <key set with --secret>}`", default_text="`[]`"),
     Key("acknowledge", "list", None, "`[{drop: <subject>, reason: <why>}]`: the exact losses of key material this "
@@ -684,6 +744,7 @@ def from_dict(
     azure = _azure(c, provider, production, secret_values, plaintext_refs)
     gcp = _gcp(c, provider)
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
+    jwt_settings = _jwt(c, secret_values, plaintext_refs)
     secrets = _secrets(c, secret_values, plaintext_refs)
     acknowledge = _acknowledge(c)
 
@@ -703,6 +764,7 @@ def from_dict(
         server=server,
         ingestion=ingestion,
         fernet=fernet_settings,
+        jwt=jwt_settings,
         secrets=secrets,
         acknowledge=acknowledge,
     )
@@ -760,6 +822,7 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         ring = ring if isinstance(ring, Mapping) else {}
         if isinstance(ring.get("imported"), Mapping):
             refs.extend(ring["imported"].values())
+    refs.append(_mapping(data.get("jwt")).get("imported"))
     azure = _mapping(data.get("azure"))
     identity = _mapping(azure.get("identity"))
     for app in core.IDENTITIES:
@@ -968,6 +1031,13 @@ def _azure(c: _Collector, provider: str, production: bool, secret_values, plaint
         if c.raw("azure.identity.oidcIssuer") is not None:
             c.fail("azure.identity.oidcIssuer", "is only used with mode 'workload-identity'")
         for app, given in apps.items():
+            if app == core.SERVER and provider is not None and not core.required_access(core.SERVER, provider):
+                # azure-kv: OM's server keeps values in its database (DBSecretsManager) and never reads the vault
+                if c.raw(f"azure.identity.{app}") is not None:
+                    c.fail(f"azure.identity.{app}", f"is not used with provider {provider!r}: the OM server never "
+                           "reads the vault (only ingestion does), so it gets no identity and no role; remove it, "
+                           "or use managed-azure-kv")
+                continue
             for key, attr in (("clientId", "client_id"), ("principalId", "principal_id"), ("clientSecret", "client_secret")):
                 if not given[attr] and c.raw(f"azure.identity.{app}.{key}") is None:
                     c.fail(f"azure.identity.{app}.{key}", "is required with mode 'client-secret'")
@@ -1139,6 +1209,58 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
     )
 
 
+def _jwt(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> JwtSettings:
+    enabled = c.get("jwt.enabled")
+    reason = c.get("jwt.disabledReason")
+    if not enabled:
+        others = sorted(k for k in ("keySize", "generation", "issuer", "keyId", "imported", "extraPublicKeyUrls")
+                        if c.raw(f"jwt.{k}") is not None)
+        if not (reason or "").strip():
+            c.fail("jwt.disabledReason", "is required with jwt.enabled: false: say in the stack file why OM keeps its own "
+                   "keys (its shipped default pair is public: anyone reaching the server can mint an admin token)")
+        if others:
+            c.fail("jwt", f"enabled: false, but {', '.join(others)} set; remove them or enable the pair")
+        return JwtSettings(enabled=False, disabled_reason=(reason or "").strip() or None)
+    if reason is not None:
+        c.fail("jwt.disabledReason", "is only used with jwt.enabled: false; remove it")
+    size = c.get("jwt.keySize")
+    if size is not None and size not in jwt.KEY_SIZES:
+        c.fail("jwt.keySize", f"{size!r} is not allowed; allowed: {', '.join(map(str, jwt.KEY_SIZES))}")
+        size = None
+    key_id = c.get("jwt.keyId")
+    if key_id is not None and jwt.is_default_kid(key_id):
+        c.fail("jwt.keyId", f"{key_id!r} is OpenMetadata's default kid, which marks its public default key pair; "
+               "leave keyId unset (the thumbprint of the new key is used) or give the running deployment's own kid")
+        key_id = None
+    urls = c.get("jwt.extraPublicKeyUrls")
+    for url in urls:
+        if not _URL.fullmatch(url):
+            c.fail("jwt.extraPublicKeyUrls", f"{url!r} is not an http(s) URL of a JWKS")
+    imported = c.get("jwt.imported")
+    if imported is not None:
+        problem = _secret_ref_problem(imported, secret_values, plaintext_refs)
+        if problem:
+            c.fail("jwt.imported", problem)
+        for key in ("keySize", "generation"):
+            if c.raw(f"jwt.{key}") is not None:
+                c.fail(f"jwt.{key}", f"is for a generated pair; an imported key is the running deployment's: remove {key}")
+        if c.raw("jwt.keyId") is None:
+            c.fail("jwt.keyId", "is required with jwt.imported: the running deployment's JWT_KEY_ID, which every "
+                   "token it issued carries (a new kid would invalidate them all)")
+        if problem:
+            imported = None
+    return JwtSettings(
+        enabled=True,
+        key_size=size or jwt.DEFAULT_KEY_SIZE,
+        generation=c.get("jwt.generation") or 1,
+        issuer=c.get("jwt.issuer") or jwt.DEFAULT_ISSUER,
+        key_id=key_id,
+        imported=imported,
+        imported_value=secret_values.get(imported) if imported else None,
+        extra_public_key_urls=urls,
+    )
+
+
 def _secret_ref_problem(ref: Any, secret_values: Mapping[str, Any], plaintext_refs) -> str | None:
     """Why config key ``ref`` cannot supply a secret value (None when it can)."""
     if not isinstance(ref, str) or not ref:
@@ -1208,8 +1330,8 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             sub.fail("name", f"{name!r} is not allowed; expected letters, digits, spaces and _ . - /")
         elif name in names:
             sub.fail("name", f"{name!r} is used twice; secret names must be unique")
-        elif name in {key_copy_name(app) for app in APPS}:
-            sub.fail("name", f"{name!r} is reserved for the Fernet ring om-secrets seeds; choose another name")
+        elif name in KEY_COPIES:
+            sub.fail("name", f"{name!r} is reserved for a key copy om-secrets seeds; choose another name")
         if isinstance(name, str):
             names.add(name)
         from_config = sub.get("fromConfig", keys=_SECRET_KEY_BY_PATH)

@@ -29,7 +29,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROGRAM = 0, 1, 2, 3
 EXIT_CODES = """\
 exit codes:
   0  ok
-  1  policy violations (check), differences (diff) or an unusable key ring (fernet check)
+  1  policy violations (check), differences (diff), an unusable key ring (fernet check) or an
+     unusable JWT key (jwt check)
   2  usage or configuration error: bad arguments, unknown stack, invalid stack file or
      om-secrets config (the message names the file, the line or key, and what is allowed)
   3  program error: the Pulumi program or om-secrets itself failed (--debug shows the traceback)
@@ -41,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stacks": ("omsecrets.stacks_cmd", "list the stacks and their provider, region and naming"),
     "diff": ("omsecrets.diff_cmd", "compare what two stacks declare"),
     "fernet": ("omsecrets.fernet_cmd", "generate Fernet keys or check a key ring"),
+    "jwt": ("omsecrets.jwt_cmd", "check an OpenMetadata JWT signing key file or JWKS"),
 }
 
 

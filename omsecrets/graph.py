@@ -46,6 +46,8 @@ SECRET_TYPES = (SM_SECRET, SSM_PARAMETER, K8S_SECRET, AZ_SECRET, GCP_SECRET)
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 APP_LABEL = "app.kubernetes.io/component"
 
+#: Packages whose resources generate key material (drawn as generated values).
+GENERATORS = ("random:", "tls:")
 KMS_KEY, KMS_ALIAS = "aws:kms/key:Key", "aws:kms/alias:Alias"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 # Drawn as edges or folded into another box, not as boxes of their own.
@@ -360,14 +362,17 @@ def _delivery_links(b: _Builder) -> None:
 
 
 def _value_links(b: _Builder) -> None:
-    """Generated values (random:*) to the secret that stores them (through its version, if any)."""
+    """Generated values (random:*, tls:* keys) to the secret that stores them (through its version, if any)."""
     by_urn = {r.urn: r for r in b.result.resources}
     for r in b.result.resources:
         deps = [by_urn[d] for d in r.options.get("dependsOn") or [] if d in by_urn]
-        sources = [d for d in deps if d.type.startswith("random:") and d.urn in b.nodes]
+        sources = [d for d in deps if d.type.startswith(GENERATORS) and d.urn in b.nodes]
         if not sources:
             continue
-        targets = [d for d in deps if d.urn in b.nodes and d.type in SECRET_TYPES] if r.urn not in b.nodes else [r]
+        if r.urn in b.nodes:  # a ConfigMap never holds one (the JWT kid in the server's is a public fact of its key)
+            targets = [r] if r.type in SECRET_TYPES else []
+        else:
+            targets = [d for d in deps if d.urn in b.nodes and d.type in SECRET_TYPES]
         for source in sources:
             for target in targets:
                 b.link(b.nodes[source.urn].id, b.nodes[target.urn].id, "value", "value")

@@ -5,6 +5,7 @@ logical identity, never by URN, so a rename in the same edit cannot hide a loss:
 
 =================================  ======================================================
 ``fernet.<app>.generation.<n>``    a Fernet ring generation (generated RandomBytes or imported)
+``jwt.keypair``                    OM's JWT signing pair (generated tls PrivateKey or imported)
 ``password.<name>``                a generated bootstrap password (RandomPassword)
 ``secret.<name>``                  a secret seeded into the store, at its OM id
 ``kms.key``                        the customer-managed KMS key
@@ -26,11 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from omsecrets.components import core
+from omsecrets.components.key_material import JWT_KEYPAIR
 
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 KMS_KEY = "aws:kms/key:Key"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 JOB = "kubernetes:batch/v1:Job"
 #: Inputs whose change makes the provider replace the resource: a new key, password or secret.
 REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
@@ -39,7 +42,12 @@ REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
                       "minSpecial", "overrideSpecial", "keepers"),
     KMS_KEY: ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion"),
     ACCESS_KEY: ("pgpKey",),  # `user` is the IAM user's name, which follows the user through its aliases
+    TLS_PRIVATE_KEY: ("algorithm", "rsaBits", "ecdsaCurve"),  # pulumi-tls: every input replaces
 }
+#: What losing or replacing OM's JWT pair costs (OM's key-rotation docs call it a hard cut).
+JWT_COST = ("every bot gets 401 until its token is regenerated, every pipeline must be redeployed so the new "
+            "bot token reaches Airflow, and every personal access token stops working (a hard cut: see the README's "
+            "JWT key rotation runbook)")
 #: Where a store secret lives: the inputs that make up its id, per secret type (any other type
 #: under a store component counts by ``name``).
 STORE_SECRET_LOCATION: Mapping[str, tuple[str, ...]] = {
@@ -62,7 +70,7 @@ class Item:
     """One piece of key material (or a store secret) of a plan."""
 
     subject: str
-    kind: str  # generated | imported | password | secret | kms-key | access-key
+    kind: str  # generated | imported | password | secret | kms-key | access-key (jwt.keypair: generated | imported)
     resource: Optional[str] = None  # "<type> <name>"
     urn: Optional[str] = None
     answers: frozenset[str] = frozenset()  # the URN and every alias (stack part aside): what the engine matches
@@ -126,13 +134,13 @@ def plan(document: Mapping) -> Plan:
     production = environment = None
     acknowledged: dict[str, str] = {}
 
-    def add(subject: str, kind: str, r: Mapping, **extra) -> None:
+    def add(subject: str, kind: str, r: Mapping, *, also: tuple = (), **extra) -> None:
         inputs = r.get("inputs") or {}
         options = r.get("options") or {}
         items[subject] = Item(
             subject=subject, kind=kind, resource=f"{r['type']} {r['name']}", urn=r.get("urn"),
             answers=frozenset(_unstacked(u) for u in [r.get("urn"), *(options.get("aliases") or [])] if isinstance(u, str)),
-            fingerprint=tuple((k, _dig(inputs, k)) for k in REPLACE_INPUTS.get(r["type"], ())),
+            fingerprint=tuple((k, _dig(inputs, k)) for k in REPLACE_INPUTS.get(r["type"], ())) + also,
             protect=bool(options.get("protect")), **extra,
         )
 
@@ -158,6 +166,15 @@ def plan(document: Mapping) -> Plan:
                     resource=f"{rtype} {r['name']} (imported generation {gen})", urn=r.get("urn"),
                     source=sources.get(str(gen)) if isinstance(sources, Mapping) else None,
                 )
+        elif rtype == core.JWT_KEY_PAIR_TYPE and inputs.get("imported") is True:
+            items[JWT_KEYPAIR] = Item(
+                subject=JWT_KEYPAIR, kind="imported", resource=f"{rtype} {r['name']} (imported)", urn=r.get("urn"),
+                fingerprint=(("keyId", inputs.get("keyId")),),
+                source=inputs.get("importedFrom") if isinstance(inputs.get("importedFrom"), str) else None,
+            )
+        elif rtype == TLS_PRIVATE_KEY and parent_type == core.JWT_KEY_PAIR_TYPE:
+            # The key id (a thumbprint unless jwt.keyId overrides it) is in every token: changing it is a hard cut too.
+            add(JWT_KEYPAIR, "generated", r, also=(("keyId", (parent.get("inputs") or {}).get("keyId")),))
         elif rtype == RANDOM_BYTES and parent_type == core.FERNET_RING_TYPE:
             match = _GENERATION.search(r["name"])
             if match:
@@ -236,21 +253,26 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
             yield Finding(subject, _deleted(old, gen, before, after), **where)
             continue
         if old.kind != new.kind:
-            yield Finding(subject, f"{subject} changes from {_a(old.kind)} key to {_a(new.kind)} one: the {old.kind} key of "
-                          "that generation is lost and every value encrypted with it", **where)
+            lost = (f"the {old.kind} pair is lost: {JWT_COST}" if subject == JWT_KEYPAIR else
+                    f"the {old.kind} key of that generation is lost and every value encrypted with it")
+            yield Finding(subject, f"{subject} changes from {_a(old.kind)} key to {_a(new.kind)} one: {lost}", **where)
             continue
         if old.kind == "imported":
             if old.source and new.source and old.source != new.source:
                 yield Finding(subject, f"{subject}: the imported key now comes from config key {new.source!r} instead "
                               f"of {old.source!r}; if the value differs, the running deployment's key is lost", **where)
+            yield from _key_id_change(subject, old, new, where)
             continue
         if old.urn and _unstacked(old.urn) not in new.answers:
+            cost = f": {JWT_COST}" if subject == JWT_KEYPAIR else ""
             yield Finding(subject, f"{subject}: {old.resource} is now declared as {new.resource} with no alias from "
-                          f"{old.urn}; Pulumi would delete it and create a new one", **where)
+                          f"{old.urn}; Pulumi would delete it and create a new one{cost}", **where)
         was = dict(old.fingerprint)
-        changed = [f"{k} {was.get(k)!r} -> {v!r}" for k, v in new.fingerprint if was.get(k) != v]
+        changed = [f"{k} {was.get(k)!r} -> {v!r}" for k, v in new.fingerprint if was.get(k) != v and k != "keyId"]
         if changed:
-            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value)", **where)
+            cost = f": {JWT_COST}" if subject == JWT_KEYPAIR else ""
+            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value){cost}", **where)
+        yield from _key_id_change(subject, old, new, where)
         if old.location and new.location and old.location != new.location:
             yield Finding(subject, f"{subject} moves from {old.location} to {new.location}: OM's `secret:` "
                           "references to the old id break and values the OM server wrote there are lost", **where)
@@ -263,6 +285,15 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
     if before.production is True and after.production is False:
         yield Finding("production", "production is turned off (was on in the baseline): protection, recovery windows "
                       "and mandatory rules follow it")
+
+
+def _key_id_change(subject: str, old: Item, new: Item, where: Mapping) -> Iterable[Finding]:
+    """``jwt.keyId`` set, changed or unset: the kid every token carries changes."""
+    before, after = dict(old.fingerprint).get("keyId"), dict(new.fingerprint).get("keyId")
+    if subject == JWT_KEYPAIR and before != after:
+        shown = {None: "the key's thumbprint"}
+        yield Finding(subject, f"{subject}: jwt.keyId {shown.get(before, repr(before))} -> {shown.get(after, repr(after))} "
+                      f"changes the kid of every token: {JWT_COST}", **where)
 
 
 def _a(word: str) -> str:
@@ -279,6 +310,8 @@ def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:
                 f"to generation {new.primary if new else '?'}: run step 2 of the rotation runbook first "
                 "(fernet.rotationJob.run: true and `pulumi up`, then record reencryptedTo), or acknowledge a "
                 "rotation run by hand")
+    if old.subject == JWT_KEYPAIR:
+        return f"{old.subject}: {old.resource} would be deleted (OM's JWT signing pair): {JWT_COST}"
     if gen:
         return (f"{old.subject} ({old.resource}) leaves OM's ring: OM has no re-encryption command "
                 "(`migrate-secrets` re-encrypts only some fields), so values encrypted with it would be lost")
@@ -325,7 +358,10 @@ def guard(before: Optional[Mapping], after: Mapping) -> list[Finding]:
         findings.append(f)
     for subject in sorted(set(new.acknowledged) - used):
         applied = subject not in old.items and subject not in ("protection", "production")
-        hint = "it was already applied: remove it" if applied else "check the subject"
+        kept = subject in old.items and subject in new.items  # e.g. jwt.keypair after its rotation was applied
+        hint = ("it was already applied: remove it" if applied else
+                "this change keeps it: if the loss was applied already, remove the acknowledgement; else check the subject"
+                if kept else "check the subject")
         findings.append(Finding(subject, f"om-secrets:acknowledge drops {subject!r}, but this change loses no such "
                                 f"thing: an acknowledgement must name exactly one loss of this change ({hint})",
                                 kind="acknowledgement"))

@@ -32,6 +32,8 @@ REFERENCE_SERVER_ENV = {
     "OM_SM_REGION", "OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY", "OM_SM_CLIENT_ID", "OM_SM_CLIENT_SECRET",
     "OM_SM_TENANT_ID", "OM_SM_VAULT_NAME", "OM_SM_PROJECT_ID", "OM_SM_NAMESPACE", "OM_SM_KUBECONFIG_PATH",
     "OM_SM_IN_CLUSTER", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER",
+    # om-jwt-airflow3.md Part 1 (conf/openmetadata.yaml jwtTokenConfiguration, authenticationConfiguration)
+    "RSA_PUBLIC_KEY_FILE_PATH", "RSA_PRIVATE_KEY_FILE_PATH", "JWT_ISSUER", "JWT_KEY_ID", "AUTHENTICATION_PUBLIC_KEYS",
 }
 REFERENCE_AIRFLOW_KEYS = {
     "aws_region", "aws_access_key_id", "aws_secret_access_key",
@@ -173,7 +175,7 @@ def test_renderers_refuse_invalid_combinations(base, changes, key, render):
 
 
 def test_check_access_keys():
-    irsa, keyed = make_settings("aws"), make_settings("aws", mode="access-key")
+    irsa, keyed = make_settings("managed-aws"), make_settings("managed-aws", mode="access-key")
     apps = ("openmetadata", "airflow")
     validate.check_access_keys(irsa, set(), apps)
     validate.check_access_keys(keyed, set(apps), apps)
@@ -181,6 +183,11 @@ def test_check_access_keys():
         validate.check_access_keys(irsa, {"airflow"}, apps)
     with pytest.raises(ValueError, match="no access key was given for airflow"):
         validate.check_access_keys(keyed, {"openmetadata"}, apps)
+    # non-managed: the server never reads the store, so only ingestion has a key
+    non_managed = make_settings("aws", mode="access-key")
+    validate.check_access_keys(non_managed, {"airflow"}, apps)
+    with pytest.raises(ValueError, match="for openmetadata are not used .the OM server never reads a non-managed store"):
+        validate.check_access_keys(non_managed, set(apps), apps)
     with pytest.raises(ValueError, match="unknown apps"):
         validate.check_access_keys(keyed, {*apps, "superset"}, apps)
     with pytest.raises(ValueError, match="only used with 'access-key'"):
@@ -213,9 +220,11 @@ def _every_mode(provider: str, loader: str):
         return [make_settings(provider, loader, mode) for mode in IDENTITIES]
     if provider in ("azure-kv", "managed-azure-kv"):
         secrets = {f"{who}ClientSecret": "x" for who in ("server", "ingestion")}
+        azure = AZURE_CLIENT_SECRET
+        if provider == "azure-kv":  # the server never reads a non-managed vault: it has no identity there
+            azure = {**azure, "identity": {k: v for k, v in azure["identity"].items() if k != "server"}}
         return [make_settings(provider, loader),
-                from_dict({"provider": provider, "ingestion": {"loader": loader}, "azure": AZURE_CLIENT_SECRET},
-                          secret_values=secrets)]
+                from_dict({"provider": provider, "ingestion": {"loader": loader}, "azure": azure}, secret_values=secrets)]
     return [make_settings(provider, loader)]
 
 
@@ -233,6 +242,8 @@ def test_renderers_write_exactly_the_registry_reader_keys(provider):
         section |= set(airflow_section(s))
     for s in _every_mode(provider, "env"):
         env |= set(ingestion_env(s)) - BOTO3_KEY_ENV - {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"}
-    assert params == set(entry.server_parameters)
+    credentials = {"accessKeyId", "secretAccessKey", "clientId", "clientSecret", "tenantId"}
+    # DBSecretsManager (non-managed) reads no parameter; the non-credential ones stay for a switch to managed
+    assert params == set(entry.server_parameters) - (set() if entry.managed else credentials)
     assert section == set(entry.airflow_keys)
     assert env == set(entry.env_keys)

@@ -10,6 +10,7 @@ from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, ai
 from omsecrets.components.app_config.ingestion import ingestion_env
 from omsecrets.components.app_config.refs import SecretRef
 from omsecrets.components.settings import AWS_PROVIDERS, from_dict
+from tests.support import chart_keys
 from tests.test_app_config import (
     BOTO3_KEY_ENV,
     CASES,
@@ -165,3 +166,14 @@ def test_airflow_reads_the_fragment(provider, mode, tmp_path):
     else:
         assert section["aws_region"] == REGION
         assert section["aws_access_key_id"] == "AKIAPLANTEDKEYID0000"
+
+
+# ---------------------------------------------------------------- every rendered key, against the charts' facts
+
+
+
+@pytest.mark.parametrize("version", ["1.18.0", "1.19.0", "1.20.0", "1.21.0"])
+@pytest.mark.parametrize("provider, loader, mode", CASES)
+def test_every_airflow_value_is_a_key_the_chart_declares(provider, loader, mode, version):
+    """tests/support/chart_keys.py: the apache-airflow chart's values.schema.json (1.18.0 is what OM's deps chart uses)."""
+    assert chart_keys.first_undeclared("airflow", version, airflow_helm_values(case(provider, loader, mode))) == []

@@ -9,34 +9,44 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from omsecrets.components import jwt
+from omsecrets.components.app_config import validate
 from omsecrets.components.app_config.airflow import airflow_helm_values
-from omsecrets.components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs
+from omsecrets.components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
 from omsecrets.components.app_config.manifests import config_data, secret_keys
 from omsecrets.components.app_config.server import openmetadata_helm_values
-from omsecrets.components.settings import APPS, AWS_PROVIDERS
+from omsecrets.components.settings import APPS, from_dict, with_jwt_key_id
 from tests.support import mocks
 from tests.test_app_config import CASES, case, make_settings
 
 RINGS = {"openmetadata": "PLANTED-om-ring-AAAA,PLANTED-om-ring-BBBB", "airflow": "PLANTED-af-ring-CCCC"}
 KEYS = {"openmetadata": ("AKIAPLANTEDSERVER001", "PLANTED/server/secret"),
         "airflow": ("AKIAPLANTEDINGEST001", "PLANTED/ingest/secret")}
-PLANTED = [*RINGS.values(), *(v for pair in KEYS.values() for v in pair)]
+JWT_FILES = {jwt.PRIVATE_KEY_FILE: "UExBTlRFRC1wcml2YXRlLWtleS1kZXI=", jwt.PUBLIC_KEY_FILE: "UExBTlRFRC1wdWJsaWM="}
+KID = "planted-kid-0001"
+PLANTED = [*RINGS.values(), *(v for pair in KEYS.values() for v in pair), JWT_FILES[jwt.PRIVATE_KEY_FILE]]
 FERNET_KEYS = {"openmetadata": "FERNET_KEY", "airflow": "fernet-key"}
 CONFIG_MAP, SECRET = "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
 
 
 def deploy(settings, *, keyed=None, labels=None):
-    """Declare AppConfigDelivery('om', ...) under mocks; return (component, mock inputs, requests)."""
+    """Declare AppConfigDelivery('om', ...) under mocks; return (component, mock inputs, requests); the
+    component's Output attributes are resolved to ``resolved_<name>``."""
     if keyed is None:
-        keyed = settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == "access-key"
+        keyed = {a: k for a, k in KEYS.items() if validate.uses_access_keys(settings, a)} or None
 
     def build():
         rings = {app: pulumi.Output.from_input(ring) for app, ring in RINGS.items()}
-        return AppConfigDelivery(
-            "om", AppConfigDeliveryArgs(settings, rings, KEYS if keyed else None, labels or {"team": "data"})
-        )
+        files = JwtKeyFiles(pulumi.Output.secret(JWT_FILES[jwt.PRIVATE_KEY_FILE]), JWT_FILES[jwt.PUBLIC_KEY_FILE], KID)
+        return AppConfigDelivery("om", AppConfigDeliveryArgs(
+            settings, rings, keyed, labels or {"team": "data"}, jwt_keys=files if settings.jwt.enabled else None))
 
-    return mocks.declare(build, mocks.Mocks(calls={}))  # calls={}: any invoke fails; the delivery makes none
+    async def resolve(component):
+        component.resolved_openmetadata_helm_values = await pulumi.Output.from_input(
+            component.openmetadata_helm_values).future()
+        return component
+
+    return mocks.declare(build, mocks.Mocks(calls={}), resolve)  # calls={}: any invoke fails; the delivery makes none
 
 
 def unwrap(value):
@@ -63,7 +73,7 @@ def test_delivery_declares_config_map_and_secret_per_app(provider, loader, mode)
                 "team": "data", "app.kubernetes.io/managed-by": "om-secrets",
                 "app.kubernetes.io/part-of": "openmetadata", "app.kubernetes.io/component": app,
             }
-        assert cm["data"] == config_data(settings, app)
+        assert cm["data"] == config_data(with_jwt_key_id(settings, KID) if app == "openmetadata" else settings, app)
         assert rpc.is_rpc_secret(sec["stringData"]), "Secret stringData must be a secret input"
         assert set(unwrap(sec["stringData"])) == set(secret_keys(settings, app))
         assert unwrap(sec["stringData"])[FERNET_KEYS[app]] == RINGS[app]
@@ -73,18 +83,34 @@ def test_delivery_declares_config_map_and_secret_per_app(provider, loader, mode)
         for obj in (cm, unwrap(sec)):
             kubernetes_validate.validate(obj, "1.33", strict=True)
 
+    # the JWT pair: a Secret of the server's namespace, its data secret, the two DER files OM reads
+    keys = inputs[(SECRET, "om-openmetadata-jwt-keys")]
+    assert keys["metadata"]["name"] == "openmetadata-jwt-keys"
+    assert keys["metadata"]["namespace"] == settings.server.namespace
+    assert rpc.is_rpc_secret(keys["data"]) and unwrap(keys["data"]) == JWT_FILES
+    assert {"data", "stringData"} <= set(requests[(SECRET, "om-openmetadata-jwt-keys")].additionalSecretOutputs)
+    kubernetes_validate.validate(unwrap(keys), "1.33", strict=True)
     config_maps = json.dumps([v for (t, _), v in inputs.items() if t == CONFIG_MAP])
     assert not [p for p in PLANTED if p in config_maps], "a ConfigMap holds a secret value"
-    assert component.openmetadata_helm_values == openmetadata_helm_values(settings)
+    assert KID in config_maps  # the server's JWT_KEY_ID: the pair's, as deployed
+    assert component.resolved_openmetadata_helm_values == openmetadata_helm_values(with_jwt_key_id(settings, KID))
     assert component.airflow_helm_values == airflow_helm_values(settings)
-    assert not [p for p in PLANTED if p in json.dumps([component.openmetadata_helm_values, component.airflow_helm_values])]
+    helm = json.dumps([component.resolved_openmetadata_helm_values, component.airflow_helm_values])
+    assert not [p for p in PLANTED if p in helm]
     assert component.config_map_names == {"openmetadata": "openmetadata-secrets-config", "airflow": "airflow-secrets-config"}
     assert component.secret_names == {"openmetadata": "openmetadata-secrets", "airflow": "airflow-secrets"}
-    assert len(component.resources) == 4
+    assert len(component.resources) == 5
+
+
+def test_no_jwt_secret_without_a_pair():
+    settings = from_dict({"provider": "kubernetes", "jwt": {"enabled": False, "disabledReason": "kept elsewhere"}})
+    component, inputs, _ = deploy(settings)
+    assert (SECRET, "om-openmetadata-jwt-keys") not in inputs and len(component.resources) == 4
+    assert "JWT_KEY_ID" not in inputs[(CONFIG_MAP, "om-openmetadata-config")]["data"]
 
 
 def test_access_keys_land_in_the_secrets_only():
-    _, inputs, _ = deploy(make_settings("aws-ssm", "env", "access-key"))
+    _, inputs, _ = deploy(make_settings("managed-aws-ssm", "env", "access-key"))
     server = unwrap(inputs[(SECRET, "om-openmetadata-secret")]["stringData"])
     ingest = unwrap(inputs[(SECRET, "om-airflow-secret")]["stringData"])
     assert (server["OM_SM_ACCESS_KEY_ID"], server["OM_SM_ACCESS_KEY"]) == KEYS["openmetadata"]
@@ -92,13 +118,22 @@ def test_access_keys_land_in_the_secrets_only():
             ingest["AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"]) == KEYS["airflow"]
 
 
+def test_non_managed_server_gets_no_access_key():
+    _, inputs, _ = deploy(make_settings("aws-ssm", "env", "access-key"))
+    assert not {"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"} & set(unwrap(inputs[(SECRET, "om-openmetadata-secret")]["stringData"]))
+
+
 def test_args_are_checked():
     settings = make_settings("aws")
+    files = JwtKeyFiles("p", "q", "k")
     with pytest.raises(ValueError, match="aws.identity.mode.*only used with 'access-key'"):
-        AppConfigDeliveryArgs(settings, RINGS, KEYS)
+        AppConfigDeliveryArgs(settings, RINGS, KEYS, jwt_keys=files)
     with pytest.raises(ValueError, match="no access key was given"):
-        AppConfigDeliveryArgs(make_settings("aws", mode="access-key"), RINGS, {"openmetadata": KEYS["openmetadata"]})
+        AppConfigDeliveryArgs(make_settings("aws", mode="access-key"), RINGS, {"openmetadata": KEYS["openmetadata"]},
+                              jwt_keys=files)
     with pytest.raises(ValueError, match=r"missing \['airflow'\]"):
-        AppConfigDeliveryArgs(settings, {"openmetadata": "r"})
+        AppConfigDeliveryArgs(settings, {"openmetadata": "r"}, jwt_keys=files)
     with pytest.raises(ValueError, match="label value"):
-        AppConfigDeliveryArgs(settings, RINGS, labels={"team": "data science"})
+        AppConfigDeliveryArgs(settings, RINGS, labels={"team": "data science"}, jwt_keys=files)
+    with pytest.raises(ValueError, match=r"jwt_keys must be given exactly when settings.jwt.enabled \(enabled: True"):
+        AppConfigDeliveryArgs(settings, RINGS)

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from omsecrets.components.app_config import files, manifests
+from omsecrets.components.app_config import files, manifests, validate
 from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
 from omsecrets.components.app_config.ingestion import ingestion_env
 from omsecrets.components.app_config.refs import SecretRef
@@ -29,10 +29,9 @@ BASE_FILES = {
 def planted_objects(settings):
     """The delivered objects with planted secret values, as a caller would pass them."""
     om_ring, af_ring, key_id, key_secret = PLANTED
-    keyed = "OM_SM_ACCESS_KEY" in manifests.secret_keys(settings, "openmetadata")
-    pair = (key_id, key_secret) if keyed else None
     objects = [manifests.config_map_manifest(settings, app) for app in APPS]
     for app, ring in zip(APPS, (om_ring, af_ring), strict=True):
+        pair = (key_id, key_secret) if validate.uses_access_keys(settings, app) else None
         objects.append(manifests.secret_manifest(settings, app, manifests.secret_string_data(settings, app, ring, pair)))
     objects.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "legacy", "namespace": "openmetadata"},
                     "data": {"FERNET_KEY": "UExBTlRFRC1vbS1yaW5nLVptOXZZbUZ5"}})

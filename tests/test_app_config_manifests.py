@@ -5,9 +5,10 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from omsecrets.components.app_config import manifests
+from omsecrets.components import jwt
+from omsecrets.components.app_config import manifests, validate
 from omsecrets.components.app_config.refs import PLACEHOLDER
-from omsecrets.components.settings import APPS, AWS_PROVIDERS
+from omsecrets.components.settings import APPS
 from tests.test_app_config import CASES, case, make_settings
 
 K8S_VERSION = "1.33"
@@ -15,7 +16,7 @@ PLANTED = {"fernet": "PLANTED-FERNET-RING", "id": "AKIAPLANTED000000000", "secre
 
 
 def expected_secret_keys(app, provider, mode):
-    keyed = mode == "access-key" and provider in AWS_PROVIDERS
+    keyed = validate.uses_access_keys(case(provider, "airflow", mode), app)  # the server: managed providers only
     if app == "openmetadata":
         return {"FERNET_KEY"} | ({"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"} if keyed else set())
     return {"fernet-key"} | ({"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID",
@@ -23,7 +24,7 @@ def expected_secret_keys(app, provider, mode):
 
 
 def planted_data(settings, app):
-    keys = (PLANTED["id"], PLANTED["secret"]) if "OM_SM_ACCESS_KEY" in manifests.secret_keys(settings, "openmetadata") else None
+    keys = (PLANTED["id"], PLANTED["secret"]) if validate.uses_access_keys(settings, app) else None
     return manifests.secret_string_data(settings, app, PLANTED["fernet"], keys)
 
 
@@ -53,8 +54,11 @@ def test_manifests_pass_the_kubernetes_schema(provider, loader, mode):
     for obj in objects:
         kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
     assert [o["kind"] for o in objects[:4]] == ["ConfigMap", "Secret", "ConfigMap", "Secret"]
-    assert [o["metadata"]["name"] for o in objects[:4]] == [
-        "openmetadata-secrets-config", "openmetadata-secrets", "airflow-secrets-config", "airflow-secrets"]
+    assert [o["metadata"]["name"] for o in objects[:5]] == [
+        "openmetadata-secrets-config", "openmetadata-secrets", "airflow-secrets-config", "airflow-secrets",
+        "openmetadata-jwt-keys"]
+    assert objects[4]["metadata"]["namespace"] == settings.server.namespace
+    assert objects[4]["data"] == {jwt.PRIVATE_KEY_FILE: PLACEHOLDER, jwt.PUBLIC_KEY_FILE: PLACEHOLDER}
 
 
 def test_placeholder_secret_and_namespaces():
@@ -66,7 +70,7 @@ def test_placeholder_secret_and_namespaces():
 
 
 def test_secret_string_data_maps_inputs_to_keys():
-    keyed = make_settings("aws", mode="access-key")
+    keyed = make_settings("managed-aws", mode="access-key")
     assert manifests.secret_string_data(keyed, "openmetadata", "R", ("I", "S")) == {
         "FERNET_KEY": "R", "OM_SM_ACCESS_KEY_ID": "I", "OM_SM_ACCESS_KEY": "S"}
     assert manifests.secret_string_data(keyed, "airflow", "R", ("I", "S")) == {
@@ -78,6 +82,10 @@ def test_secret_string_data_maps_inputs_to_keys():
         manifests.secret_string_data(keyed, "openmetadata", "R")
     with pytest.raises(ValueError, match="aws.identity.mode"):
         manifests.secret_string_data(make_settings("aws"), "airflow", "R", ("I", "S"))
+    non_managed = make_settings("aws", mode="access-key")  # the server never reads it: no key for the server
+    assert manifests.secret_string_data(non_managed, "openmetadata", "R") == {"FERNET_KEY": "R"}
+    with pytest.raises(ValueError, match="for openmetadata are not used"):
+        manifests.secret_string_data(non_managed, "openmetadata", "R", ("I", "S"))
     assert manifests.secret_string_data(make_settings("kubernetes"), "airflow", "R") == {"fernet-key": "R"}
 
 

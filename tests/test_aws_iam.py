@@ -36,11 +36,22 @@ BUILDERS = {"server": server_policy_document, "ingestion": ingestion_policy_docu
 MANAGED_LIMIT = 6144
 
 
+def needs_access(provider, who):
+    """The server only on managed providers (non-managed: DBSecretsManager, no store client); ingestion always."""
+    return bool(core.required_access(who, provider))
+
+
+#: (provider, identity) pairs that get a policy.
+GRANTED = [(p, w) for p in AWS_PROVIDERS for w in BUILDERS if needs_access(p, w)]
+
+
 def all_documents():
     for provider in AWS_PROVIDERS:
         for kms in (None, KMS_ARN):
             for prefix in ("", "team"):
                 for who, build in BUILDERS.items():
+                    if not needs_access(provider, who):
+                        continue
                     doc = build(provider, prefix=prefix, cluster_name="prod", kms_key_arn=kms, **ENV)
                     case_id = f"{provider}-{who}-{'kms' if kms else 'nokms'}-{prefix or 'noprefix'}"
                     yield pytest.param(provider, who, doc, id=case_id)
@@ -145,7 +156,7 @@ def test_no_wildcard_actions_or_resources(provider, who, doc):
     allows = [st for st in doc["Statement"] if st["Effect"] == "Allow"]
     (deny,) = [st for st in doc["Statement"] if st["Effect"] != "Allow"]
     assert deny["Effect"] == "Deny" and deny["Action"] == f"{aws_iam.service_for(provider)}:*"
-    assert len(deny["Resource"]) == 2 and all("/fernet/" in r and "*" not in r for r in deny["Resource"])
+    assert len(deny["Resource"]) == 3 and all(("/fernet/" in r or "/jwt/" in r) and "*" not in r for r in deny["Resource"])
     for st in allows:
         assert st["Sid"].isalnum()
         assert isinstance(st["Resource"], str), "one ARN pattern, never a per-secret list"
@@ -162,16 +173,18 @@ def test_no_wildcard_actions_or_resources(provider, who, doc):
 def test_action_sets(provider):
     service = aws_iam.service_for(provider)
     kw = dict(prefix="", cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
-    server, ingestion = server_policy_document(provider, **kw), ingestion_policy_document(provider, **kw)
+    ingestion = ingestion_policy_document(provider, **kw)
     assert actions(ingestion, service) == set(READ_ACTIONS[service]) == {
         "secretsmanager": {"secretsmanager:GetSecretValue"}, "ssm": {"ssm:GetParameter"},
     }[service]
     assert actions(ingestion, "kms") == {"kms:Decrypt"}
     if provider.startswith("managed-"):
+        server = server_policy_document(provider, **kw)
         assert actions(server, service) == set(SERVER_ACTIONS[service])
         assert actions(server, "kms") == {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
-    else:
-        assert server == ingestion
+    else:  # OM hands aws/aws-ssm to DBSecretsManager: the server never calls the store, so no policy at all
+        with pytest.raises(ValueError, match=f"provider '{provider}' needs no access for this identity"):
+            server_policy_document(provider, **kw)
 
 
 def test_server_actions_match_what_om_calls():
@@ -184,7 +197,7 @@ def test_server_actions_match_what_om_calls():
     }
 
 
-@pytest.mark.parametrize("provider,service", [("managed-aws", "secretsmanager"), ("aws-ssm", "ssm")])
+@pytest.mark.parametrize("provider,service", [("managed-aws", "secretsmanager"), ("managed-aws-ssm", "ssm")])
 def test_kms_statement_is_scoped_to_the_key_through_the_store(provider, service):
     doc = server_policy_document(provider, prefix="", cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
     (kms,) = [st for st in doc["Statement"] if st["Resource"] == KMS_ARN]
@@ -193,8 +206,7 @@ def test_kms_statement_is_scoped_to_the_key_through_the_store(provider, service)
     assert actions(no_key, "kms") == set()
 
 
-@pytest.mark.parametrize("provider", AWS_PROVIDERS)
-@pytest.mark.parametrize("who", BUILDERS)
+@pytest.mark.parametrize("provider, who", GRANTED)
 def test_size_does_not_grow_with_secrets(provider, who):
     build = BUILDERS[who]
     kw = dict(prefix="team", cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
@@ -208,16 +220,19 @@ def test_size_does_not_grow_with_secrets(provider, who):
 
 @pytest.mark.parametrize("provider", AWS_PROVIDERS)
 @pytest.mark.parametrize("prefix", ["", "team"])
-def test_no_app_reads_or_deletes_the_fernet_key_copies(provider, prefix):
+def test_no_app_reads_or_deletes_the_key_copies(provider, prefix):
     service = aws_iam.service_for(provider)
-    copies = [secret_id(provider, ["fernet", app], prefix=prefix, cluster_name="prod") for app in ("openmetadata", "airflow")]
+    copies = [secret_id(provider, parts, prefix=prefix, cluster_name="prod")
+              for parts in (["fernet", "openmetadata"], ["fernet", "airflow"], ["jwt", "openmetadata"])]
     arns = [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{c}-AbCdEf" if service == "secretsmanager"
             else f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{c}" for c in copies]
     om_secret = arns[0].replace("/fernet/openmetadata", "/database/mysql/password")
     for who, build in BUILDERS.items():
+        if not needs_access(provider, who):
+            continue
         doc = build(provider, prefix=prefix, cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
         found = core.iam_access(doc, [*arns, om_secret])
-        assert found[arns[0]] == found[arns[1]] == frozenset(), who
+        assert found[arns[0]] == found[arns[1]] == found[arns[2]] == frozenset(), who
         assert found[om_secret] == core.required_access(who, provider), who
         # without the Deny, the prefix scope would reach them: the Deny is what keeps them out
         allow_only = {**doc, "Statement": [st for st in doc["Statement"] if st["Effect"] == "Allow"]}
@@ -416,6 +431,9 @@ def test_component_irsa(provider):
     kw = dict(prefix="team", cluster_name="prod", kms_key_arn=KMS_ARN, **ENV)
     for who, build, ns, sa in (("server", server_policy_document, "openmetadata", "openmetadata"),
                                ("ingestion", ingestion_policy_document, "openmetadata", "openmetadata-ingestion")):
+        if not needs_access(provider, who):  # the server on aws/aws-ssm: no policy, role or attachment at all
+            assert not [k for k in inputs if k[1] == f"om-{who}"] and f"{who}_role_arn" not in out
+            continue
         expected = json.dumps(build(provider, **kw), sort_keys=True)
         assert inputs[("aws:iam/policy:Policy", f"om-{who}")]["policy"] == expected
         assert out[f"{who}_policy_json"] == (expected, False)
@@ -450,6 +468,27 @@ def test_component_pod_identity_declares_associations():
     assert not any(t.startswith("aws:eks/") for t, _ in inputs)
 
 
+def test_component_non_managed_server_gets_nothing():
+    """On aws/aws-ssm OM's server never calls the store: no user, key, policy or role for it; ingestion keeps its own."""
+    args = AwsAccessArgs(provider="aws", identity_mode="access-key")
+    out, inputs, _ = run(lambda: access_outputs(AwsAccess("om", args)))
+    assert sorted(k for k in out if k.startswith("server")) == []
+    assert {name for (_, name) in inputs if name != "om"} == {"om-ingestion"}
+    assert out["ingestion_secret_access_key"] == ("mock-secret-key", True)
+
+
+def test_switching_to_managed_adds_the_server_grant_in_the_same_change():
+    def identities(provider):
+        _, inputs, _ = run(lambda: access_outputs(AwsAccess("om", AwsAccessArgs(provider=provider,
+                                                                                 identity_mode="pod-identity"))))
+        return sorted((t.rsplit(":", 1)[-1], n) for t, n in inputs if n != "om")
+
+    before, after = identities("aws-ssm"), identities("managed-aws-ssm")
+    assert before == [("Policy", "om-ingestion"), ("Role", "om-ingestion"), ("RolePolicyAttachment", "om-ingestion")]
+    assert sorted(set(after) - set(before)) == [("Policy", "om-server"), ("Role", "om-server"),
+                                                ("RolePolicyAttachment", "om-server")]
+
+
 def test_component_access_keys_are_secret():
     args = AwsAccessArgs(provider="managed-aws", identity_mode="access-key", tags={"owner": "data"})
     out, inputs, reqs = run(lambda: access_outputs(AwsAccess("om", args)))
@@ -477,8 +516,7 @@ def test_args_validation(kwargs, match):
         AwsAccessArgs(**kwargs)
 
 
-@pytest.mark.parametrize("provider", AWS_PROVIDERS)
-@pytest.mark.parametrize("who", ["server", "ingestion"])
+@pytest.mark.parametrize("provider, who", GRANTED)
 def test_documents_grant_exactly_the_required_access_by_the_access_model(provider, who):
     from omsecrets.components import core
 

@@ -28,6 +28,12 @@ def test_ingestion_only_reads():
     assert az.granted_access(core.INGESTION) == {core.READ}
 
 
+def test_the_server_gets_nothing_on_a_non_managed_vault():
+    """azure-kv: SecretsManagerFactory hands it to DBSecretsManager, which never calls the vault."""
+    assert az.granted_access(core.SERVER, "azure-kv") == core.NO_ACCESS == core.required_access(core.SERVER, "azure-kv")
+    assert az.granted_access(core.INGESTION, "azure-kv") == {core.READ}
+
+
 @pytest.mark.parametrize("provider", ["azure-kv", "managed-azure-kv"])
 def test_access_is_proven_against_the_access_model(provider):
     az.prove(provider)
@@ -37,6 +43,12 @@ def test_prove_fails_when_ingestion_could_write(monkeypatch):
     monkeypatch.setattr(az, "KEY_VAULT_SECRETS_USER", az.KEY_VAULT_SECRETS_OFFICER)
     with pytest.raises(AssertionError, match="ingestion would get"):
         az.prove("managed-azure-kv")
+
+
+def test_prove_fails_when_the_server_would_get_a_role_it_never_uses(monkeypatch):
+    monkeypatch.setattr(az, "granted_access", lambda identity, provider="": frozenset(core.ACCESS_KINDS))
+    with pytest.raises(AssertionError, match="server would get"):
+        az.prove("azure-kv")
 
 
 def test_broad_roles_cover_owner_contributor_and_officer():
@@ -102,6 +114,17 @@ def test_workload_identity_component():
     assert "azure.workload.identity/client-id" in access.sa_annotations["openmetadata"]
 
 
+def test_non_managed_vault_gives_the_server_no_identity_role_or_assignment():
+    access, resources, _ = declare(lambda: az.AzureAccess("a", _args(provider="azure-kv")))
+    assert {n for (t, n) in resources if t != "om-secrets:access:AzureAccess"} == {
+        "a-airflow", "a-airflow-federated", "a-ingestion"}
+    assert set(access.sa_annotations) == set(access.pod_labels) == {"airflow"} and access.server_role is None
+    p2 = az.stable_guid("p2")
+    _, resources, _ = declare(lambda: az.AzureAccess("a", _args(provider="azure-kv", identity_mode="client-secret",
+                                                                oidc_issuer=None, ingestion_principal_id=p2)))
+    assert [(t, n) for (t, n) in resources if t != "om-secrets:access:AzureAccess"] == [(ASSIGNMENT, "a-ingestion")]
+
+
 def test_client_secret_mode_assigns_existing_principals():
     p1, p2 = az.stable_guid("p1"), az.stable_guid("p2")
     _, resources, _ = declare(lambda: az.AzureAccess("a", _args(identity_mode="client-secret", oidc_issuer=None,
@@ -117,6 +140,7 @@ def test_client_secret_mode_assigns_existing_principals():
         ({"identity_mode": "msi"}, "identity_mode 'msi'"),
         ({"oidc_issuer": None}, "oidc_issuer"),
         ({"identity_mode": "client-secret", "server_principal_id": "x"}, "server_principal_id 'x'"),
+        ({"provider": "gcp"}, "provider 'gcp' is not an Azure provider"),
     ],
 )
 def test_bad_args(kw, fragment):

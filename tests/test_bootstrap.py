@@ -204,4 +204,6 @@ def test_bootstrap_component_lists_names_only(previewed):
 def test_no_bootstrap_component_without_secrets(preview_dict):
     result = preview_dict({"provider": "kubernetes"})
     assert result.by_type(BOOTSTRAP) == [] and result.by_type(PASSWORD) == []
-    assert set(engine.plain(result.outputs)["secretReferences"]) == {"fernet-openmetadata", "fernet-airflow"}
+    outputs = engine.plain(result.outputs)
+    assert outputs["secretReferences"] == {}  # the key copies are exported apart, for recovery only
+    assert set(outputs["keyCopyReferences"]) == {"fernet-openmetadata", "fernet-airflow", "jwt-openmetadata"}

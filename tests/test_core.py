@@ -404,8 +404,11 @@ def test_rbac_access_matches_a_verb_by_verb_oracle(rules):
     [
         ("server", "managed-aws", {R, W, D}),
         ("server", "kubernetes", {R, W, D}),
-        ("server", "aws", {R}),
-        ("server", "aws-ssm", {R}),
+        ("server", "aws", set()),  # DBSecretsManager: the server never calls a non-managed store
+        ("server", "aws-ssm", set()),
+        ("server", "azure-kv", set()),
+        ("server", "managed-azure-kv", {R, W, D}),
+        ("server", "gcp", {R, W, D}),
         ("ingestion", "managed-aws", {R}),
         ("ingestion", "kubernetes", {R}),
     ],

@@ -320,6 +320,33 @@ def test_random_outputs_honour_their_inputs(fabricated):
     assert hidden["fernetKey"] == hidden["password"] == hidden["accessKeySecret"] == engine.SECRET_TEXT
 
 
+def test_tls_private_keys_are_real_rsa_keys_in_the_providers_formats(fabricated):
+    """terraform-provider-tls: PKCS#1 and PKCS#8 PEM, PKIX public PEM, OpenSSH, fingerprints, id = SHA-1 of the PKIX DER."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    result, out = fabricated
+    key = out["tlsKey"]
+    assert key["private_key_pem"].startswith("-----BEGIN RSA PRIVATE KEY-----\n") and key["private_key_pem"].endswith("\n")
+    assert key["private_key_pem_pkcs8"].startswith("-----BEGIN PRIVATE KEY-----\n")
+    private = serialization.load_pem_private_key(key["private_key_pem_pkcs8"].encode(), None)
+    assert serialization.load_pem_private_key(key["private_key_pem"].encode(), None).private_numbers() == \
+        private.private_numbers() and private.key_size == key["rsa_bits"] == 2048
+    public = serialization.load_pem_public_key(key["public_key_pem"].encode())
+    assert public.public_numbers() == private.public_key().public_numbers()
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert key["id"] == hashlib.sha1(der).hexdigest()
+    blob = base64.b64decode(key["public_key_openssh"].split()[1])
+    assert key["public_key_openssh"].startswith("ssh-rsa ") and key["public_key_openssh"].endswith("\n")
+    sha256 = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    assert key["public_key_fingerprint_sha256"] == f"SHA256:{sha256}"
+    assert key["public_key_fingerprint_md5"] == ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest())
+    hidden = engine.plain(result.outputs)["tlsKey"]
+    assert hidden["private_key_pem"] == hidden["private_key_pem_pkcs8"] == engine.SECRET_TEXT
+    assert out.get("ecKeyPem") is None  # om-secrets declares RSA keys only: other algorithms are not fabricated
+
+
 def test_kubernetes_objects_get_a_name_and_uid(fabricated):
     _, out = fabricated
     assert out["namespace"]["name"].startswith("ns-")

@@ -37,7 +37,9 @@ def test_previews_with_the_components_and_its_own_resource():
     assert engine.plain(environment.inputs) == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
                                                  "clusterName": "openmetadata", "production": False,
                                                  "protect": True, "acknowledge": []}
-    assert len(result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")) == 2
+    # aws-ssm is not managed: OM's server never reads the store, so only ingestion gets an identity there
+    (association,) = result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert association.inputs["serviceAccount"] == "airflow-worker"
     catalog = result.get("secret-catalog", "kubernetes:core/v1:ConfigMap")
     parents = {r.urn: r.parent for r in result.resources}
 
@@ -59,11 +61,12 @@ def test_preview_through_the_cli(capsys):
 def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
     g = graph.build_graph(demo())
     access = {(g.label_of(e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "access"}
-    # the one OM secret, read-only for both; the Fernet key copies are reached by no one
+    # the one OM secret, read-only for ingestion (the server never reads a non-managed store); the key
+    # copies are reached by no one
     secret = "aws ssm Parameter demo-store-postgres-password /demo/openmetadata/database/postgres-demo/password"
-    assert access == {(f"aws iam Role demo-aws-access-{w}", secret, "read") for w in ("server", "ingestion")}
+    assert access == {("aws iam Role demo-aws-access-ingestion", secret, "read")}
     assumes = {(g.node(e.source).lines[1], g.node(e.target).lines[1]) for e in g.edges if e.label == "assumes"}
-    assert assumes == {(f"demo-k8s-access-{w}", f"demo-aws-access-{w}") for w in ("server", "ingestion")}
+    assert assumes == {("demo-k8s-access-ingestion", "demo-aws-access-ingestion")}
     root = ET.parse(graph.write_graph(demo(), tmp_path / "demo.svg")).getroot()
     assert "secret-catalog" in ET.tostring(root, encoding="unicode")
 
@@ -72,8 +75,9 @@ def test_out_writes_the_declared_objects_and_the_app_files_the_program_rendered(
     result = demo()
     written = {p.relative_to(tmp_path).as_posix() for p in render.write_outputs(result, tmp_path)}
     assert "preview.json" in written and APP_FILES <= written
-    assert {"iam/demo-aws-access-server.json", "iam/demo-aws-access-ingestion.json",
-            "k8s/secret-openmetadata-openmetadata-secrets.yaml"} <= written
+    assert {"iam/demo-aws-access-ingestion.json", "k8s/secret-openmetadata-openmetadata-secrets.yaml",
+            "k8s/secret-openmetadata-openmetadata-jwt-keys.yaml"} <= written
+    assert not any(p.startswith("iam/demo-aws-access-server") for p in written)
     (component,) = result.by_type(render.ENVIRONMENT_TYPE)
     rendered = engine.plain(component.outputs)["appConfigFiles"]
     assert all((tmp_path / path).read_text() == text for path, text in rendered.items())

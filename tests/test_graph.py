@@ -53,11 +53,12 @@ def expected_store_edges(stack: str) -> set[tuple[str, str, str]]:
     else:
         kind = "User" if config["om-secrets:aws"]["identity"]["mode"] == "access-key" else "Role"
         server, ingestion = (f"aws iam {kind} {STABLE_NAME}-aws-access-{who}" for who in ("server", "ingestion"))
-    return {(server, "read/write" if provider in MANAGED else "read"), (ingestion, "read")}
+    # non-managed: the server never calls the store (DBSecretsManager), so it has no edge at all
+    return {(server, "read/write"), (ingestion, "read")} if provider in MANAGED else {(ingestion, "read")}
 
 
 def _is_key_copy(name: str) -> bool:
-    return re.search(r"-fernet-(openmetadata|airflow)$", name) is not None
+    return re.search(r"-(fernet-openmetadata|fernet-airflow|jwt-openmetadata)$", name) is not None
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -82,7 +83,8 @@ def test_each_delivery_secret_goes_to_its_app(stack):
     delivered = {(name_of(g, e.source), g.label_of(e.target), e.label) for e in g.edges if e.kind == "delivery"}
     assert delivered == {(f"{STABLE_NAME}-app-config-{app}-{kind}", f"app {app}", label)
                          for app in ("openmetadata", "airflow")
-                         for kind, label in (("secret", "delivers"), ("config", "configures"))}
+                         for kind, label in (("secret", "delivers"), ("config", "configures"))} | {
+        (f"{STABLE_NAME}-app-config-openmetadata-jwt-keys", "app openmetadata", "delivers")}  # the server's alone
 
 
 @pytest.mark.parametrize("stack, server, ingestion", [
@@ -95,8 +97,8 @@ def test_azure_and_gcp_ingestion_reads_every_secret_but_the_key_copies(stack, se
     g = graph.build_graph(result)
     secret_type = graph.AZ_SECRET if stack == "azure" else graph.GCP_SECRET
     secrets = {r.name: r for r in result.by_type(secret_type)}
-    keys = {n for n in secrets if "fernet" in n}
-    assert len(keys) == 2 and len(secrets) > 2
+    keys = {n for n in secrets if _is_key_copy(n)}
+    assert len(keys) == 3 and len(secrets) > 3
     edges = [(g.label_of(e.source), g.node(e.target).lines[1] if g.node(e.target) else None, e.label)
              for e in g.edges if e.kind == "access"]
     read = {t for s, t, label in edges if s == ingestion}
@@ -331,7 +333,7 @@ def test_kms_access_is_drawn_and_the_alias_folded_into_the_key():
     assert len(kms) == 1 and kms[0].lines[2].startswith("alias/")
     (replica,) = [n for n in g.nodes if n.lines[0] == "aws kms Key" and n.lines[1].endswith("eu-central-1")]
     replicated = {name_of(g, e.source) for e in g.edges if e.target == replica.id and e.label == "replica in eu-central-1"}
-    assert f"{STABLE_NAME}-store-warehouse-password" in replicated and len(replicated) == 5  # with the planted one
+    assert f"{STABLE_NAME}-store-warehouse-password" in replicated and len(replicated) == 6  # with the planted one
     reach = {(name_of(g, e.source), e.label) for e in g.edges if e.target == kms[0].id and e.kind == "access"}
     assert reach == {(f"{STABLE_NAME}-aws-access-server", "read/write"), (f"{STABLE_NAME}-aws-access-ingestion", "read")}
 
@@ -341,6 +343,12 @@ def test_generated_values_point_at_the_secrets_that_store_them():
     values = {(name_of(g, e.source), name_of(g, e.target)) for e in g.edges if e.kind == "value"}
     assert (f"{STABLE_NAME}-bootstrap-snowflake-password", f"{STABLE_NAME}-store-snowflake-password") in values
     assert (f"{STABLE_NAME}-openmetadata-fernet-gen-1", f"{STABLE_NAME}-store-fernet-openmetadata") in values
+
+
+def test_the_jwt_key_points_at_its_copy_and_the_servers_secret_only():
+    g = graph.build_graph(planted_preview("prod"))
+    values = {name_of(g, e.target) for e in g.edges if e.kind == "value" and name_of(g, e.source) == f"{STABLE_NAME}-jwt-key"}
+    assert values == {f"{STABLE_NAME}-store-jwt-openmetadata", f"{STABLE_NAME}-app-config-openmetadata-jwt-keys"}
 
 
 def test_ids_are_shortened_from_the_left():
@@ -371,8 +379,8 @@ FIXTURE_STACKS = tuple(sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml
 
 
 def key_material_secrets(result: engine.PreviewResult) -> dict[str, engine.CapturedResource]:
-    """Every secret holding a Fernet ring: the store's copies (not the vacated pointers the Kubernetes
-    store keeps) and the delivery Secrets the apps read their ring from."""
+    """Every secret holding key material: the store's copies (not the vacated pointers the Kubernetes
+    store keeps), the delivery Secrets the apps read their ring from and the server's JWT keys Secret."""
     by_urn = {r.urn: r for r in result.resources}
     out = {}
     for r in result.resources:
@@ -400,9 +408,9 @@ def test_no_identity_reads_or_deletes_a_key_copy(stack, previewed):
     keys = key_material_secrets(result)
     (env,) = result.by_type(core.ENVIRONMENT_TYPE)
     provider = env.inputs["provider"]
-    assert len([k for k in keys.values() if k.type == graph.K8S_SECRET and "app-config" in k.name]) == 2
+    assert len([k for k in keys.values() if k.type == graph.K8S_SECRET and "app-config" in k.name]) == 3
     if provider != "db":
-        assert len(keys) == 4, sorted(r.name for r in keys.values())
+        assert len(keys) == 6, sorted(r.name for r in keys.values())
     for (identity, secret), kinds in access.items():
         if secret in keys:
             allowed = {core.WRITE} if provider == "gcp" else set()
@@ -412,4 +420,4 @@ def test_no_identity_reads_or_deletes_a_key_copy(stack, previewed):
     if store is not None:
         om_secret = next(r for r in result.children(store.urn) if r.type in graph.SECRET_TYPES and not _is_key_copy(r.name))
         readers = {i for (i, s), kinds in access.items() if s == om_secret.urn and core.READ in kinds}
-        assert len(readers) >= 2, readers
+        assert len(readers) >= (2 if provider in MANAGED else 1), readers

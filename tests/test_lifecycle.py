@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 
 from omsecrets import cli, engine, lifecycle
-from omsecrets.components import core
+from omsecrets.components import core, jwt
 from tests.support.previews import planted_keys, stack_file_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,9 @@ RING = core.FERNET_RING_TYPE
 #: A valid Fernet key planted as the secret config value an adopter imports.
 IMPORTED_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 OTHER_KEY = base64.urlsafe_b64encode(bytes(range(1, 33))).decode()
+#: A running deployment's JWT private key an adopter imports (PEM).
+IMPORTED_JWT_KEY = jwt.stand_in_private_key("tests/lifecycle/running").private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 # ------------------------------------------------------------------ small documents
@@ -178,8 +182,9 @@ def preview_document(stack: str, edit=None, *, as_stack: str | None = None) -> d
     om = _om(raw)
     if edit:
         edit(om)
-    keys = {"existingOmFernetKey": IMPORTED_KEY, "otherOmFernetKey": OTHER_KEY}
+    keys = {"existingOmFernetKey": IMPORTED_KEY, "otherOmFernetKey": OTHER_KEY, "existingJwtKey": IMPORTED_JWT_KEY}
     used = {ref for app in core.APPS for ref in ((om.get("fernet") or {}).get(app) or {}).get("imported", {}).values()}
+    used.add((om.get("jwt") or {}).get("imported"))
     used |= {item.get("fromConfig") for item in om.get("secrets") or []}
     planted = {k: v for k, v in {**planted_keys(stack), **keys}.items() if k in used}
     config = {**{k: v for k, v in raw.items() if not k.startswith("om-secrets:")},
@@ -231,7 +236,8 @@ def acknowledge(*subjects_):
 
 
 def fernet_copies(*extra):
-    return {"secret.fernet-airflow", "secret.fernet-openmetadata", *extra}
+    """The key copies in the store (the two rings and the JWT pair)."""
+    return {"secret.fernet-airflow", "secret.fernet-openmetadata", "secret.jwt-openmetadata", *extra}
 
 
 def k8s_fernet_copies(*extra):
@@ -308,7 +314,29 @@ CATALOGUE = [
     ("kms-removed", "prod", None, setting("aws.kms", None), {"kms.key", "kms.key.eu-central-1"}),
     ("access-keys-to-irsa", "local", None, setting("aws.identity", {
         "mode": "irsa", "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB",
+        "oidcIssuer": "oidc.eks.us-east-1.amazonaws.com/id/AB"}), {"access-key.ingestion"}),  # aws: the server has none
+    ("managed-access-keys-to-irsa", "managed-aws", None, setting("aws.identity", {
+        "mode": "irsa", "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB",
         "oidcIssuer": "oidc.eks.us-east-1.amazonaws.com/id/AB"}), {"access-key.server", "access-key.ingestion"}),
+    # OM's JWT signing pair: every destructive edit is a hard cut (bot tokens, pipelines, personal access tokens)
+    ("jwt-key-size-changed", "dev", None, setting("jwt.keySize", 4096), {"jwt.keypair"}),
+    ("jwt-rotated", "prod", None, setting("jwt.generation", 2), {"jwt.keypair"}),
+    ("jwt-rotated-acknowledged", "prod", None, edits(setting("jwt.generation", 2), acknowledge("jwt.keypair")), ALLOWED),
+    ("jwt-key-size-acknowledged", "dev", None, edits(setting("jwt.keySize", 4096), acknowledge("jwt.keypair")), ALLOWED),
+    ("jwt-dropped", "prod", None, setting("jwt", {"enabled": False, "disabledReason": "kept elsewhere"}),
+     {"jwt.keypair", "secret.jwt-openmetadata"}),
+    ("jwt-switched-to-imported", "prod", None, setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid"}),
+     {"jwt.keypair"}),
+    ("jwt-imported-to-generated", "prod", setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid"}),
+     setting("jwt", None), {"jwt.keypair"}),
+    ("jwt-imported-kid-changed", "prod", setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid"}),
+     setting("jwt", {"imported": "existingJwtKey", "keyId": "other-kid"}), {"jwt.keypair"}),
+    ("jwt-kid-pinned", "staging", None, setting("jwt.keyId", "pinned-kid"), {"jwt.keypair"}),
+    ("jwt-renamed-with-environment", "prod", None, edits(setting("environment", "production"), setting("jwt.issuer", "x")),
+     set()),
+    ("jwt-imported-kept", "prod", setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid"}),
+     setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid", "extraPublicKeyUrls": ["https://idp/keys"]}),
+     set()),
     ("unused-acknowledgement", "dev", None, acknowledge("password.mysql-password"), {"password.mysql-password"}),
 ]
 _BASELINES: dict = {}

@@ -28,21 +28,25 @@ SECRETS = [{"name": "mysql-password", "path": "database/mysql-prod/password"}]
 CONFIGS = {
     # Secrets Manager, CMK, IRSA roles, production (protected keys, 30-day recovery).
     "sm": {"provider": "managed-aws", "production": True, "prefix": "team", "tags": {"team": "data"},
-           "aws": {"region": "eu-west-1", "kms": {"create": True}, "identity": IRSA}, "secrets": SECRETS},
+           "aws": {"region": "eu-west-1", "kms": {"create": True}, "identity": IRSA}, "secrets": SECRETS,
+           "ingestion": {"namespace": "airflow"}},
     # SSM Parameter Store with a CMK, IAM users with access keys.
-    "ssm": {"provider": "aws-ssm", "production": True,
+    "ssm": {"provider": "aws-ssm", "production": True, "ingestion": {"namespace": "airflow"},
             "aws": {"region": "eu-west-1", "kms": {"create": True}, "identity": {"mode": "access-key"}}, "secrets": SECRETS},
     # OM's kubernetes store with namespaced RBAC, production.
     "k8s": {"provider": "kubernetes", "production": True, "prefix": "team", "secrets": SECRETS,
+            "ingestion": {"namespace": "airflow"},
             "fernet": {"airflow": {"generations": [2, 1]}}, "kubernetes:enableSecretMutable": "true"},
     # Azure Key Vault managed by OM, AKS workload identity, production.
     "azure": {"provider": "managed-azure-kv", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
+              "ingestion": {"namespace": "airflow"},
               "azure": {"subscriptionId": "00000000-0000-0000-0000-0000000000aa",
                         "tenantId": "00000000-0000-0000-0000-0000000000bb", "resourceGroupName": "rg-om",
                         "location": "westeurope", "vault": {"name": "kv-om-prod"},
                         "identity": {"oidcIssuer": "https://oidc.example/abc/"}}, "secrets": SECRETS},
     # GCP Secret Manager, GKE workload identity, production.
     "gcp": {"provider": "gcp", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
+            "ingestion": {"namespace": "airflow"},
             "gcp": {"project": "acme-data-prod", "projectNumber": "123456789012"}, "secrets": SECRETS},
 }
 
@@ -101,6 +105,8 @@ CASES = {
     "OMS-GCP-001": ("policy_gcp", {"admin", "editor"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
     "OMS-GCP-002": ("policy_gcp", {"unconditioned", "custom-unconditioned"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
     "OMS-GCP-003": ("policy_gcp", {"mislabelled"}, "gcp", ("gcp:secretmanager/secret:Secret",)),
+    "OMS-JWT-001": ("policy_jwt", {"openmetadata-config", "default-keys"}, "k8s", ("tls:index/privateKey:PrivateKey",)),
+    "OMS-JWT-002": ("policy_jwt", {"shared-keys"}, "k8s", ("kubernetes:core/v1:Secret",)),
 }
 
 
@@ -142,6 +148,20 @@ def test_bad_programs_do_not_trip_unrelated_rules():
     assert not any(name == "good" for _, name in flagged if _ != "OMS-STORE-002")
     assert ("OMS-SM-001", "secure") not in flagged
     assert not any(rule == "OMS-K8S-006" and "SECRET_MANAGER" in name for rule, name in flagged)
+
+
+def test_jwt_program_flags_exactly_the_bad_resources():
+    flagged = {(v.rule_id, v.resource_name) for v in _bad("policy_jwt")[1] if v.rule_id.startswith("OMS-JWT")}
+    assert flagged == {("OMS-JWT-001", "openmetadata-config"), ("OMS-JWT-001", "default-keys"),
+                       ("OMS-JWT-002", "shared-keys")}
+
+
+def test_a_production_stack_sharing_the_servers_namespace_with_ingestion_fails():
+    """The default ingestion namespace is the server's: in production that is a mandatory finding (RBAC cannot
+    stop a pod there from mounting the JWT key Secret)."""
+    shared = {k: v for k, v in CONFIGS["k8s"].items() if k != "ingestion"}
+    violations = check.run_rules(engine.preview(ROOT, "policy-test", config=shared))
+    assert [(v.rule_id, v.level) for v in violations] == [("OMS-JWT-002", "mandatory")]
 
 
 def test_cloud_programs_flag_exactly_the_bad_resources():

@@ -47,6 +47,10 @@ elif args[:2] == ["state", "unprotect"]:
 elif args[:1] != ["up"]:
     sys.exit(f"stand-in pulumi: {{args}} is not emulated")
 '''
+FAKE_KUBECTL = r'''#!/bin/sh
+# Offline stand-in for kubectl: the runbooks' scale/exec lines are recorded, nothing else is emulated.
+case "$3" in scale|exec) echo "$*" >> kubectl.log ;; *) echo "stand-in kubectl: $* is not emulated" >&2; exit 1 ;; esac
+'''
 
 
 def runbook(title: str) -> list[tuple[str, str]]:
@@ -59,6 +63,7 @@ def runbook(title: str) -> list[tuple[str, str]]:
 
 ROTATION = runbook("Fernet rotation runbook")
 ADOPTION = runbook("Adopting an existing deployment")
+JWT_ROTATION = runbook("JWT key rotation runbook")
 
 
 class Project:
@@ -73,7 +78,9 @@ class Project:
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
         (bin_dir / "pulumi").write_text(FAKE_PULUMI.format(python=sys.executable))
-        (bin_dir / "pulumi").chmod(0o755)
+        (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+        for tool in ("pulumi", "kubectl"):
+            (bin_dir / tool).chmod(0o755)
         self.env = {**os.environ, "PATH": f"{bin_dir}:{BIN}:{os.environ['PATH']}", **(env or {})}
         self.env.pop("PULUMI_CONFIG", None)
 
@@ -105,6 +112,63 @@ def test_the_runbooks_have_the_steps_they_describe():
     assert [lang for lang, _ in ROTATION] == ["bash", "yaml", "bash", "yaml", "bash", "yaml", "bash"]
     assert [lang for lang, _ in ADOPTION] == ["bash", "yaml", "bash"]
     assert all("omsecrets check prod --baseline deployed-prod.json" in t for lang, t in ROTATION[2::2])
+
+
+def test_the_jwt_runbook_has_the_steps_it_describes():
+    assert [lang for lang, _ in JWT_ROTATION] == ["bash", "yaml", "bash", "bash", "bash", "yaml", "bash"]
+    assert "omsecrets check prod --baseline deployed-prod.json" in JWT_ROTATION[2][1]
+    assert "regenerate-bot-tokens" in JWT_ROTATION[4][1] and "deploy-pipelines" in JWT_ROTATION[4][1]
+
+
+def test_jwt_rotation_runbook_runs_as_written(tmp_path):
+    project = Project(tmp_path)
+    before = None
+    outputs = []
+    for i, (lang, text) in enumerate(JWT_ROTATION):
+        outputs.append(project.block(lang, text))
+        if i == 0:
+            before = (project.dir / "deployed-prod.json").read_text()
+    checks = [o.stdout for o in outputs if o is not None and "omsecrets check" in o.args[-1]]
+    assert len(checks) == 2 and all("0 mandatory" in c for c in checks)
+    after = (project.dir / "deployed-prod.json").read_text()
+    assert "om-secrets-jwt-key-gen-2" in after and "om-secrets-jwt-key\"" not in after
+    assert "om-secrets-jwt-key\"" in before
+    log = (project.dir / "kubectl.log").read_text().splitlines()
+    assert [line.split()[2] for line in log] == ["scale", "scale", "exec", "exec"]
+    assert log[2].endswith("regenerate-bot-tokens") and log[3].endswith("deploy-pipelines")
+
+
+#: (id, blocks run first, the mistaken stack edit, exit code, what the message must tell the user to do)
+JWT_MISTAKES = [
+    ("new-pair-without-acknowledgement", 1, "om-secrets:jwt: {generation: 2}", 1,
+     "every bot gets 401 until its token is regenerated"),
+    ("key-size-changed-in-place", 1, "om-secrets:jwt: {keySize: 4096}", 1, "rsaBits 2048 -> 4096 replaces"),
+    ("pair-dropped", 1, "om-secrets:jwt: {enabled: false}", 2, "jwt.disabledReason: is required"),
+    ("pair-dropped-with-a-reason", 1, "om-secrets:jwt: {enabled: false, disabledReason: kept elsewhere}", 1,
+     "{drop: jwt.keypair, reason: <why>}"),
+    ("acknowledgement-kept-after-the-cut", 5, "om-secrets:acknowledge: [{drop: jwt.keypair, reason: kept}]", 1,
+     "if the loss was applied already, remove the acknowledgement"),
+    ("back-to-the-default-kid", 1, "om-secrets:jwt: {keyId: Gb389a-9f76-gdjs-a92j-0242bk94356}", 2,
+     "OpenMetadata's default kid"),
+]
+
+
+@pytest.mark.parametrize("case", JWT_MISTAKES, ids=[c[0] for c in JWT_MISTAKES])
+def test_a_jwt_rotation_mistake_is_stopped_with_what_to_do(case, tmp_path):
+    _, before, mistake, code, advice = case
+    project = Project(tmp_path)
+    _upto(project, JWT_ROTATION, before)
+    project.apply(mistake)
+    done = project.bash(CHECK)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert advice in done.stdout + done.stderr
+
+
+def test_unprotecting_a_key_that_is_not_deployed_fails(tmp_path):
+    project = Project(tmp_path)
+    _upto(project, JWT_ROTATION, 2)
+    done = project.bash(JWT_ROTATION[2][1].replace("::om-secrets-jwt-key'", "::prod-jwt-key'"))
+    assert done.returncode != 0 and "no resource" in done.stderr
 
 
 def test_rotation_runbook_runs_as_written(tmp_path):

@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from omsecrets import cli, engine, render
+from omsecrets.components import core
 from omsecrets.components.app_config import files
 from omsecrets.components.environment import STABLE_NAME
-from omsecrets.components.settings import ConfigError
+from omsecrets.components.settings import ConfigError, with_jwt_key_id
 from tests.support.previews import strings_in_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +93,9 @@ def test_every_file_is_written_parses_and_holds_no_secret(stack, tmp_path):
     k8s = {n for n in names if n.startswith("k8s/")}
     assert names == {"preview.json"} | APP_FILES | iam | k8s
     assert len(k8s) == len(k8s_objects(result)) > 0
-    assert len(iam) == (2 if stack not in ("dev", "azure", "gcp") else 0) == len(result.by_type("aws:iam/policy:Policy"))
+    provider = result.config["om-secrets:provider"]
+    expected = 0 if provider not in core.AWS_PROVIDERS else 2 if provider in core.MANAGED_PROVIDERS else 1  # + server
+    assert len(iam) == expected == len(result.by_type("aws:iam/policy:Policy"))
     forbidden = secret_values(result)
     rings = fernet_rings(result)
     assert PLANTED in forbidden and rings and set(rings) <= forbidden
@@ -118,6 +121,8 @@ def test_show_secrets_writes_the_values_readable_by_the_owner_only(stack, tmp_pa
 def test_files_are_those_of_render_files_for_the_programs_settings(stack):
     result = planted_preview(stack)
     settings = render.stack_file_settings(engine.stack_file_path(ROOT, stack), stack, "om-secrets")
+    # as deployed: the JWT pair's key id (the thumbprint of the key the engine made) in the server's config
+    settings = with_jwt_key_id(settings, engine.plain(result.outputs)["jwt"]["keyId"])
     expected = files.render_files(settings, render.policy_documents(result), render.k8s_manifests(result))
     assert render.output_files(result) == expected
     (component,) = result.by_type(render.ENVIRONMENT_TYPE)

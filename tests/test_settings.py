@@ -208,8 +208,11 @@ def test_seeded_secrets_include_fernet_rings_for_store_providers(provider, base)
     assert s.seeded_secrets() == {
         "fernet-openmetadata": ("fernet", "openmetadata"),
         "fernet-airflow": ("fernet", "airflow"),
+        "jwt-openmetadata": ("jwt", "openmetadata"),
         "mysql": ("database", "mysql-prod", "password"),
     }
+    no_jwt = from_dict(merged(base, jwt={"enabled": False, "disabledReason": "OM's keys are managed elsewhere"}))
+    assert "jwt-openmetadata" not in no_jwt.seeded_secrets() and "jwt-openmetadata" not in no_jwt.key_copies()
 
 
 def test_seeded_secrets_exclude_fernet_rings_for_db():
@@ -244,6 +247,31 @@ def test_from_config_secret_takes_its_value_from_secret_values():
     assert secret.from_config == "mysqlPassword" and secret.value == "s3cr3t"
 
 
+def test_jwt_defaults_and_settings():
+    s = from_dict(K8S)
+    assert (s.jwt.enabled, s.jwt.key_size, s.jwt.issuer, s.jwt.key_id, s.jwt.imported) == (
+        True, 2048, "open-metadata.org", None, None)
+    s = from_dict(merged(K8S, jwt={"keySize": "4096", "issuer": "https://om.example.com", "keyId": "prod-2026",
+                                   "extraPublicKeyUrls": ["https://idp.example.com/jwks"]}))
+    assert (s.jwt.key_size, s.jwt.issuer, s.jwt.key_id, s.jwt.extra_public_key_urls) == (
+        4096, "https://om.example.com", "prod-2026", ("https://idp.example.com/jwks",))
+    off = from_dict(merged(K8S, jwt={"enabled": False, "disabledReason": " OM 1.x keeps its keys in a vault "}))
+    assert not off.jwt.enabled and off.jwt.disabled_reason == "OM 1.x keeps its keys in a vault"
+
+
+def test_jwt_imported_key_takes_its_value_from_secret_values():
+    s = from_dict(merged(K8S, jwt={"imported": "existingJwtKey", "keyId": "running-kid"}),
+                  secret_values={"existingJwtKey": "-----BEGIN PRIVATE KEY-----..."})
+    assert (s.jwt.imported, s.jwt.key_id) == ("existingJwtKey", "running-kid")
+    assert s.jwt.imported_value == "-----BEGIN PRIVATE KEY-----..."
+
+
+def test_jwt_imported_config_key_is_read_as_a_secret_value():
+    data, refs = settings_module.split_config({"om-secrets:jwt": json.dumps({"imported": "existingJwtKey", "keyId": "k"}),
+                                               "om-secrets:existingJwtKey": "secret"})
+    assert refs == ["existingJwtKey"] and "existingJwtKey" not in data
+
+
 def test_fernet_rings_parsed():
     s = from_dict(
         merged(K8S, fernet={"openmetadata": {"generations": [3, 2], "reencryptedTo": 2}, "airflow": {"generations": [2, 1]}})
@@ -274,6 +302,30 @@ AZURE_WI = {
 
 
 BAD = [
+    pytest.param(merged(K8S, jwt={"enabled": False}), {}, "jwt.disabledReason", "", "OM keeps its own keys", 1, id="jwt-off-without-reason"),
+    pytest.param(merged(K8S, jwt={"enabled": False, "disabledReason": "x", "keySize": 4096}), {}, "jwt", "keySize",
+                 "remove them or enable the pair", 1, id="jwt-off-with-settings"),
+    pytest.param(merged(K8S, jwt={"disabledReason": "x"}), {}, "jwt.disabledReason", "", "only used with jwt.enabled: false", 1,
+                 id="jwt-reason-while-on"),
+    pytest.param(merged(K8S, jwt={"keySize": 1024}), {}, "jwt.keySize", "1024", "2048 to 4096", 1, id="jwt-key-size-1024"),
+    pytest.param(merged(K8S, jwt={"keySize": 2500}), {}, "jwt.keySize", "2500", "allowed: 2048, 3072, 4096", 1, id="jwt-key-size-2500"),
+    pytest.param(merged(K8S, jwt={"keyId": "Gb389a-9f76-gdjs-a92j-0242bk94356"}), {}, "jwt.keyId",
+                 "'Gb389a-9f76-gdjs-a92j-0242bk94356'", "OpenMetadata's default kid", 1, id="jwt-default-kid"),
+    pytest.param(merged(K8S, jwt={"keyId": "my kid"}), {}, "jwt.keyId", "'my kid'", "1-200 of letters", 1, id="jwt-kid-with-space"),
+    pytest.param(merged(K8S, jwt={"issuer": ""}), {}, "jwt.issuer", "''", "without spaces or quotes", 1, id="jwt-empty-issuer"),
+    pytest.param(merged(K8S, jwt={"extraPublicKeyUrls": ["ftp://idp/keys"]}), {}, "jwt.extraPublicKeyUrls", "'ftp://idp/keys'",
+                 "http(s) URL", 1, id="jwt-bad-jwks-url"),
+    pytest.param(merged(K8S, jwt={"imported": "existingJwtKey"}), {"secret_values": {"existingJwtKey": "k"}}, "jwt.keyId", "",
+                 "running deployment's JWT_KEY_ID", 1, id="jwt-imported-needs-kid"),
+    pytest.param(merged(K8S, jwt={"imported": "existingJwtKey", "keyId": "k1"}), {}, "jwt.imported", "'existingJwtKey'",
+                 "pulumi config set --secret", 1, id="jwt-imported-not-set"),
+    pytest.param(merged(K8S, jwt={"imported": "existingJwtKey", "keyId": "k1"}),
+                 {"secret_values": {"existingJwtKey": "k"}, "plaintext_refs": {"existingJwtKey"}}, "jwt.imported",
+                 "'existingJwtKey'", "stored in plaintext", 1, id="jwt-imported-plaintext"),
+    pytest.param(merged(K8S, jwt={"imported": "existingJwtKey", "keyId": "k1", "keySize": 4096}),
+                 {"secret_values": {"existingJwtKey": "k"}}, "jwt.keySize", "", "is for a generated pair", 1, id="jwt-imported-with-size"),
+    pytest.param(merged(K8S, jwt={"imported": "provider", "keyId": "k1"}), {}, "jwt.imported", "'provider'",
+                 "is an om-secrets setting", 1, id="jwt-imported-shadows-setting"),
     pytest.param({"provider": "kubernets"}, {}, "provider", "'kubernets'", "(did you mean 'kubernetes'?)", 1, id="unknown-provider"),
     pytest.param({"provider": "vault"}, {}, "provider", "'vault'", "allowed: db, aws, managed-aws, aws-ssm, managed-aws-ssm, kubernetes", 1, id="unknown-provider-no-hint"),
     pytest.param({"provider": "gcp"}, {}, "gcp.projectNumber", "", "IAM conditions name secrets by project number", 2, id="gcp-needs-project"),

@@ -15,7 +15,7 @@ import pytest
 from omsecrets import engine
 from omsecrets.components import conventions, core
 from omsecrets.components.conventions import ConventionError
-from omsecrets.components.settings import ConfigError
+from omsecrets.components.settings import KEY_COPIES, ConfigError
 from tests.support.previews import planted_keys, stack_config, stack_file
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -40,8 +40,10 @@ ALL_STORE_STACKS = STORE_STACKS + SHIPPED_STACKS
 
 
 def logical_parts(stack: str) -> dict[str, tuple[str, ...]]:
-    """Every logical secret the stack seeds: the two Fernet rings plus ``secrets``."""
+    """Every logical secret the stack seeds: the two Fernet rings, the JWT pair (unless disabled) plus ``secrets``."""
     parts = {"fernet-openmetadata": ("fernet", "openmetadata"), "fernet-airflow": ("fernet", "airflow")}
+    if stack_config(stack).get("jwt", {}).get("enabled", True):
+        parts["jwt-openmetadata"] = ("jwt", "openmetadata")
     for s in stack_config(stack).get("secrets", []):
         parts[s.get("name", s["path"])] = tuple(s["path"].split("/"))
     return parts
@@ -77,8 +79,8 @@ def store_of(result: engine.PreviewResult) -> engine.CapturedResource:
 
 
 def store_children(result: engine.PreviewResult, type_: str) -> dict[str, engine.CapturedResource]:
-    """``{logical name: resource}`` of the store's children of ``type_``. Kubernetes: a Fernet copy is
-    the Secret in the keys namespace (``keys-fernet-<app>``); the vacated ones are in :func:`vacated`."""
+    """``{logical name: resource}`` of the store's children of ``type_``. Kubernetes: a key copy is
+    the Secret in the keys namespace (``keys-<name>``); the vacated Fernet ones are in :func:`vacated`."""
     store = store_of(result)
     prefix = f"{store.name}-"
     out = {}
@@ -127,7 +129,9 @@ def physical_names(result: engine.PreviewResult, stack: str) -> dict[str, str]:
 
 
 def references(result: engine.PreviewResult) -> dict[str, str]:
-    return engine.plain(result.outputs)["secretReferences"]
+    """Every seeded secret's reference: those the apps may use and the key copies (exported apart)."""
+    outputs = engine.plain(result.outputs)
+    return {**outputs["secretReferences"], **outputs["keyCopyReferences"]}
 
 
 def tag_resources(result: engine.PreviewResult, stack: str) -> dict[str, engine.CapturedResource]:
@@ -180,7 +184,7 @@ def test_each_logical_secret_is_one_store_resource_of_the_providers_type(stack, 
         keys = stack_config(stack).get("kubernetes", {}).get("keysNamespace", f"{namespace}-keys")
         for name, secret in secrets.items():
             assert secret.inputs["type"] == "Opaque"
-            assert secret.inputs["metadata"]["namespace"] == (keys if name.startswith("fernet-") else namespace)
+            assert secret.inputs["metadata"]["namespace"] == (keys if name in KEY_COPIES else namespace)
             assert set(secret.plain_inputs["stringData"]) == {"value"}  # OM reads data["value"]
         # the Secrets that held the copies before stay where they were (nothing deleted or replaced), emptied
         old = vacated(result)
@@ -199,9 +203,10 @@ def test_db_provider_declares_no_store_and_exports_no_references(previewed):
     result = previewed("db")
     assert [r for r in result.resources if r.type.startswith("om-secrets:stores:")] == []
     assert result.by_type(SECRET) == result.by_type(VERSION) == result.by_type(PARAMETER) == []
-    # Only the two delivered app Secrets (Fernet rings for the apps), none in a store.
+    # Only the delivered Secrets (Fernet rings for the apps, the server's JWT keys), none in a store.
     k8s_secrets = result.by_type(K8S_SECRET)
-    assert sorted(r.inputs["metadata"]["name"] for r in k8s_secrets) == ["airflow-secrets", "openmetadata-secrets"]
+    assert sorted(r.inputs["metadata"]["name"] for r in k8s_secrets) == [
+        "airflow-secrets", "openmetadata-jwt-keys", "openmetadata-secrets"]
     assert all("AppConfigDelivery" in r.parent for r in k8s_secrets)
     assert references(result) == {}
 
@@ -257,6 +262,9 @@ def test_names_equal_om_ids_and_exported_references(stack, previewed):
     assert physical_names(result, stack) == ids
     refs = references(result)
     assert set(refs) == set(ids)
+    exported = engine.plain(result.outputs)
+    assert set(exported["keyCopyReferences"]) == set(ids) & set(KEY_COPIES)  # never in what apps are told to use
+    assert not set(exported["secretReferences"]) & set(KEY_COPIES)
     for name, ref in refs.items():
         assert ref.startswith("secret:")
         assert ref.removeprefix("secret:") == ids[name] == conventions.parse_reference(ref)
@@ -391,13 +399,14 @@ def test_no_store_value_appears_in_the_preview_document(stack, previewed):
         assert planted in values.values(), f"{key} was not seeded"
     document = json.dumps(result.to_document())
     outputs = json.dumps(engine.plain(result.outputs, show_secrets=True))
-    for name, value in values.items():
+    as_json = {name: json.dumps(value)[1:-1] for name, value in values.items()}  # how a dump spells it
+    for name, value in as_json.items():
         assert value and value != engine.SECRET_TEXT
         assert value not in document, name
         assert value not in outputs, name
     # and --show-secrets does show them (the check above is not vacuous)
     shown = json.dumps(result.to_document(show_secrets=True))
-    assert all(value in shown for value in values.values())
+    assert all(value in shown for value in as_json.values())
 
 
 # ---------------------------------------------------------------------- protect, retain, ignore
@@ -410,7 +419,7 @@ def test_key_material_is_protected_in_every_environment(stack, previewed):
     types = {"aws": (SECRET, VERSION), "aws-ssm": (PARAMETER,), "kubernetes": (K8S_SECRET,)}[fam]
     for type_ in types:
         for name, resource in store_children(result, type_).items():
-            key_material = name.startswith("fernet-")
+            key_material = name in KEY_COPIES
             assert resource.options["protect"] is key_material, (name, type_)
             retain = fam == "kubernetes" and key_material
             assert resource.options["retainOnDelete"] is retain, (name, type_)
@@ -435,7 +444,7 @@ def test_server_owned_values_are_left_to_the_server_in_managed_providers(stack, 
     managed = stack_config(stack)["provider"] in conventions.MANAGED_PROVIDERS
     fam = family(stack)
     for name, (resource, _) in value_resources(result, stack).items():
-        server_owned = managed and not name.startswith("fernet-")  # OM never writes the Fernet ring
+        server_owned = managed and name not in KEY_COPIES  # OM never writes a key copy
         assert resource.options["ignoreChanges"] == (IGNORED[fam] if server_owned else []), name
     if fam == "aws":  # the secret itself (name, tags, KMS) stays under om-secrets' control
         assert all(r.options["ignoreChanges"] == [] for r in store_children(result, SECRET).values())

@@ -13,6 +13,7 @@ rebuilt as manifests and validated with kubernetes-validate, then read back like
 from __future__ import annotations
 
 import base64
+import json
 import socket
 
 import boto3
@@ -21,7 +22,7 @@ import pytest
 import requests
 
 from omsecrets import engine
-from omsecrets.components import core
+from omsecrets.components import core, jwt
 from omsecrets.components.fernet import KeyRing
 from tests.support.previews import planted_keys, stack_file_config
 
@@ -39,7 +40,24 @@ AWS_STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "staging", "pr
 K8S_STACKS = ("kubernetes", "dev")
 
 def references(result: engine.PreviewResult) -> dict[str, str]:
+    """What the apps may use (``secretReferences``)."""
     return engine.plain(result.outputs)["secretReferences"]
+
+
+def key_copy_references(result: engine.PreviewResult) -> dict[str, str]:
+    """The recovery copies of key material (``keyCopyReferences``), which no app may read."""
+    return engine.plain(result.outputs)["keyCopyReferences"]
+
+
+def check_key_copies(read: dict[str, str]) -> None:
+    """Each copy holds what it should: a one-generation ring, and the JWT pair as OM reads its files."""
+    for app in ("openmetadata", "airflow"):
+        assert len(KeyRing.parse(read[f"fernet-{app}"])) == 1
+    pair = json.loads(read["jwt-openmetadata"])
+    private, public = (jwt.read_keys(base64.b64decode(pair[f])) for f in (jwt.PRIVATE_KEY_FILE, jwt.PUBLIC_KEY_FILE))
+    assert [(f.kind, f.encoding, f.problems()) for f in private + public] == [
+        ("private", "PKCS#8 DER", []), ("public", "X.509 SubjectPublicKeyInfo DER", [])]
+    assert private[0].thumbprint == public[0].thumbprint == pair["keyId"]
 
 
 def planted_for(stack: str) -> set[str]:
@@ -151,8 +169,8 @@ def replay_ssm(result: engine.PreviewResult, client, region: str) -> dict[str, s
 def test_every_reference_reads_back_as_om_ingestion_does(stack, aws, previewed):
     result = previewed(stack)
     document = result.to_document(show_secrets=True)
-    refs = document["outputs"]["secretReferences"]
-    assert refs == references(result)  # references are not secret: the same with or without --show-secrets
+    assert document["outputs"]["secretReferences"] == references(result)  # not secret: the same with or without
+    refs = {**references(result), **key_copy_references(result)}  # --show-secrets
     region = stack_file_config(stack)["aws:region"]
     provider = stack_file_config(stack)["om-secrets:provider"]
     ssm = provider.endswith("aws-ssm")
@@ -170,8 +188,7 @@ def test_every_reference_reads_back_as_om_ingestion_does(stack, aws, previewed):
         assert value == declared[secret_id], name
         read[name] = value
     assert planted_for(stack) <= set(read.values())
-    for app in ("openmetadata", "airflow"):  # a valid one-generation ring, as OM's FERNET_KEY reads it
-        assert len(KeyRing.parse(read[f"fernet-{app}"])) == 1
+    check_key_copies(read)
 
 
 @pytest.mark.parametrize("stack", [s for s in AWS_STACKS if stack_file_config(s).get("om-secrets:aws", {}).get("replicaRegions")])
@@ -181,7 +198,7 @@ def test_replicas_serve_the_same_ids_in_their_region(stack, aws, previewed):
     regions = stack_file_config(stack)["om-secrets:aws"]["replicaRegions"]
     for region in regions:
         replica = aws("secretsmanager", region)
-        for ref in references(result).values():
+        for ref in {**references(result), **key_copy_references(result)}.values():
             secret_id = ref.removeprefix("secret:")
             assert replica.get_secret_value(SecretId=secret_id)["SecretString"] == declared[secret_id]
 
@@ -245,18 +262,26 @@ def test_kubernetes_references_read_back_as_om_ingestion_does(stack, previewed):
     for resource in store_secrets(result):
         meta = resource.inputs["metadata"]
         by_name[(meta["namespace"], meta["name"])] = resource
-    read = {}
-    for name, ref in references(result).items():
-        secret_id = ref.removeprefix("secret:")
-        resource = by_name[(namespace, secret_id)]  # read_namespaced_secret(name=id, namespace=OM_SM_NAMESPACE)
-        data = engine.plain(resource.state, show_secrets=True)["data"]
-        read[name] = base64.b64decode(data["value"]).decode("utf-8")
-        assert read[name] == resource.plain_inputs["stringData"]["value"]
-    assert len(read) == len([k for k in by_name if k[0] == namespace])
-    assert planted_for(stack) <= set(read.values())
-    # what OM's reader finds at the Fernet copies' ids in OM's namespace is the pointer, never a key;
-    # the rings are in the keys namespace, which no Role of OM's covers
-    for app in ("openmetadata", "airflow"):
-        assert core.is_vacated_key_copy(read[f"fernet-{app}"])
-        (copy,) = [r for (ns, sid), r in by_name.items() if ns != namespace and r.name.endswith(f"-fernet-{app}")]
-        KeyRing.parse(copy.plain_inputs["stringData"]["value"])
+    keys_namespace = {ns for ns, _ in by_name} - {namespace}
+
+    def read(refs: dict[str, str], where: str) -> dict[str, str]:
+        out = {}
+        for name, ref in refs.items():
+            resource = by_name[(where, ref.removeprefix("secret:"))]  # read_namespaced_secret(name=id, namespace=...)
+            data = engine.plain(resource.state, show_secrets=True)["data"]
+            out[name] = base64.b64decode(data["value"]).decode("utf-8")
+            assert out[name] == resource.plain_inputs["stringData"]["value"]
+        return out
+
+    # every reference the apps are given resolves, in OM's namespace, to the intended value, never a pointer
+    apps = read(references(result), namespace)
+    assert planted_for(stack) <= set(apps.values())
+    assert not any(core.is_vacated_key_copy(v) for v in apps.values())
+    # the key copies are in the keys namespace, which no Role of OM's covers; in OM's namespace the Fernet
+    # copies' old Secrets hold only the pointer (and are exported nowhere)
+    (keys_namespace,) = keys_namespace
+    check_key_copies(read(key_copy_references(result), keys_namespace))
+    old = [r for (ns, sid), r in by_name.items() if ns == namespace and sid not in {v.removeprefix("secret:")
+                                                                                    for v in references(result).values()}]
+    assert sorted(r.name.rsplit("-", 1)[-1] for r in old) == ["airflow", "openmetadata"]
+    assert all(core.is_vacated_key_copy(r.plain_inputs["stringData"]["value"]) for r in old)

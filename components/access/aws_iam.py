@@ -110,6 +110,9 @@ def _document(
     key_copies: Optional[Iterable[str]],
 ) -> dict[str, Any]:
     service = service_for(provider)
+    if not access:
+        raise ValueError(f"provider {provider!r} needs no access for this identity (OM's server keeps values in its "
+                         "database on non-managed providers and never calls the store): declare no policy")
     _check_covered(provider, secret_ids, prefix, cluster_name)
     copies = tuple(key_copy_ids(provider, prefix, cluster_name) if key_copies is None else key_copies)
     _check_covered(provider, copies, prefix, cluster_name)
@@ -168,7 +171,9 @@ def server_policy_document(
     secret_ids: Iterable[str] = (),
     key_copies: Optional[Iterable[str]] = None,
 ) -> dict[str, Any]:
-    """IAM policy for the OM server: read/write on managed providers, read-only otherwise.
+    """IAM policy for the OM server on a managed provider (read, write, delete: OM writes every password
+    field itself); on ``aws``/``aws-ssm`` the server never calls the store (``DBSecretsManager``), so
+    there is no policy to build: ValueError.
 
     ``kms_key_arn`` grants the customer-managed key only through the store service. OM's
     server creates secrets without a KMS key option (default ``aws/secretsmanager`` /
@@ -293,7 +298,7 @@ class AwsAccessArgs:
 
 
 class _Identity(NamedTuple):
-    policy: aws.iam.Policy
+    policy: Optional[aws.iam.Policy]
     policy_json: pulumi.Output[str]
     role_arn: Optional[pulumi.Output[str]]
     access_key_id: Optional[pulumi.Output[str]]
@@ -301,7 +306,8 @@ class _Identity(NamedTuple):
 
 
 class AwsAccess(pulumi.ComponentResource):
-    """IAM policies and identities (role or user) for the OM server and for ingestion."""
+    """IAM policies and identities (role or user) for ingestion, and for the OM server on managed providers
+    (on ``aws``/``aws-ssm`` the server never calls the store: it gets no policy, role, user or key)."""
 
     TYPE = core.AWS_ACCESS_TYPE
 
@@ -317,11 +323,11 @@ class AwsAccess(pulumi.ComponentResource):
         )
         server = self._identity(
             f"{name}-server", server_policy_document, args.server_namespace, args.server_service_account
-        )
+        ) if core.required_access(core.SERVER, args.provider) else _Identity(None, None, None, None, None)
         ingestion = self._identity(
             f"{name}-ingestion", ingestion_policy_document, args.ingestion_namespace, args.ingestion_service_account
         )
-        self.server_policy_arn = server.policy.arn
+        self.server_policy_arn = server.policy.arn if server.policy is not None else None
         self.ingestion_policy_arn = ingestion.policy.arn
         self.server_policy_json = server.policy_json
         self.ingestion_policy_json = ingestion.policy_json

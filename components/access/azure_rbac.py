@@ -79,22 +79,19 @@ def server_role_permissions() -> dict[str, list[str]]:
     return {"actions": [], "not_actions": [], "data_actions": list(SERVER_DATA_ACTIONS), "not_data_actions": []}
 
 
-def granted_access(identity: str) -> frozenset[str]:
-    """What om-secrets grants ``identity`` on the vault, by the access model."""
+def granted_access(identity: str, provider: str = "managed-azure-kv") -> frozenset[str]:
+    """What om-secrets grants ``identity`` on the vault, by the access model: on ``azure-kv`` the server
+    gets nothing (OM hands it to ``DBSecretsManager``, which never calls the vault)."""
     if identity == core.SERVER:
-        return core.azure_access(SERVER_DATA_ACTIONS)
+        return core.azure_access(SERVER_DATA_ACTIONS) if core.required_access(identity, provider) else core.NO_ACCESS
     return core.azure_role_access(KEY_VAULT_SECRETS_USER)
 
 
 def prove(provider: str) -> None:
-    """Raise unless each identity gets exactly what OM needs (``core.required_access``).
-
-    The server's custom role is the same on both Azure providers: on ``azure-kv`` OM never writes,
-    but the role stays get/set/delete so a switch to ``managed-azure-kv`` needs no new grant.
-    """
+    """Raise unless each identity gets exactly what OM needs (``core.required_access``)."""
     for identity in core.IDENTITIES:
-        need, got = core.required_access(identity, provider), granted_access(identity)
-        if not need <= got or (identity == core.INGESTION and got != need):
+        need, got = core.required_access(identity, provider), granted_access(identity, provider)
+        if got != need:
             raise AssertionError(f"{identity} would get {sorted(got)} on the vault; OM needs {sorted(need)}")
 
 
@@ -115,6 +112,8 @@ class AzureAccessArgs:
             principals given by ``server_principal_id`` / ``ingestion_principal_id``).
         oidc_issuer: the AKS cluster's OIDC issuer URL (workload identity).
         server / ingestion: ``(namespace, service account)``.
+        provider: ``managed-azure-kv`` (the server gets its role) or ``azure-kv`` (the server never reads
+            the vault: no identity, role or assignment for it).
     """
 
     vault_id: pulumi.Input[str]
@@ -129,9 +128,16 @@ class AzureAccessArgs:
     server_principal_id: str | None = None
     ingestion_principal_id: str | None = None
     tags: dict | None = None
+    provider: str = "managed-azure-kv"
+
+    @property
+    def server_reads_vault(self) -> bool:
+        return bool(core.required_access(core.SERVER, self.provider))
 
     def __post_init__(self):
         problems = []
+        if self.provider not in core.providers_in("azure"):
+            problems.append(f"provider {self.provider!r} is not an Azure provider: {', '.join(core.providers_in('azure'))}")
         if self.identity_mode not in core.AZURE_IDENTITY_MODES:
             problems.append(
                 f"identity_mode {self.identity_mode!r} is not allowed; allowed: {', '.join(core.AZURE_IDENTITY_MODES)}"
@@ -139,7 +145,7 @@ class AzureAccessArgs:
         if self.identity_mode == core.AZURE_WORKLOAD_IDENTITY and not self.oidc_issuer:
             problems.append("oidc_issuer (the AKS cluster's OIDC issuer URL) is required with workload identity")
         if self.identity_mode == core.AZURE_CLIENT_SECRET:
-            for key in ("server_principal_id", "ingestion_principal_id"):
+            for key in ("server_principal_id", "ingestion_principal_id")[0 if self.server_reads_vault else 1:]:
                 if not is_guid(getattr(self, key) or ""):
                     problems.append(f"{key} {getattr(self, key)!r} must be the service principal's object id (a GUID)")
         if problems:
@@ -158,10 +164,12 @@ class AzureAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: AzureAccessArgs, opts: pulumi.ResourceOptions | None = None):
         from pulumi_azure_native import authorization, managedidentity
 
-        prove("managed-azure-kv")
+        prove(args.provider)
         super().__init__(self.TYPE, name, {"identityMode": args.identity_mode}, opts)
         child = pulumi.ResourceOptions(parent=self)
         apps = {core.SERVER_APP: args.server, core.AIRFLOW_APP: args.ingestion}
+        if not args.server_reads_vault:
+            del apps[core.SERVER_APP]
         self.client_ids: dict[str, pulumi.Output[str]] = {}
         self.principal_ids: dict[str, pulumi.Input[str]] = {}
         self.sa_annotations: dict[str, dict] = {}
@@ -193,9 +201,29 @@ class AzureAccess(pulumi.ComponentResource):
                 self.sa_annotations[app] = {CLIENT_ID_ANNOTATION: identity.client_id}
                 self.pod_labels[app] = {USE_LABEL: "true"}
         else:
-            self.principal_ids = {core.SERVER_APP: args.server_principal_id, core.AIRFLOW_APP: args.ingestion_principal_id}
+            given = {core.SERVER_APP: args.server_principal_id, core.AIRFLOW_APP: args.ingestion_principal_id}
+            self.principal_ids = {app: given[app] for app in apps}
         self.identities = identities
+        self.assignments = {}
+        self.server_role = None
+        if args.server_reads_vault:
+            self._server_role(name, args, identities)
+        self.assignments[core.AIRFLOW_APP] = authorization.RoleAssignment(
+            f"{name}-ingestion",
+            role_assignment_name=stable_guid(args.environment, "ingestion-assignment"),
+            principal_id=self.principal_ids[core.AIRFLOW_APP],
+            principal_type="ServicePrincipal",
+            role_definition_id=role_definition_id(args.subscription_id, KEY_VAULT_SECRETS_USER),
+            scope=args.vault_id,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.AIRFLOW_APP),) if r]),
+        )
+        self.register_outputs({"clientIds": self.client_ids, "principalIds": self.principal_ids})
 
+    def _server_role(self, name: str, args: AzureAccessArgs, identities: dict) -> None:
+        """The server's custom role (exactly OM's three data actions) and its assignment (managed-azure-kv)."""
+        from pulumi_azure_native import authorization
+
+        child = pulumi.ResourceOptions(parent=self)
         role_guid = stable_guid(args.environment, "server-role")
         self.server_role = authorization.RoleDefinition(
             f"{name}-server-role",
@@ -208,24 +236,12 @@ class AzureAccess(pulumi.ComponentResource):
             permissions=[authorization.PermissionArgs(**server_role_permissions())],
             opts=child,
         )
-        self.assignments = {
-            core.SERVER_APP: authorization.RoleAssignment(
-                f"{name}-server",
-                role_assignment_name=stable_guid(args.environment, "server-assignment"),
-                principal_id=self.principal_ids[core.SERVER_APP],
-                principal_type="ServicePrincipal",
-                role_definition_id=self.server_role.id,
-                scope=args.vault_id,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.SERVER_APP),) if r]),
-            ),
-            core.AIRFLOW_APP: authorization.RoleAssignment(
-                f"{name}-ingestion",
-                role_assignment_name=stable_guid(args.environment, "ingestion-assignment"),
-                principal_id=self.principal_ids[core.AIRFLOW_APP],
-                principal_type="ServicePrincipal",
-                role_definition_id=role_definition_id(args.subscription_id, KEY_VAULT_SECRETS_USER),
-                scope=args.vault_id,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.AIRFLOW_APP),) if r]),
-            ),
-        }
-        self.register_outputs({"clientIds": self.client_ids, "principalIds": self.principal_ids})
+        self.assignments[core.SERVER_APP] = authorization.RoleAssignment(
+            f"{name}-server",
+            role_assignment_name=stable_guid(args.environment, "server-assignment"),
+            principal_id=self.principal_ids[core.SERVER_APP],
+            principal_type="ServicePrincipal",
+            role_definition_id=self.server_role.id,
+            scope=args.vault_id,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[r for r in (identities.get(core.SERVER_APP),) if r]),
+        )

@@ -123,7 +123,7 @@ def airflow_helm_values(settings: Settings) -> dict[str, Any]:
         ],
     }
     values.update({component: {"serviceAccount": dict(account)} for component in CHART_COMPONENTS})
-    labels = pod_labels(s)
+    labels = pod_labels(s, AIRFLOW_APP)
     if labels:  # the chart's global pod labels
         values["labels"] = labels
     return values

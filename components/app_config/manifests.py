@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .. import conventions
-from ..core import APPS, STANDARD_LABELS
+from .. import conventions, jwt
+from ..core import APPS, SERVER_APP, STANDARD_LABELS
 from ..settings import Settings
 from . import validate
 from .airflow import airflow_env
@@ -16,9 +16,9 @@ from .refs import (
     AIRFLOW_FERNET_KEY,
     AIRFLOW_SECRET_ACCESS_KEY,
     INGESTION_CLIENT_SECRET,
+    JWT_KEYS_SECRET,
     PLACEHOLDER,
     SERVER_ACCESS_KEY_ID,
-    SERVER_APP,
     SERVER_CLIENT_SECRET,
     SERVER_FERNET_KEY,
     SERVER_SECRET_ACCESS_KEY,
@@ -133,9 +133,26 @@ def secret_manifest(
     }
 
 
+def jwt_secret_manifest(
+    settings: Settings, data: Mapping[str, Any] | None = None, extra_labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The Secret only the OM server mounts (``jwt.MOUNT_DIR``): ``data`` holds base64 of the two DER files
+    OM reads (``private_key.der``, ``public_key.der``); without ``data`` both are the ``[secret]`` placeholder."""
+    files = (jwt.PRIVATE_KEY_FILE, jwt.PUBLIC_KEY_FILE)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": metadata(settings, SERVER_APP, JWT_KEYS_SECRET, extra_labels),
+        "data": dict(data) if data is not None else dict.fromkeys(files, PLACEHOLDER),
+    }
+
+
 def manifests(settings: Settings, extra_labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """ConfigMap and placeholder Secret for every app."""
+    """ConfigMap and placeholder Secret for every app, and the JWT keys Secret when the pair is declared."""
     out = []
     for app in APPS:
         out += [config_map_manifest(settings, app, extra_labels), secret_manifest(settings, app, None, extra_labels)]
+    if settings.jwt.enabled:
+        out.append(jwt_secret_manifest(settings, None, extra_labels))
     return out

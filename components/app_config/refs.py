@@ -22,6 +22,12 @@ INGESTION_CLIENT_SECRET = "AZURE_CLIENT_SECRET"  # the env loader's DefaultAzure
 
 PLACEHOLDER = SECRET_PLACEHOLDER
 
+#: The Secret only the OM server mounts (at ``jwt.MOUNT_DIR``): OM's JWT signing pair as the two DER
+#: files it reads. Never a ConfigMap, never an env var, never delivered to ingestion or Airflow.
+JWT_KEYS_SECRET = "openmetadata-jwt-keys"
+#: The pod volume the OM chart's ``extraVolumes`` declares for it.
+JWT_KEYS_VOLUME = "om-secrets-jwt-keys"
+
 
 @dataclass(frozen=True)
 class SecretRef:

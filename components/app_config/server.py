@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from .. import conventions, core
+from .. import conventions, core, jwt
 from ..settings import Settings
 from . import validate
 from .refs import (
+    JWT_KEYS_SECRET,
+    JWT_KEYS_VOLUME,
     SERVER_ACCESS_KEY_ID,
     SERVER_APP,
     SERVER_CLIENT_SECRET,
@@ -31,6 +34,10 @@ CHART_MISSING_ENV = (
     "OM_SM_CLIENT_ID",
     "OM_SM_PROJECT_ID",
 )
+#: Env of the JWT pair the chart sets itself from ``openmetadata.config.jwtTokenConfiguration`` and
+#: ``authentication.publicKeys`` (its jwt Secret and secrets.yaml), so not in ``extraEnvs``.
+CHART_JWT_ENV = ("RSA_PUBLIC_KEY_FILE_PATH", "RSA_PRIVATE_KEY_FILE_PATH", "JWT_ISSUER", "JWT_KEY_ID",
+                 "AUTHENTICATION_PUBLIC_KEYS")
 # Providers the chart's values.schema.json accepts in openmetadata.config.secretsManager.provider.
 CHART_PROVIDERS = core.CHART_PROVIDERS
 
@@ -41,7 +48,7 @@ def _bool(value: bool) -> str:
 
 def access_key_refs(settings: Settings) -> tuple[SecretRef, SecretRef] | None:
     """The server's (access key id, secret access key) refs in access-key mode, else None."""
-    if not validate.uses_access_keys(settings):
+    if not validate.uses_access_keys(settings, SERVER_APP):
         return None
     return secret_ref(SERVER_APP, SERVER_ACCESS_KEY_ID), secret_ref(SERVER_APP, SERVER_SECRET_ACCESS_KEY)
 
@@ -50,8 +57,34 @@ def fernet_ref() -> SecretRef:
     return secret_ref(SERVER_APP, SERVER_FERNET_KEY)
 
 
+def jwt_key_id(settings: Settings) -> str:
+    """``JWT_KEY_ID``: ``jwt.keyId`` (the deployed key's thumbprint once known), else ``[unknown]``."""
+    return settings.jwt.key_id or core.UNKNOWN_PLACEHOLDER
+
+
+def public_key_urls(settings: Settings) -> list[str]:
+    """``authenticationConfiguration.publicKeyUrls``: the server's own JWKS first, then ``jwt.extraPublicKeyUrls``."""
+    own = jwt.jwks_url(settings.ingestion.host_port)
+    return [own, *(u for u in settings.jwt.extra_public_key_urls if u != own)]
+
+
+def jwt_env(settings: Settings) -> dict[str, Value]:
+    """The env of OM's ``jwtTokenConfiguration`` and ``publicKeyUrls`` (empty with ``jwt.enabled: false``):
+    the key files are mounted from the JWT Secret, never passed as env."""
+    s = settings
+    if not s.jwt.enabled:
+        return {}
+    return {
+        "RSA_PUBLIC_KEY_FILE_PATH": jwt.PUBLIC_KEY_PATH,
+        "RSA_PRIVATE_KEY_FILE_PATH": jwt.PRIVATE_KEY_PATH,
+        "JWT_ISSUER": s.jwt.issuer,
+        "JWT_KEY_ID": jwt_key_id(s),
+        "AUTHENTICATION_PUBLIC_KEYS": json.dumps(public_key_urls(s)),
+    }
+
+
 def server_env(settings: Settings) -> dict[str, Value]:
-    """Every env var the OM server reads for secrets, Fernet and the pipeline loader."""
+    """Every env var the OM server reads for secrets, Fernet, its JWT pair and the pipeline loader."""
     s = validate.check(settings)
     env: dict[str, Value] = {"SECRET_MANAGER": s.provider}
     if s.uses_store:
@@ -64,7 +97,7 @@ def server_env(settings: Settings) -> dict[str, Value]:
             env["OM_SM_ACCESS_KEY_ID"], env["OM_SM_ACCESS_KEY"] = keys
     if s.is_azure:
         env["OM_SM_VAULT_NAME"] = s.azure.vault.name
-        if validate.uses_client_secret(s):  # blank tenant = DefaultAzureCredential (workload identity)
+        if validate.uses_client_secret(s, SERVER_APP):  # blank tenant = DefaultAzureCredential (workload identity)
             env["OM_SM_TENANT_ID"] = s.azure.tenant_id
             env["OM_SM_CLIENT_ID"] = s.azure.identity.server_client_id or ""
             env["OM_SM_CLIENT_SECRET"] = secret_ref(SERVER_APP, SERVER_CLIENT_SECRET)
@@ -77,6 +110,7 @@ def server_env(settings: Settings) -> dict[str, Value]:
     env["PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER"] = s.ingestion.loader
     env["OPENMETADATA_CLUSTER_NAME"] = s.cluster_name
     env["FERNET_KEY"] = fernet_ref()
+    env.update(jwt_env(s))
     return env
 
 
@@ -89,7 +123,7 @@ def _parameters(settings: Settings) -> dict[str, str]:
         return params
     if s.is_azure:
         params = {"vaultName": s.azure.vault.name}
-        if validate.uses_client_secret(s):
+        if validate.uses_client_secret(s, SERVER_APP):
             params.update(tenantId=s.azure.tenant_id, clientId=s.azure.identity.server_client_id or "",
                           clientSecret="${OM_SM_CLIENT_SECRET}")
         return params
@@ -119,6 +153,16 @@ def openmetadata_yaml_blocks(settings: Settings) -> dict[str, Any]:
             "parameters": _parameters(s),
         }
     blocks["pipelineServiceClientConfiguration"] = {"secretsManagerLoader": s.ingestion.loader}
+    if s.jwt.enabled:
+        blocks["jwtTokenConfiguration"] = {
+            "rsapublicKeyFilePath": jwt.PUBLIC_KEY_PATH,
+            "rsaprivateKeyFilePath": jwt.PRIVATE_KEY_PATH,
+            "jwtissuer": s.jwt.issuer,
+            "keyId": jwt_key_id(s),
+        }
+        # OM stores authenticationConfiguration in its database at first boot and reads it from there
+        # afterwards: merge this key into yours before that boot (README: JWT signing keys).
+        blocks["authenticationConfiguration"] = {"publicKeyUrls": public_key_urls(s)}
     return blocks
 
 
@@ -126,8 +170,8 @@ def _chart_secrets_manager(settings: Settings) -> dict[str, Any]:
     s = settings
     if s.provider not in CHART_PROVIDERS:  # kubernetes: configured through extraEnvs instead
         return {"enabled": False}
-    params: dict[str, Any] = {"enabled": s.is_aws or validate.uses_client_secret(s)}
-    if validate.uses_client_secret(s):  # the only Azure parameter that is secret; the rest via extraEnvs
+    params: dict[str, Any] = {"enabled": s.is_aws or validate.uses_client_secret(s, SERVER_APP)}
+    if validate.uses_client_secret(s, SERVER_APP):  # the only Azure parameter that is secret; the rest via extraEnvs
         params["clientSecret"] = secret_ref(SERVER_APP, SERVER_CLIENT_SECRET).helm()
     if s.is_aws:
         params["region"] = s.aws.region
@@ -174,14 +218,29 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
         "serviceAccount": {"create": False, "name": s.server.service_account},
         "extraEnvs": _chart_extra_env(s),
     }
-    labels = pod_labels(s)
+    if s.jwt.enabled:
+        config = values["openmetadata"]["config"]
+        config["jwtTokenConfiguration"] = {
+            "enabled": True,
+            "rsapublicKeyFilePath": jwt.PUBLIC_KEY_PATH,
+            "rsaprivateKeyFilePath": jwt.PRIVATE_KEY_PATH,
+            "jwtissuer": s.jwt.issuer,
+            "keyId": jwt_key_id(s),
+        }
+        config["authentication"] = {"publicKeys": public_key_urls(s)}
+        # The chart mounts these into the server and its cron jobs (deploy-pipelines, reindex) alike.
+        values["extraVolumes"] = [{"name": JWT_KEYS_VOLUME, "secret": {"secretName": JWT_KEYS_SECRET}}]
+        values["extraVolumeMounts"] = [{"name": JWT_KEYS_VOLUME, "mountPath": jwt.MOUNT_DIR, "readOnly": True}]
+    labels = pod_labels(s, SERVER_APP)
     if labels:  # the chart sets pod labels only through commonLabels
         values["commonLabels"] = labels
     return values
 
 
-def pod_labels(settings: Settings) -> dict[str, str]:
-    """Labels the apps' pods need: ``azure.workload.identity/use`` with AKS workload identity."""
-    if settings.is_azure and settings.azure.identity.mode == core.AZURE_WORKLOAD_IDENTITY:
+def pod_labels(settings: Settings, app: str) -> dict[str, str]:
+    """Labels ``app``'s pods need: ``azure.workload.identity/use`` with AKS workload identity (for an app
+    that reads the vault: not the server on ``azure-kv``)."""
+    if (settings.is_azure and settings.azure.identity.mode == core.AZURE_WORKLOAD_IDENTITY
+            and validate.reads_store(settings, app)):
         return {"azure.workload.identity/use": "true"}
     return {}

@@ -40,27 +40,39 @@ def check(settings: Settings) -> Settings:
     return s
 
 
-def uses_client_secret(settings: Settings) -> bool:
-    """Whether the apps authenticate to Azure Key Vault with a service principal's client secret."""
-    return settings.is_azure and settings.azure.identity.mode == core.AZURE_CLIENT_SECRET
+def reads_store(settings: Settings, app: str | None) -> bool:
+    """Whether ``app`` reads the store at all: ingestion always; the OM server only on managed providers
+    (``SecretsManagerFactory`` hands ``aws``, ``aws-ssm`` and ``azure-kv`` to ``DBSecretsManager``, which
+    has no store client). ``app`` None: some app does."""
+    identity = core.SERVER if app == core.SERVER_APP else core.INGESTION
+    return bool(core.required_access(identity, settings.provider)) if settings.uses_store else False
 
 
-def uses_access_keys(settings: Settings) -> bool:
-    """Whether the apps authenticate to AWS with an IAM user's access key."""
-    return settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == ACCESS_KEY
+def uses_client_secret(settings: Settings, app: str | None = None) -> bool:
+    """Whether ``app`` (None: ingestion) authenticates to Azure Key Vault with a service principal's client secret."""
+    return (settings.is_azure and settings.azure.identity.mode == core.AZURE_CLIENT_SECRET
+            and reads_store(settings, app))
+
+
+def uses_access_keys(settings: Settings, app: str | None = None) -> bool:
+    """Whether ``app`` (None: ingestion) authenticates to AWS with an IAM user's access key."""
+    return settings.provider in AWS_PROVIDERS and settings.aws.identity.mode == ACCESS_KEY and reads_store(settings, app)
 
 
 def check_access_keys(settings: Settings, apps_with_keys: set[str] | frozenset[str], apps: tuple[str, ...]) -> None:
-    """Access keys are given for exactly ``apps`` in access-key mode, and for none otherwise."""
-    if uses_access_keys(settings):
-        missing = [a for a in apps if a not in apps_with_keys]
-        if missing:
-            _fail("aws.identity.mode", f"is 'access-key' but no access key was given for {', '.join(missing)}")
-    elif apps_with_keys:
+    """Access keys are given for exactly those of ``apps`` that use one (access-key mode), and for no other."""
+    needed = {a for a in apps if uses_access_keys(settings, a)}
+    missing = [a for a in apps if a in needed and a not in apps_with_keys]
+    if missing:
+        _fail("aws.identity.mode", f"is 'access-key' but no access key was given for {', '.join(missing)}")
+    extra = sorted(set(apps_with_keys) & set(apps) - needed)
+    if extra:
+        why = ("the OM server never reads a non-managed store" if settings.aws.identity.mode == ACCESS_KEY
+               else "access keys are only used with 'access-key'")
         _fail(
             "aws.identity.mode",
             f"is {settings.aws.identity.mode!r} (provider {settings.provider!r}); access keys "
-            f"for {', '.join(sorted(apps_with_keys))} are only used with 'access-key': remove them",
+            f"for {', '.join(extra)} are not used ({why}): remove them",
         )
     unknown = sorted(set(apps_with_keys) - set(apps))
     if unknown:

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import core
+from ..settings import key_copy_name
 from .base import SecretStore, StoreArgs
 
 OM_LABELS = core.OM_K8S_LABELS
@@ -21,6 +22,9 @@ def keys_namespace_for(namespace: str) -> str:
 
 
 VACATED = core.VACATED_KEY_COPY
+#: Key copies that lived in the store namespace before copies moved to the keys namespace: their
+#: Secrets there stay (upgrading deletes and replaces nothing), holding a pointer. Newer copies never had one.
+VACATED_COPIES = frozenset(key_copy_name(app) for app in core.APPS)
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,12 @@ class KubernetesSecretStore(SecretStore):
     def _declare(self, name, sid, value, *, key_material, server_owned, immutable):
         args: KubernetesSecretStoreArgs = self.args
         if key_material:
-            # The Secret at the store namespace keeps its identity (upgrading deletes and replaces
-            # nothing) but no longer holds the ring: the copy lives where no Role of OM's reaches.
-            self._secret(name, sid, args.namespace, VACATED.format(namespace=args.key_copies_namespace, name=sid),
-                         key_material=True, server_owned=False, immutable=False)
-            return self._secret(f"keys-{name}", sid, args.key_copies_namespace, value,
+            if name in VACATED_COPIES:
+                # The Secret at the store namespace keeps its identity (upgrading deletes and replaces
+                # nothing) but no longer holds the ring: the copy lives where no Role of OM's reaches.
+                self._secret(name, sid, args.namespace, VACATED.format(namespace=args.key_copies_namespace, name=sid),
+                             key_material=True, server_owned=False, immutable=False)
+            return self._secret(f"keys-{name}" if name in VACATED_COPIES else name, sid, args.key_copies_namespace, value,
                                 key_material=True, server_owned=server_owned, immutable=immutable)
         return self._secret(name, sid, args.namespace, value, key_material=False, server_owned=server_owned,
                             immutable=immutable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import checks
@@ -115,12 +116,46 @@ def test_offline_preview_matches_what_the_engine_registered(dev, preview):
     assert not problems, "\n".join(problems)
 
 
+def test_the_jwt_pair_is_in_the_servers_secret_as_om_reads_it_and_stays(cluster, dev, settings):
+    """The pair the engine made (state) is what the API server holds in the Secret only the server mounts,
+    as the two DER files OM reads; a second `up` keeps every byte; ingestion cannot read it."""
+    from cryptography.hazmat.primitives import serialization
+
+    from omsecrets.components import jwt
+
+    server_ns = settings["server"]["namespace"]
+
+    def files():
+        secret = cluster.secret(server_ns, "openmetadata-jwt-keys")
+        return {k: base64.b64decode(v) for k, v in secret["data"].items()}
+
+    first = files()
+    assert set(first) == {"private_key.der", "public_key.der"}
+    (key,) = [r for r in dev.state() if r["type"] == "tls:index/privateKey:PrivateKey"]
+    intended = serialization.load_pem_private_key(key["outputs"]["privateKeyPemPkcs8"].encode(), None)
+    private = serialization.load_der_private_key(first["private_key.der"], None)  # PKCS8EncodedKeySpec
+    public = serialization.load_der_public_key(first["public_key.der"])  # X509EncodedKeySpec
+    assert private.private_numbers() == intended.private_numbers()
+    assert public.public_numbers() == intended.public_key().public_numbers() and private.key_size == 2048
+    kid = dev.outputs()["jwt"]["keyId"]
+    assert kid == jwt.thumbprint(public.public_numbers().n, public.public_numbers().e) != jwt.OM_DEFAULT_KID
+    config = cluster.get(f"/api/v1/namespaces/{server_ns}/configmaps/openmetadata-secrets-config")
+    assert config["data"]["JWT_KEY_ID"] == kid and config["data"]["RSA_PRIVATE_KEY_FILE_PATH"].endswith("/private_key.der")
+    dev.run("up", "--yes", "--skip-preview").check()
+    assert files() == first
+    sa_ns, sa = settings["ingestion"]["namespace"], settings["ingestion"]["serviceAccount"]
+    for verb in ("get", "list", "watch"):
+        assert not cluster.service_account_can(sa_ns, sa, verb, server_ns, name="openmetadata-jwt-keys"), verb
+        assert not cluster.service_account_can(sa_ns, sa, verb, server_ns), verb
+
+
 def test_key_material_keeps_the_names_existing_states_hold(dev):
     """A key's name is its identity in every existing stack's state: renaming one makes `pulumi up`
     replace it, i.e. generate a new Fernet key / password. Pin what the engine registered."""
-    keys = {r["urn"].rsplit("::", 1)[-1]: r["type"] for r in dev.state() if r["type"].startswith("random:")}
+    keys = {r["urn"].rsplit("::", 1)[-1]: r["type"] for r in dev.state() if r["type"].startswith(("random:", "tls:"))}
     assert keys == {
         "om-secrets-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
         "om-secrets-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
         "om-secrets-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
+        "om-secrets-jwt-key": "tls:index/privateKey:PrivateKey",
     }

@@ -1,4 +1,5 @@
-"""Fabricated provider outputs: deterministic, realistic ARNs, ids and random values for aws, random, kubernetes."""
+"""Fabricated provider outputs: deterministic, realistic ARNs, ids, random values and keys for aws, random, tls,
+kubernetes."""
 
 from __future__ import annotations
 
@@ -209,6 +210,36 @@ def _random_shuffle(f: _Fab) -> tuple[str, dict]:
     return "-", {"results": items[: int(count)] if count else items}
 
 
+def _tls_private_key(f: _Fab) -> tuple[str, dict]:
+    """A real key (RSA only: what om-secrets declares), deterministic from the URN, so the DER conversion and
+    everything downstream runs offline. ``privateKeyOpenssh`` is not fabricated (its check bytes are random)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from omsecrets.components import jwt
+
+    if (f.inputs.get("algorithm") or "RSA") != "RSA":
+        return "none", {}
+    bits = int(f.inputs.get("rsaBits") or jwt.DEFAULT_KEY_SIZE)
+    key = jwt.stand_in_private_key(f.urn, bits)
+    enc, fmt = serialization.Encoding, serialization.PrivateFormat
+    public = key.public_key()
+    public_pem = public.public_bytes(enc.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    openssh = public.public_bytes(enc.OpenSSH, serialization.PublicFormat.OpenSSH)
+    blob = base64.b64decode(openssh.split()[1])
+    spki = public.public_bytes(enc.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    # terraform-provider-tls: id = hashForState(PKIX DER), the hex SHA-1 of the trimmed value
+    return hashlib.sha1(spki.strip(b" \t\n\r\v\f")).hexdigest(), {
+        "rsaBits": bits,
+        "ecdsaCurve": f.inputs.get("ecdsaCurve") or "P224",
+        "privateKeyPem": key.private_bytes(enc.PEM, fmt.TraditionalOpenSSL, serialization.NoEncryption()).decode(),
+        "privateKeyPemPkcs8": key.private_bytes(enc.PEM, fmt.PKCS8, serialization.NoEncryption()).decode(),
+        "publicKeyPem": public_pem,
+        "publicKeyOpenssh": openssh.decode() + "\n",
+        "publicKeyFingerprintMd5": ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest()),
+        "publicKeyFingerprintSha256": "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("="),
+    }
+
+
 def _kubernetes(f: _Fab) -> tuple[str, dict]:
     metadata, secret = _unwrap(f.inputs.get("metadata") or {})
     metadata = dict(metadata)
@@ -258,6 +289,7 @@ _FABRICATORS = {
     "random:index/randomInteger:RandomInteger": _random_integer,
     "random:index/randomPet:RandomPet": _random_pet,
     "random:index/randomShuffle:RandomShuffle": _random_shuffle,
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
 }
 
 

@@ -261,7 +261,7 @@ def secret_values(props: Any) -> Iterator[tuple[str, str]]:
 _DEFAULT_UNPADDED = fernet.OM_PUBLIC_DEFAULT_KEY.rstrip("=")
 #: OM's public default Fernet key in standard and urlsafe base64 (without padding).
 PUBLIC_DEFAULT_SPELLINGS = (_DEFAULT_UNPADDED, _DEFAULT_UNPADDED.replace("+", "-").replace("/", "_"))
-_AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])")  # not inside a base64url token (a kid)
 _SECRET_WORDS = {"password", "passwd", "pwd", "secret", "token", "key", "apikey", "passphrase", "credentials", "credential"}
 _TOKENS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
