@@ -347,24 +347,19 @@ def find_error(exc: BaseException, name: str) -> Optional[BaseException]:
 
 
 def key_line(path: Optional[Path], key: str) -> Optional[int]:
-    """The 1-based line of config ``key`` (``ns:key`` or ``ns:key.sub``) in a stack file, if found."""
-    if path is None or not key:
-        return None
-    top = key.split(".", 1)[0].split("[", 1)[0]
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip().strip("'\"")
-        if stripped.startswith((f"{top}:", f"{top}'", f'{top}"')):
-            return number
-    return None
+    """The 1-based line of config ``key`` (``ns:key``, ``ns:key.sub``, ``ns:key[0].sub``) in a stack file, if
+    written (else of the nearest key above it), as ``omsecrets.stack_yaml`` read the file."""
+    from omsecrets import project
+
+    return project.key_line(path, key)
 
 
 def config_problems(error: BaseException, stack_file: Optional[Path]) -> list[tuple[Optional[int], str]]:
-    """``(line, problem)`` for each problem of a ConfigError, the line of the key it names."""
+    """``(line, problem)`` for each problem of a ConfigError: the lines it carries, else the line of the key it names."""
     problems = list(getattr(error, "problems", None) or [str(error)])
+    lines = getattr(error, "lines", None)
+    if isinstance(lines, list) and len(lines) == len(problems):
+        return list(zip(lines, problems, strict=True))
     return [(key_line(stack_file, p.split(": ", 1)[0] if ": " in p else ""), p) for p in problems]
 
 
