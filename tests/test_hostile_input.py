@@ -9,18 +9,28 @@ run, before the program declares anything.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
+import io
+import json
+import os
 import re
 import resource
 import signal
+import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from omsecrets import cli
+from omsecrets.components import settings as settings_module
 from omsecrets.components.fernet import generate_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +53,7 @@ class Run:
         return self.out + self.err
 
 
-class _Overrun(Exception):
+class _Overrun(BaseException):  # not caught by cli.main: the case stops there
     pass
 
 
@@ -82,8 +92,24 @@ def project(tmp_path: Path, text: "str | bytes") -> Path:
     return tmp_path
 
 
+_WARM: list[bool] = []
+
+
+def warm_up() -> None:
+    """Import what a preview imports (Pulumi, every provider SDK), once and outside the bounds: a case is measured
+    for reading and checking its stack file, not for Python's first import of pulumi_aws under tracemalloc."""
+    if _WARM:
+        return
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for stack in sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml")):
+            cli.main(["preview", stack, "--project-dir", str(ROOT)])
+        cli.main(["check", "dev", "--project-dir", str(ROOT)])
+    _WARM.append(True)
+
+
 def run(capsys, *argv: str) -> Run:
     """``omsecrets *argv`` in process, bounded; its exit code, stdout and stderr."""
+    warm_up()
     capsys.readouterr()
     with bounded() as measures:
         try:
@@ -109,7 +135,7 @@ def assert_contract(result: Run) -> None:
     """Exit 0, 1 or 2 with a message; never 3, never a traceback."""
     assert result.code in (0, 1, 2), result.text
     assert "Traceback" not in result.text and "internal error" not in result.text, result.text
-    assert (result.out if result.code == 0 else result.err).strip(), result
+    assert (result.out + result.err).strip() and (result.code != 2 or result.err.strip()), result  # exit 1: a report
 
 
 def problem_lines(result: Run) -> list[str]:
@@ -216,7 +242,10 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
     "alias-bomb": (b"config:\n  om-secrets:provider: kubernetes\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
                    + b"".join(f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n".encode() for i in range(1, 10)),
                    "aliases standing for more than 100,000 values"),
-    "deep-nesting": (HEAD.encode() + b"  om-secrets:tags: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nest"),
+    "deep-nesting": (HEAD.encode() + b"  om-secrets:tags:\n" + b"".join(b"  " * (i + 2) + f"k{i}:\n".encode()
+                                                                      for i in range(400)) + b"  " * 402 + b"v\n",
+                     "nested deeper than 64 levels"),  # was: a 400-level repr of the tags in the message
+    "deep-flow-nesting": (HEAD.encode() + b"  om-secrets:tags: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nest"),
     "over-one-mib": (HEAD.encode() + b"  om-secrets:prefix: " + b"x" * (1 << 20) + b"\n", "over 1 MiB"),
     "control-character": (HEAD.encode() + b"  om-secrets:prefix: a\x07b\n", "U+0007"),
     "syntax-error": (HEAD.encode() + b"  om-secrets:secrets: [a\n", "invalid YAML"),
@@ -288,3 +317,176 @@ def test_a_secret_planted_in_any_string_position_of_a_shipped_stack_is_never_sho
         for command, result in both(capsys, folder).items():
             assert_contract(result)
             assert not fragments(secret, result.text), (command, original[start:end], result.text)
+
+
+# ------------------------------------------------------------------ property-based: generated stack files
+#
+# Stack files are generated as YAML text (so that what no YAML writer produces can be in them: YAML 1.1
+# words, numbers past float64, .inf, repeated and non-string keys, tags, aliases, secure values, a second
+# document, a byte that is not UTF-8), from the dev stack's keys and om-secrets' own key names, with a
+# new Fernet-shaped secret planted in some string positions (a value, a key, fromConfig, imported,
+# clientSecret, a tag, inside a longer value). Each is run through preview and check in process.
+
+
+
+
+#: Generated stack files per property and CI run (each run through preview and check);
+#: OMSECRETS_HOSTILE_EXAMPLES raises it for a longer hunt.
+EXAMPLES = int(os.environ.get("OMSECRETS_HOSTILE_EXAMPLES", "30"))
+#: What the properties generated this run: printed in pytest's terminal summary (tests/conftest.py).
+GENERATED = {"stack files": 0, "runs": 0, "exit 0": 0, "exit 1": 0, "exit 2": 0, "max seconds": 0.0, "max MiB": 0.0}
+PLANT = "\x00SECRET\x00"  # stands for the planted secret until the text is rendered
+
+
+def summary() -> str:
+    g = GENERATED
+    return (f"hostile input: {g['stack files']} generated stack files, {g['runs']} preview/check runs in process "
+            f"(exit 0: {g['exit 0']}, 1: {g['exit 1']}, 2: {g['exit 2']}, never 3); slowest {g['max seconds']:.2f} s, "
+            f"largest {g['max MiB']:.1f} MiB (bounds {SECONDS} s, {MIB} MiB a run)")
+
+
+_NAMES = sorted({k.path.split(".")[-1] for k in settings_module.KEYS} | {"name", "path", "length", "fromConfig"})
+_TOP = sorted({k.path.split(".")[0] for k in settings_module.KEYS})
+HOSTILE_WORDS = ("yes", "no", "on", "off", "y", "~", "null", "", "True", "FALSE", "1.0e+999", "-1e400", ".inf", "-.Inf",
+                 ".nan", "0x1F", "017", "08", "1_000", "99999999999999999999", "2024-01-31", "2024-1-2T3:4:5Z", "<<",
+                 "'<<'", '"\\u0000"', '"\\t"', "clüster", "'a: b'", '"x\\ny"', "!!binary aGk=", "!!int 12", "!!str yes",
+                 "!custom x", "&anchor x", "*anchor", "'%'", "-", "[]", "{}", "[a, [b, {c: d}]]", "{secure: v1:AAAB}",
+                 "aws", "kubernetes", "managed-aws", "openmetadata", "eu-west-1", "7", "30", "1024", "true", "false",
+                 "database/x/password", "existingKey", "[2, 1]", "'1'")
+SCALAR = st.one_of(
+    st.sampled_from(HOSTILE_WORDS),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=24).map(
+        lambda t: json.dumps(t, ensure_ascii=False)),  # a JSON string is a YAML double-quoted scalar
+    st.integers(-10, 2**70).map(str),
+    st.just(PLANT), st.just(f"prefix-{PLANT}"), st.just(f"'{PLANT}'"),
+)
+KEY = st.one_of(st.sampled_from(_NAMES), st.sampled_from(["1", "true", "~", "0x1", "'quoted'", "secure", "<<", PLANT]),
+                st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,12}", fullmatch=True))
+VALUE = st.recursive(SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=3).map(lambda items: ("seq", items)),
+    st.lists(st.tuples(KEY, inner), max_size=4).map(lambda pairs: ("map", pairs)),
+    st.sampled_from([("secure", "v1:AAAB"), ("secure", PLANT)]),
+), max_leaves=12)
+TOP_KEY = st.one_of(st.sampled_from(_TOP).map(lambda k: f"om-secrets:{k}"), st.sampled_from(_TOP),
+                    st.sampled_from(["aws:region", "kubernetes:enableSecretMutable", "aws:secretKey", "om-secrets:pw",
+                                     "om-secrets:existingKey", "a:b:c", "1", PLANT]), KEY)
+#: Where the secret also goes, for sure: positions that take a key *name*, a plain value, a key, a tag.
+PLACED = st.sampled_from([
+    f"  om-secrets:secrets:\n    - path: database/a/password\n      fromConfig: {PLANT}\n",
+    f"  om-secrets:fernet:\n    openmetadata:\n      generations: [2, 1]\n      imported: {{'1': {PLANT}}}\n",
+    f"  om-secrets:fernet:\n    airflow:\n      imported:\n        {PLANT}: k\n",
+    f"  om-secrets:azure:\n    identity:\n      mode: client-secret\n      server: {{clientSecret: {PLANT}}}\n",
+    f"  om-secrets:tags:\n    team: {PLANT}\n", f"  om-secrets:clusterName: {PLANT}\n", f"  {PLANT}: x\n",
+    f"  om-secrets:pw: {PLANT}\n  om-secrets:secrets:\n    - {{path: database/b/password, fromConfig: pw}}\n",
+    f"  om-secrets:existingKey:\n    secure: {PLANT}\n", f"  om-secrets:provider: {PLANT}\n", "",
+])
+DEV = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def render(node, indent: int) -> str:
+    """YAML text of a generated value at ``indent`` (block collections, scalars as generated)."""
+    pad = "  " * indent
+    if isinstance(node, str):
+        return f" {node}\n"
+    kind, body = node
+    if kind == "secure":
+        return f"\n{pad}secure: {body}\n"
+    if not body:
+        return " []\n" if kind == "seq" else " {}\n"
+    if kind == "seq":
+        return "\n" + "".join(f"{pad}-{render(item, indent + 1)}" for item in body)
+    return "\n" + "".join(f"{pad}{key}:{render(value, indent + 1)}" for key, value in body)
+
+
+@st.composite
+def stack_files(draw) -> tuple[bytes, str]:
+    """(the bytes of a generated stack file, the secret planted in it)."""
+    secret = base64.urlsafe_b64encode(draw(st.binary(min_size=32, max_size=32))).decode()
+    lines = draw(st.lists(st.sampled_from(range(1, len(DEV))), unique=True, max_size=len(DEV) - 1).map(sorted))
+    keep = [DEV[0]] + [DEV[i] for i in range(1, len(DEV)) if i not in lines[: draw(st.integers(0, 3))]]
+    entries = draw(st.lists(st.tuples(TOP_KEY, VALUE), max_size=4))
+    text = "".join(keep) + "".join(f"  {key}:{render(value, 2)}" for key, value in entries) + draw(PLACED)
+    text = text.replace(PLANT, secret)
+    data = text.encode("utf-8")
+    mutation = draw(st.sampled_from(["none", "none", "bom", "second-document", "bad-byte", "repeat-line", "tab"]))
+    if mutation == "bom":
+        data = b"\xef\xbb\xbf" + data
+    elif mutation == "second-document":
+        data += b"---\nconfig:\n  om-secrets:provider: aws\n"
+    elif mutation in ("bad-byte", "repeat-line", "tab") and data:
+        at = draw(st.integers(0, len(data) - 1))
+        if mutation == "bad-byte":
+            data = data[:at] + draw(st.sampled_from([b"\xff", b"\xe9", b"\xc3", b"\x80"])) + data[at:]
+        elif mutation == "tab":
+            data = data[:at] + b"\t" + data[at:]
+        else:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at) + 1 or len(data)
+            data = data[:end] + data[start:end] + data[end:]
+    return data, secret
+
+
+def _run_quietly(*argv: str) -> Run:
+    """``omsecrets *argv`` in process (no pytest fixture: hypothesis runs many cases in one test), bounded."""
+    warm_up()
+    out, err = io.StringIO(), io.StringIO()
+    with bounded() as measures, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(argv))
+        except SystemExit as done:
+            code = int(done.code or 0)
+    return Run(code, out.getvalue(), err.getvalue(), measures["seconds"], measures["peak_mib"])
+
+
+
+def _count(result: Run) -> None:
+    GENERATED["runs"] += 1
+    GENERATED[f"exit {result.code}"] = GENERATED.get(f"exit {result.code}", 0) + 1
+    GENERATED["max seconds"] = max(GENERATED["max seconds"], result.seconds)
+    GENERATED["max MiB"] = max(GENERATED["max MiB"], result.peak_mib)
+
+
+@hyp_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+@given(stack_files())
+def test_generated_stack_files_keep_the_contract_and_never_show_the_planted_secret(case):
+    data, secret = case
+    GENERATED["stack files"] += 1
+    with tempfile.TemporaryDirectory(prefix="omsecrets-hostile-") as tmp:
+        folder = project(Path(tmp), data)
+        with contextlib.chdir(folder):
+            for command in ("preview", "check"):
+                result = _run_quietly(command, STACK)
+                _count(result)
+                assert_contract(result)
+                assert not fragments(secret, result.text), (command, data, result.text)
+                if result.code == 2 and "problem" in result.err and command == "preview":
+                    assert problem_lines(result) or "stack x: " in result.err, result.err  # file:line where one is known
+
+
+MUTATORS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(
+    [b"", b":", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"!!", b"'", b'"', b"\n", b"  ", b"#", b"|", b">", b"? ",
+     b"\xff", b"%YAML 1.1\n", b"---", b"...", b"<<: ", b"yes", b"1e999", b"\x00"])), min_size=1, max_size=6)
+
+
+@hyp_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))), MUTATORS)
+def test_mutated_shipped_stack_files_keep_the_contract(path, mutations):
+    """Byte-level damage to a real stack file (punctuation, indentation, anchors, tags, bad bytes): still 0/1/2."""
+    data = path.read_bytes()
+    for where, piece in mutations:
+        at = int(where * len(data))
+        data = data[:at] + piece + data[at + (len(piece) % 3):]
+    GENERATED["stack files"] += 1
+    with tempfile.TemporaryDirectory(prefix="omsecrets-hostile-") as tmp:
+        folder = project(Path(tmp), data)
+        with contextlib.chdir(folder):
+            for command in ("preview", "check"):
+                result = _run_quietly(command, STACK)
+                _count(result)
+                assert_contract(result)
+
+
+def test_the_generated_cases_are_counted():
+    """The count the terminal summary prints (CI shows it) is of cases that really ran."""
+    assert sys.modules[__name__].GENERATED is GENERATED
+    assert "generated stack files" in summary()
