@@ -232,3 +232,15 @@ def test_any_bytes_give_a_document_or_a_yaml_error(data):
         assert exc.problem
         return
     assert isinstance(document.issues, list) and all(i.message for i in document.issues)
+
+
+def test_the_readme_states_the_bounds_and_the_dialect():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Stack files"):readme.index("## OpenMetadata's naming conventions")]
+    assert f"a file over {stack_yaml.MAX_BYTES >> 20} MiB" in section
+    assert f"nested deeper than {stack_yaml.MAX_DEPTH} levels" in section
+    assert f"more than {stack_yaml.MAX_ALIASES} aliases" in section and f"{stack_yaml.MAX_ALIAS_VALUES:,} values" in section
+    for word in ("`yes`", "`no`", "gopkg.in/yaml.v3", "repeated key", "not a string"):
+        assert word in section
