@@ -71,14 +71,14 @@ def _random_token(token: str) -> bool:
 
 
 def _secret_tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text) if _fernet_shaped(t) or _random_token(t)]
+    return [t for t in _TOKEN.findall(text) if len(t) >= MIN_RANDOM and (_fernet_shaped(t) or _random_token(t))]
 
 
 def looks_like_key_material(text: Any) -> bool:
     """True when ``text`` holds a Fernet key, a PEM block or a random-looking token anywhere."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) < MIN_RANDOM:  # shorter than any token this looks for
         return False
-    return bool(_PEM.search(text) or _secret_tokens(text))
+    return bool(("-----BEGIN" in text and _PEM.search(text)) or _secret_tokens(text))
 
 
 def describe(value: Any) -> str:
