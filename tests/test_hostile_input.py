@@ -175,6 +175,8 @@ CASES: dict[str, tuple["str | bytes", list[tuple[int, str, str]]]] = {
                                [(4, "om-secrets:clusterName", "'clüster' is not valid; expected printable ASCII")]),
     "control-character-in-cluster-name": (HEAD + '  om-secrets:clusterName: "om\\u0000x"\n',
                                           [(4, "om-secrets:clusterName", "'om\\x00x' is not valid")]),
+    "empty-value-is-empty-not-null": (HEAD + "  om-secrets:clusterName:\n",  # was: clusterName "null", silently
+                                      [(4, "om-secrets:clusterName", "clusterName is empty")]),
     "yaml-1.1-yes": (HEAD + "  om-secrets:kubernetes:\n    createNamespaces: yes\n",
                      [(5, "om-secrets:kubernetes.createNamespaces", "'yes' is not a boolean")]),
     "yaml-1.1-off-top-level": (HEAD + "  om-secrets:protect: off\n",
