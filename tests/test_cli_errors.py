@@ -226,7 +226,7 @@ PASTED = "Zm9vYmFyLXNlY3JldC1rZXktMzItYnl0ZXMtbG9uZyE="
 
 
 @pytest.mark.parametrize("argv", [[PASTED], ["preview", "-" + PASTED[1:]], ["check", "--format", PASTED],
-                                  ["stacks", PASTED], ["diff", "dev", "--json", "-" + PASTED[1:]]])
+                                  ["stacks", PASTED], ["diff", "dev", "prod", "-" + PASTED[1:]]])
 def test_argument_errors_never_show_key_material(argv, capsys):
     """argparse echoes what it cannot read ("invalid choice", "unrecognized arguments"): not a pasted key."""
     with pytest.raises(SystemExit) as done:
