@@ -241,11 +241,12 @@ class _ConfigReader:
 
     def _add(self, key: str, value: Any) -> None:
         line = self.document.lines.get(("config", key))
-        if disclosure.looks_like_key_material(key):
-            self.problems.append(StackFileProblem(line, key, "a config key that looks like key material: keys are names; "
-                                                  "a secret goes in a config key of its own, set with --secret", True))
-            return
         full, why = _full_key(key, self.project)
+        if disclosure.looks_like_key_material(key):  # named as settings name it: their message about it is covered
+            self.problems.append(StackFileProblem(line, full or key, "a config key that looks like key material: keys "
+                                                  "are names; a secret goes in a config key of its own, set with --secret",
+                                                  True))
+            return
         if full is None:
             self.problems.append(StackFileProblem(line, key, why))
             if line is not None:
