@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
-from . import conventions, core, fernet, jwt, key_material
+from . import conventions, core, disclosure, fernet, jwt, key_material
 from .record import record
 
 NAMESPACE = core.CONFIG_NAMESPACE
@@ -382,6 +382,11 @@ _GCP_KMS_KEY = re.compile(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/crypto
 
 
 _label = conventions.is_dns_label
+#: clusterName and prefix go into every secret id, env file and label: each store rewrites other characters its
+#: own way (and a control character breaks the env file), so a name outside printable ASCII is refused.
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+_PRINTABLE_ASCII_WHAT = ("printable ASCII: OM puts it into every secret id, env file and label, and each store "
+                         "rewrites other characters its own way")
 _ONE_OF = "one of "
 _RING = "fernet.{app}"
 
@@ -396,8 +401,10 @@ KEYS: tuple[Key, ...] = (
         default_text="true, in every environment"),
     Key("provider", "string", core.DB, "OM's `secretsManagerProvider`: " + ", ".join(f"`{p}`" for p in core.SUPPORTED_PROVIDERS),
         allowed=core.SUPPORTED_PROVIDERS),
-    Key("clusterName", "string", "openmetadata", "OM's `clusterName` (in every secret id)"),
-    Key("prefix", "string", "", "OM's `secretsManagerConfiguration.prefix`"),
+    Key("clusterName", "string", "openmetadata", "OM's `clusterName` (in every secret id)",
+        check=_pattern(_PRINTABLE_ASCII), what=_PRINTABLE_ASCII_WHAT),
+    Key("prefix", "string", "", "OM's `secretsManagerConfiguration.prefix`",
+        check=_pattern(_PRINTABLE_ASCII), what=_PRINTABLE_ASCII_WHAT),
     Key("tags", "object", None, "set on every secret (AWS tags, Kubernetes labels), rendered as `SECRET_MANAGER_TAGS`",
         default_text="`{}`"),
     Key("aws.region", "string", None, "AWS region of the store (`OM_SM_REGION`)", default_text="`aws:region`",
@@ -635,7 +642,7 @@ class _Collector:
             return default
         try:
             number = int(value) if not isinstance(value, bool) and float(value) == int(float(value)) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: "1e999" and "inf" are no whole number
             number = None
         if number is None or not lo <= number <= hi:
             self.fail(key, f"{value!r} is not allowed; expected a whole number from {lo} to {hi}")
@@ -1017,7 +1024,7 @@ def _azure(c: _Collector, provider: str, production: bool, secret_values, plaint
             "client_id": c.string(f"{base}.clientId", None, check=_pattern(_GUID), what="an application (client) id GUID"),
             "principal_id": c.string(f"{base}.principalId", None, check=_pattern(_GUID),
                                      what="the service principal's object id GUID"),
-            "client_secret": c.string(f"{base}.clientSecret", None),
+            "client_secret": _secret_ref(c, f"{base}.clientSecret"),
         }
     values = {}
     if mode == core.AZURE_WORKLOAD_IDENTITY:
@@ -1236,7 +1243,7 @@ def _jwt(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozens
     for url in urls:
         if not _URL.fullmatch(url):
             c.fail("jwt.extraPublicKeyUrls", f"{url!r} is not an http(s) URL of a JWKS")
-    imported = c.get("jwt.imported")
+    imported = _secret_ref(c, "jwt.imported")  # a config key name: a secret pasted here is never echoed
     if imported is not None:
         problem = _secret_ref_problem(imported, secret_values, plaintext_refs)
         if problem:
@@ -1262,9 +1269,11 @@ def _jwt(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozens
 
 
 def _secret_ref_problem(ref: Any, secret_values: Mapping[str, Any], plaintext_refs) -> str | None:
-    """Why config key ``ref`` cannot supply a secret value (None when it can)."""
-    if not isinstance(ref, str) or not ref:
-        return f"{ref!r} is not a config key name"
+    """Why config key ``ref`` cannot supply a secret value (None when it can). ``ref`` is shown only when it
+    is a plausible key name: a secret pasted here is described, never echoed (``disclosure``)."""
+    if not disclosure.is_key_name(ref):
+        return (f"{disclosure.describe(ref)} is not a config key name; write the name of a config key set with "
+                f"--secret (`pulumi config set --secret {NAMESPACE}:<name> <value>`), never the secret itself")
     if ref in _SCHEMA:
         return f"{ref!r} is an om-secrets setting; name another key, e.g. {ref}Value"
     if ref in plaintext_refs:
@@ -1274,18 +1283,27 @@ def _secret_ref_problem(ref: Any, secret_values: Mapping[str, Any], plaintext_re
     return None
 
 
+def _secret_ref(c: _Collector, key: str) -> Any:
+    """The config key name at ``key`` (``fromConfig``, ``clientSecret``): any value, never echoed (checked by
+    ``_secret_ref_problem``); None when not set."""
+    value = c.raw(key)
+    return None if value is None or value == "" else value
+
+
 def _imported(c: _Collector, key: str, gens: list[int], secret_values, plaintext_refs) -> dict[int, str]:
     raw = c.raw(f"{key}.imported")
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        c.fail(f"{key}.imported", f"{raw!r} is not allowed; expected {{<generation>: <config key set with --secret>}}")
+        c.fail(f"{key}.imported", f"{disclosure.shown(raw)} is not allowed; expected {{<generation>: <config key set "
+               "with --secret>}")
         return {}
     out = {}
     for gen_text, ref in raw.items():
-        gen = int(gen_text) if str(gen_text).isdigit() else None
+        gen = int(gen_text) if str(gen_text).isdigit() and len(str(gen_text)) < 10 else None
         if gen not in gens:
-            c.fail(f"{key}.imported.{gen_text}", f"{gen_text!r} is not one of the ring's generations {gens}")
+            where = f"{key}.imported.{gen_text}" if disclosure.may_show(gen_text) else f"{key}.imported"
+            c.fail(where, f"{disclosure.shown(gen_text)} is not one of the ring's generations {gens}")
             continue
         problem = _secret_ref_problem(ref, secret_values, plaintext_refs)
         if problem:
@@ -1334,13 +1352,15 @@ def _secrets(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=fro
             sub.fail("name", f"{name!r} is reserved for a key copy om-secrets seeds; choose another name")
         if isinstance(name, str):
             names.add(name)
-        from_config = sub.get("fromConfig", keys=_SECRET_KEY_BY_PATH)
+        from_config = _secret_ref(sub, "fromConfig")
         generator_keys = sorted(k for k in ("length", "special", "upper", "lower", "numeric") if k in item)
         if from_config and generator_keys:
-            c.fail(key, f"fromConfig {from_config!r} conflicts with generator options {generator_keys}; set one or the other")
+            c.fail(key, f"fromConfig {disclosure.shown(from_config)} conflicts with generator options {generator_keys}; "
+                   "set one or the other")
         problem = _secret_ref_problem(from_config, secret_values, plaintext_refs) if from_config else None
         if problem:
             sub.fail("fromConfig", problem)
+            from_config = None
         length = sub.get("length", keys=_SECRET_KEY_BY_PATH)
         flags = {k: sub.get(k, keys=_SECRET_KEY_BY_PATH) for k in ("special", "upper", "lower", "numeric")}
         if not any(flags.values()):

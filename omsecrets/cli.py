@@ -15,7 +15,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, NoReturn, Optional
 
 from omsecrets import speed
 
@@ -61,6 +61,15 @@ def _columns() -> int:
         return os.get_terminal_size(stdout.fileno()).columns if stdout is not None else 80
     except (AttributeError, ValueError, OSError):
         return 80
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser whose errors (``unrecognized arguments: ...``) never show key material."""
+
+    def error(self, message: str) -> NoReturn:
+        from omsecrets.components import disclosure
+
+        super().error(disclosure.redact(message))
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -312,9 +321,9 @@ def _selected(argv: Optional[list[str]]) -> Optional[str]:
 
 def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the command it names gets its full parser (and imports)."""
-    parser = argparse.ArgumentParser(prog="omsecrets", description="om-secrets offline tools: preview, check, "
-                                     "diff and list stacks without the Pulumi CLI or cloud credentials.",
-                                     epilog=EXIT_CODES, formatter_class=HelpFormatter)
+    parser = ArgumentParser(prog="omsecrets", description="om-secrets offline tools: preview, check, "
+                            "diff and list stacks without the Pulumi CLI or cloud credentials.",
+                            epilog=EXIT_CODES, formatter_class=HelpFormatter)
     parser.add_argument("--debug", action="store_true", default=False, help="show the traceback of a failure")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     selected = _selected(argv)
@@ -349,24 +358,19 @@ def find_error(exc: BaseException, name: str) -> Optional[BaseException]:
 
 
 def key_line(path: Optional[Path], key: str) -> Optional[int]:
-    """The 1-based line of config ``key`` (``ns:key`` or ``ns:key.sub``) in a stack file, if found."""
-    if path is None or not key:
-        return None
-    top = key.split(".", 1)[0].split("[", 1)[0]
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip().strip("'\"")
-        if stripped.startswith((f"{top}:", f"{top}'", f'{top}"')):
-            return number
-    return None
+    """The 1-based line of config ``key`` (``ns:key``, ``ns:key.sub``, ``ns:key[0].sub``) in a stack file, if
+    written (else of the nearest key above it), as ``omsecrets.stack_yaml`` read the file."""
+    from omsecrets import project
+
+    return project.key_line(path, key)
 
 
 def config_problems(error: BaseException, stack_file: Optional[Path]) -> list[tuple[Optional[int], str]]:
-    """``(line, problem)`` for each problem of a ConfigError, the line of the key it names."""
+    """``(line, problem)`` for each problem of a ConfigError: the lines it carries, else the line of the key it names."""
     problems = list(getattr(error, "problems", None) or [str(error)])
+    lines = getattr(error, "lines", None)
+    if isinstance(lines, list) and len(lines) == len(problems):
+        return list(zip(lines, problems, strict=True))
     return [(key_line(stack_file, p.split(": ", 1)[0] if ": " in p else ""), p) for p in problems]
 
 
@@ -398,7 +402,15 @@ def program_location(exc: BaseException, project_dir: Optional[Path]) -> Optiona
 
 
 def describe_error(exc: BaseException) -> tuple[int, str]:
-    """(exit code, message) for a failure: 2 for usage/config/stack file problems, 3 otherwise."""
+    """(exit code, message) for a failure: 2 for usage/config/stack file problems, 3 otherwise. No
+    message shows a text that looks like key material (``components.disclosure``)."""
+    from omsecrets.components import disclosure
+
+    code, message = _describe_error(exc)
+    return code, disclosure.redact(message)
+
+
+def _describe_error(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, CommandError):
         return exc.code, str(exc)
     for name in ("StackFileError", "DuplicateRuleError"):
@@ -435,13 +447,19 @@ def report_failure(exc: BaseException, debug: bool) -> int:
     if debug:
         import traceback
 
+        from omsecrets.components import disclosure
+
         cause = exc.cause if isinstance(exc, ProgramFailed) else exc
-        traceback.print_exception(cause, file=sys.stderr)
+        sys.stderr.write(disclosure.redact("".join(traceback.format_exception(cause))))
     return code
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if _selected(argv) == "fernet":  # a ring given as an argument may start with '-' (1 key in 64 does)
+        from omsecrets import fernet_cmd
+
+        argv = fernet_cmd.ring_after_dashes(argv)
     debug = "--debug" in argv
     try:
         args = build_parser(argv).parse_args(argv)

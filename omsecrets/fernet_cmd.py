@@ -17,9 +17,9 @@ examples:
   printenv AIRFLOW__CORE__FERNET_KEY | omsecrets fernet check
 
 The ring is read from stdin unless given as an argument (which lands in your shell history and the
-process list). Checked exactly as OM reads FERNET_KEY (split on ',', nothing trimmed): whitespace inside
-the ring is refused; one final newline on stdin is ignored. Every bad key is reported by position,
-never shown.
+process list; a ring starting with '-' is read as the ring, not as an option). Checked exactly as OM
+reads FERNET_KEY (split on ',', nothing trimmed): whitespace inside the ring is refused; one final
+newline on stdin is ignored. Every bad key is reported by position, never shown.
 """ + "\n" + cli.EXIT_CODES
 
 
@@ -68,6 +68,26 @@ def cmd_fernet_check(args: argparse.Namespace) -> int:
         return 1
     print(check_ring(value))
     return 0
+
+
+_CHECK_OPTIONS = ("-h", "--help", "--debug")
+
+
+def ring_after_dashes(argv: list[str]) -> list[str]:
+    """``argv`` with a ``fernet check`` ring that starts with '-' moved after ``--``.
+
+    argparse reads ``-abc...=`` as an unknown option and echoes it; a Fernet key starts with '-' once
+    in 64. The ring is the one argument of ``check`` that is not one of its options.
+    """
+    words = [a for a in argv if a not in ("--debug",)]
+    if words[:2] != ["fernet", "check"] or "--" in argv:
+        return argv
+    start = argv.index("check") + 1
+    rings = [i for i, a in enumerate(argv[start:], start) if a.startswith("-") and a != "-" and a not in _CHECK_OPTIONS]
+    if len(rings) != 1:
+        return argv
+    ring = argv[rings[0]]
+    return [a for i, a in enumerate(argv) if i != rings[0]] + ["--", ring]
 
 
 def register(subparsers) -> argparse.ArgumentParser:

@@ -7,12 +7,15 @@ refused (``cli.CommandError``, exit 2).
 
 Without ``--show-secrets`` no file that looks ready to apply holds a placeholder: a manifest whose
 values are ``[secret]`` is written as ``<name>.redacted`` (``kubectl apply -f DIR/k8s`` skips it)
-with a first line saying so. With ``--show-secrets`` the real manifests are written, owner-only.
+with a first line saying so. With ``--show-secrets`` the real manifests are written, owner-only: files 0600, and ``DIR`` and
+the directories below it that hold them 0700, also when they exist already.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +80,22 @@ def _inside(out_dir: Path, relative: str) -> Path | None:
     return path if path.is_relative_to(out_dir.resolve()) and path != out_dir.resolve() else None
 
 
+def _owner_only(out_dir: Path, names: Iterable[str]) -> None:
+    """Make ``out_dir`` (and the parents it creates) and every directory below it that will hold one of
+    ``names`` 0700, existing ones too: a directory made by an earlier run without ``--show-secrets``, or
+    by the user, may be readable by others (``render._write`` sets the mode of the ones it creates only)."""
+    folders = {out_dir, *(p for p in out_dir.parents if not p.exists())}
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in names:
+        folder = (out_dir / name).parent
+        while folder != out_dir and folder.is_relative_to(out_dir):
+            folders.add(folder)
+            folder = folder.parent
+    for folder in folders:
+        if folder.is_dir() and not folder.is_symlink():
+            os.chmod(folder, 0o700)
+
+
 def write(result: engine.PreviewResult, out_dir: str | Path, show_secrets: bool = False) -> list[Path]:
     """Write preview.json and the rendered files of ``result`` into ``out_dir``; return their paths."""
     from omsecrets import render
@@ -93,6 +112,8 @@ def write(result: engine.PreviewResult, out_dir: str | Path, show_secrets: bool 
         path = _inside(out_dir, relative)
         if path is not None and path.is_file():
             path.unlink()
+    if show_secrets:
+        _owner_only(out_dir, named)
     written = [render._write(out_dir / name, text, show_secrets) for name, text in sorted(
         named.items(), key=lambda item: (item[0] != render.PREVIEW_FILE, item[0]))]
     manifest = {"tool": "om-secrets", "project": result.project, "stack": result.stack,

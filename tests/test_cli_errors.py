@@ -218,3 +218,31 @@ def test_no_error_shows_a_fragment_of_a_secret_value(case, value, capsys, tmp_pa
     for code, out, err in outputs:
         assert code in (1, 2, 3), (case, out, err)  # every case is an error...
         assert not _fragments(value, out + err), (case, out + err)  # ...that shows nothing of the value
+
+
+# ------------------------------------------------------------------ key material in any message: described, never shown
+
+PASTED = "Zm9vYmFyLXNlY3JldC1rZXktMzItYnl0ZXMtbG9uZyE="
+
+
+@pytest.mark.parametrize("argv", [[PASTED], ["preview", "-" + PASTED[1:]], ["check", "--format", PASTED],
+                                  ["stacks", PASTED], ["diff", "dev", "prod", "-" + PASTED[1:]]])
+def test_argument_errors_never_show_key_material(argv, capsys):
+    """argparse echoes what it cannot read ("invalid choice", "unrecognized arguments"): not a pasted key."""
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and PASTED[1:9] not in err and PASTED[20:28] not in err, err
+
+
+def test_a_program_failure_naming_key_material_is_described(capsys, tmp_path):
+    """The one reporting path (describe_error) runs every message through disclosure.redact, --debug tracebacks too."""
+    failure = cli.ProgramFailed("x", RuntimeError(f"could not decrypt with {PASTED}"), tmp_path / "Pulumi.x.yaml", tmp_path)
+    code, message = cli.describe_error(failure)
+    assert code == 3 and PASTED not in message and "44-character value that looks like key material" in message
+    try:
+        raise RuntimeError(f"could not decrypt with {PASTED}")
+    except RuntimeError as exc:
+        assert cli.report_failure(cli.ProgramFailed("x", exc, None, tmp_path), debug=True) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and PASTED[:8] not in err and PASTED[-9:-1] not in err

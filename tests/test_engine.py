@@ -380,6 +380,9 @@ def test_mocks_echo_inputs_with_integral_numbers():
 
 
 def test_load_stack_file_encodes_values_like_the_cli(tmp_path):
+    """As pulumi/pulumi hands config to a program: the stack file is read by gopkg.in/yaml.v3 into Go values
+    (``workspace/loaders.go``), each kept as ``config.Value`` whose text for a number is Go's JSON of it
+    (``resource/config/object.go`` ``MarshalString``): ``1.50`` is ``1.5``; a date is ``time.Time.String()``."""
     (tmp_path / "Pulumi.yaml").write_text("name: proj\nruntime: python\nstackConfigDir: stacks\n")
     (tmp_path / "stacks").mkdir()
     path = tmp_path / "stacks" / "Pulumi.dev.yaml"
@@ -409,7 +412,8 @@ def test_load_stack_file_encodes_values_like_the_cli(tmp_path):
     assert config["aws:region"] == "eu-west-1"
     assert config["proj:plain"] == "hello"
     assert (config["proj:enabled"], config["proj:off"]) == ("true", "false")
-    assert (config["proj:count"], config["proj:ratio"], config["proj:date"]) == ("3", "1.50", "2024-01-31")
+    assert (config["proj:count"], config["proj:ratio"]) == ("3", "1.5")
+    assert config["proj:date"] == "2024-01-31 00:00:00 +0000 UTC"
     assert json.loads(config["proj:tags"]) == {"team": "data", "size": 2}
     assert json.loads(config["proj:list"]) == ["a", 1, True]
     assert config["proj:password"] == engine._placeholder("proj:password")

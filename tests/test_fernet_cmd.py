@@ -106,3 +106,50 @@ def test_help_has_examples():
     parser = argparse.ArgumentParser(prog="omsecrets")
     help_text = fernet_cmd.register(parser.add_subparsers()).format_help()
     assert "omsecrets fernet generate --count 2" in help_text and "omsecrets fernet check < ring.txt" in help_text
+
+
+# ------------------------------------------------------------------ a ring starting with '-' (1 key in 64)
+
+
+def _dash_keys(n: int) -> list[str]:
+    keys: list[str] = []
+    while len(keys) < n:
+        key = generate_key()
+        if key.startswith("-"):
+            keys.append(key)
+    return keys
+
+
+def _fragments(secret: str, text: str) -> list[str]:
+    return [secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text]
+
+
+@pytest.mark.parametrize("extra", [[], ["--debug"]])
+def test_a_ring_starting_with_a_dash_is_checked_never_printed(extra, capsys):
+    """Was: argparse read it as an unknown option, "unrecognized arguments: -<the key>" (exit 2, the key in full)."""
+    for key in _dash_keys(3):
+        for argv in (["check", key, *extra], [*extra, "check", key], ["check", f"{key},{generate_key()}"]):
+            code, out, err = run(argv, capsys)
+            assert code == 0 and out.startswith("ok: ring of"), (argv, out, err)
+            assert not _fragments(key, out + err)
+        broken = key[:-2] + "B="  # a stray bit in the last character: not a canonical key
+        code, out, err = run(["check", broken, *extra], capsys)
+        assert code == 1 and "key 1 of 1" in err and not _fragments(broken, out + err)
+
+
+def test_other_misplaced_keys_are_never_echoed_by_the_argument_errors(capsys):
+    key = _dash_keys(1)[0]
+    for argv in (["generate", key], ["check", generate_key(), key], ["generate", "--count", key]):
+        with pytest.raises(SystemExit) as done:
+            run(argv, capsys)
+        err = capsys.readouterr().err
+        assert done.value.code == 2 and not _fragments(key, err), (argv, err)
+
+
+def test_ring_after_dashes_moves_only_the_ring():
+    move = fernet_cmd.ring_after_dashes
+    assert move(["fernet", "check", "-abc"]) == ["fernet", "check", "--", "-abc"]
+    assert move(["--debug", "fernet", "check", "-abc", "--debug"]) == ["--debug", "fernet", "check", "--debug", "--", "-abc"]
+    for unchanged in (["fernet", "check", "--", "-abc"], ["fernet", "check", "-"], ["fernet", "check", "--help"],
+                      ["fernet", "generate", "-abc"], ["fernet", "check", "abc"], ["preview", "-abc"]):
+        assert move(unchanged) == unchanged

@@ -119,3 +119,21 @@ def test_another_stacks_directory_is_refused(tmp_path, capsys):
 def test_redacted_name(relative, text, expected):
     assert out_dir.redacted_name(relative, text, show_secrets=False) == expected
     assert out_dir.redacted_name(relative, text, show_secrets=True) == relative
+
+
+@pytest.mark.parametrize("before", ["empty", "earlier-run"])
+def test_an_existing_out_directory_is_made_owner_only_when_secrets_are_written_into_it(before, tmp_path, capsys):
+    """Was: a directory that existed (the user's, or an earlier run's without --show-secrets) kept its mode, 0755:
+    the secret manifests were 0600, but their names and the directory listing were readable by others."""
+    folder = tmp_path / "out"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    parent_mode = stat.S_IMODE(tmp_path.stat().st_mode)
+    if before == "earlier-run":
+        assert preview_out(capsys, "dev", folder)[0] == 0
+        (folder / "k8s").chmod(0o755)
+    assert preview_out(capsys, "dev", folder, "--show-secrets")[0] == 0
+    folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
+    assert folder / "k8s" in folders
+    assert {stat.S_IMODE(d.stat().st_mode) for d in folders} == {0o700}
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == parent_mode  # a directory above it that --out did not make: left

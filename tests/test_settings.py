@@ -947,3 +947,76 @@ def test_a_provider_whose_extra_is_not_installed_is_refused_before_any_resource(
         "pip install 'om-secrets[gcp]'"]
     assert core.missing_package("managed-azure-kv") is None  # installed here (the test extra)
     assert core.missing_package("kubernetes") is None and core.missing_package("nope") is None
+
+
+# ====================================================================== hostile values (no echo, no crash)
+
+#: A secret pasted where a config key *name* belongs: never in a message, not even 8 characters of it.
+PASTED = "Zm9vYmFyLXNlY3JldC1rZXktMzItYnl0ZXMtbG9uZyE="  # Fernet-shaped: 44 URL-safe characters, 32 bytes
+
+
+def _azure_client_secret(server_secret: Any) -> dict[str, Any]:
+    return merged(AZURE_WI, azure={**AZURE_WI["azure"], "identity": {
+        "mode": "client-secret",
+        "server": {"clientId": "00000000-0000-0000-0000-000000000001", "principalId": "00000000-0000-0000-0000-000000000002",
+                   "clientSecret": server_secret},
+        "ingestion": {"clientId": "00000000-0000-0000-0000-000000000003", "principalId": "00000000-0000-0000-0000-000000000004",
+                      "clientSecret": "ingestionClientSecret"},
+    }})
+
+
+def _fragments(secret: str, text: str, width: int = 8) -> list[str]:
+    return [secret[i:i + width] for i in range(len(secret) - width + 1) if secret[i:i + width] in text]
+
+
+@pytest.mark.parametrize("where, data", [
+    ("secrets[0].fromConfig", merged(K8S, secrets=[{**SECRET, "fromConfig": PASTED}])),
+    ("secrets[0].fromConfig", merged(K8S, secrets=[{**SECRET, "fromConfig": PASTED, "length": 40}])),
+    ("fernet.openmetadata.imported.1", merged(K8S, fernet={"openmetadata": {"generations": [2, 1], "imported": {"1": PASTED}}})),
+    ("fernet.openmetadata.imported", merged(K8S, fernet={"openmetadata": {"generations": [2, 1], "imported": {PASTED: "k"}}})),
+    ("fernet.openmetadata.imported", merged(K8S, fernet={"openmetadata": {"generations": [2, 1], "imported": PASTED}})),
+    ("azure.identity.server.clientSecret", _azure_client_secret(PASTED)),
+])
+def test_a_secret_given_where_a_key_name_belongs_is_described_never_echoed(where, data):
+    """Was: "'<secret>' is not set; run `pulumi config set --secret om-secrets:<secret> <value>`": twice in full."""
+    problems = problems_of(data, secret_values={"ingestionClientSecret": "x"})
+    text = "\n".join(problems)
+    assert not _fragments(PASTED, text), text
+    assert any(p.startswith(f"om-secrets:{where}") for p in problems), problems
+    assert "looks like key material" in text or "generations" in text, text
+
+
+@pytest.mark.parametrize("value, said", [(["a"], "a list of 1 item(s)"), (True, "a boolean"), (7, "a number"),
+                                         ({"secure": "x"}, "an object of 1 key(s)")])
+@pytest.mark.parametrize("position", ["fromConfig", "clientSecret"])
+def test_a_key_name_of_another_kind_is_described(position, value, said):
+    data = (merged(K8S, secrets=[{**SECRET, "fromConfig": value}]) if position == "fromConfig"
+            else _azure_client_secret(value))
+    problems = problems_of(data, secret_values={"ingestionClientSecret": "x"})
+    assert any(f"{said} is not a config key name" in p for p in problems), problems
+
+
+def test_a_plausible_key_name_is_still_named_in_the_command_to_run():
+    (problem,) = problems_of(merged(K8S, secrets=[{**SECRET, "fromConfig": "mysqlPassword"}]))
+    assert "'mysqlPassword' is not set; run `pulumi config set --secret om-secrets:mysqlPassword <value>`" in problem
+
+
+@pytest.mark.parametrize("text", ["1e999", "1.0e+999", "inf", "-inf", "Infinity"])
+def test_a_whole_number_beyond_float_range_is_one_config_error_among_the_others(text):
+    """Was: OverflowError (exit 3) at the first such key, hiding every other problem."""
+    data = merged(K8S, secrets=[{**SECRET, "length": text}], fernet={"airflow": {"reencryptedTo": text}},
+                  clusterName="Bad%Name")
+    problems = problems_of(data)
+    keys = sorted(p.split(": ", 1)[0] for p in problems)
+    assert keys == ["om-secrets:clusterName", "om-secrets:fernet.airflow.reencryptedTo", "om-secrets:secrets[0].length"]
+    assert all("whole number" in p for p in problems if "clusterName" not in p)
+
+
+@pytest.mark.parametrize("key, value", [("clusterName", "clüster"), ("clusterName", "om\x00prod"), ("clusterName", "om\nprod"),
+                                        ("prefix", "tëam"), ("prefix", "t\x1bam")])
+@pytest.mark.parametrize("provider", ["kubernetes", "db"])
+def test_cluster_name_and_prefix_are_printable_ascii(key, value, provider):
+    """Was: a non-ASCII clusterName passed preview and failed check with a message about program code; a
+    control character failed the program (exit 3) writing the env file."""
+    problems = problems_of({"provider": provider, key: value})
+    assert problems == [f"om-secrets:{key}: {value!r} is not valid; expected {settings_module._PRINTABLE_ASCII_WHAT}"]

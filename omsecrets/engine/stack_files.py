@@ -1,6 +1,8 @@
 """The config a preview runs with: ``Pulumi.yaml`` defaults, the stack file, then explicit values.
 
-Stack files themselves are read by ``omsecrets.project`` (no Pulumi import); re-exported here.
+Stack files themselves are read by ``omsecrets.project`` (no Pulumi import); re-exported here. A stack
+file with any problem (``project.stack_file_error``: every problem of the file and of its om-secrets
+config at once) stops the preview before the program runs, so before any resource is declared.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _resolve_config(project_dir: Path, project: dict, stack: str, config_file, c
         if not config_file.is_file():
             raise StackNotFoundError(stack, config_file, list_stacks(project_dir))
     if config_file is not None:
-        stack_file = require_config(load_stack_file(config_file, name))
+        stack_file = require_config(load_stack_file(config_file, name, stack=stack))
         values.update(stack_file.config)
         secrets += stack_file.secret_keys
     if config:
