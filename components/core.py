@@ -245,6 +245,7 @@ AZURE_ACCESS_TYPE = type_token("access", "AzureAccess")
 GCP_ACCESS_TYPE = type_token("access", "GcpAccess")
 FERNET_RING_TYPE = type_token("fernet", "FernetKeyRing")
 JWT_KEY_PAIR_TYPE = type_token("jwt", "JwtKeyPair")
+AIRFLOW_SECRETS_TYPE = type_token("airflow", "AirflowSecrets")
 KMS_KEY_TYPE = type_token("kms", "SecretsKmsKey")
 APP_CONFIG_DELIVERY_TYPE = type_token("app", "AppConfigDelivery")
 #: The OpenMetadataSecrets output holding the rendered app config files (``preview --out`` writes them).

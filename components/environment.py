@@ -5,16 +5,19 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import conventions, core
+from . import airflow, conventions, core
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
+from .airflow_secrets import AirflowSecrets, AirflowSecretsArgs
+from .app_config import restart
 from .app_config.airflow import fernet_ref as airflow_fernet_ref
-from .app_config.delivery import AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
+from .app_config.delivery import AirflowValues, AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
 from .app_config.files import render_files
-from .app_config.refs import SecretRef
+from .app_config.refs import SecretRef, delivery_names
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
+from .jobs import airflow_user_job_manifest, airflow_user_job_name
 from .jwt_keypair import JwtKeyPair, JwtKeyPairArgs
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
 from .settings import JWT_KEY_COPY, JWT_KEY_COPY_PARTS, KEY_COPIES, Settings, fernet_parts, key_copy_name
@@ -89,6 +92,9 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "production": settings.production,
                 "protect": settings.protect,
                 "acknowledge": [{"drop": k, "reason": v} for k, v in settings.acknowledge.items()],
+                "airflowVersion": settings.airflow.version,
+                # what each app's pods carry (Helm pod annotations): the lifecycle guard reads a deployed one
+                "restartDigests": {app: restart.digest(settings, app) for app in APPS},
             },
             opts,
         )
@@ -148,6 +154,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 ),
                 child,
             )
+        self.airflow = AirflowSecrets(
+            f"{name}-airflow", AirflowSecretsArgs(version=settings.airflow.version, protect=settings.protect), child)
         self.bootstrap = (
             BootstrapSecrets(f"{name}-bootstrap", BootstrapSecretsArgs(settings.secrets, protect=settings.protect), child)
             if settings.secrets
@@ -227,10 +235,12 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 labels=labels,
                 jwt_keys=JwtKeyFiles(self.jwt.private_key_der, self.jwt.public_key_der, self.jwt.key_id)
                 if self.jwt is not None else None,
+                airflow=AirflowValues(self.airflow.values, self.airflow.server_password),
             ),
             k8s_child,
         )
         self.rotation_job = self._rotation_job(name, settings)
+        self.airflow_user_job = self._airflow_user_job(name, settings)
         #: The app config files (path -> text; secret values only referenced) rendered from these settings
         #: as deployed (with the JWT pair's key id).
         self.app_config_files = self.delivery.deployed.apply(render_files)
@@ -321,6 +331,29 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery]),
         )
 
+    def _airflow_user_job(self, name: str, settings: Settings) -> k8s.batch.v1.Job | None:
+        """The Job that creates OM's server's Airflow user with the generated password (or sets it): declared
+        when ``airflow.image`` names the image; ``pulumi up`` waits for it."""
+        a = settings.airflow
+        if not a.image:
+            return None
+        manifest = airflow_user_job_manifest(
+            name=airflow_user_job_name(a.server_user),
+            namespace=settings.ingestion.namespace,
+            image=a.image,
+            username=a.server_user,
+            role=a.server_user_role,
+            password=SecretRef(delivery_names(core.AIRFLOW_APP).secret, airflow.AIRFLOW_SIDE_PASSWORD_KEY),
+            database=SecretRef(settings.fernet.rotation_job_database_secret, settings.fernet.rotation_job_database_key),
+            version=a.version,
+        )
+        return k8s.batch.v1.Job(
+            f"{name}-airflow-user",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery]),
+        )
+
     def stack_outputs(self) -> dict:
         """What the stack exports: names, references, ARNs and Helm values; never a secret value."""
         s = self.settings
@@ -344,6 +377,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "airflow": self.delivery.airflow_helm_values,
             },
         }
+        out["airflow"] = {"version": s.airflow.version, "serverUser": s.airflow.server_user,
+                          "secretName": delivery_names(core.AIRFLOW_APP).secret}
         if self.jwt is not None:
             jwt_out = {
                 "generation": None if s.jwt.imported else s.jwt.generation,

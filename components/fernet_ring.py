@@ -11,9 +11,10 @@ import pulumi
 import pulumi_random as random
 
 from . import fernet
-from .app_config.refs import SecretRef, env_var
+from .app_config.refs import SecretRef
 from .core import APPS as APPLICATIONS
-from .core import CONFIG_NAMESPACE, FERNET_RING_TYPE, MANAGED_BY, MANAGED_BY_LABEL, is_offline_secret
+from .core import CONFIG_NAMESPACE, FERNET_RING_TYPE, is_offline_secret
+from .jobs import job_manifest
 
 
 def key_from_random_bytes(b64: str) -> str:
@@ -148,29 +149,8 @@ def rotation_job_manifest(
     service_account: str | None = None,
 ) -> dict:
     """A Kubernetes Job running ``airflow rotate-fernet-key`` with the ring and DB from Secrets."""
-    pod_spec = {
-        "restartPolicy": "Never",
-        "containers": [
-            {
-                "name": "rotate-fernet-key",
-                "image": image,
-                "args": ["airflow", "rotate-fernet-key"],
-                "env": [
-                    env_var("AIRFLOW__CORE__FERNET_KEY", ring),
-                    env_var("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", database),
-                ],
-                "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True},
-            }
-        ],
-    }
-    if service_account:
-        pod_spec["serviceAccountName"] = service_account
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "namespace": namespace, "labels": {MANAGED_BY_LABEL: MANAGED_BY}},
-        "spec": {
-            "backoffLimit": 2,
-            "template": {"metadata": {"labels": {"app.kubernetes.io/component": "fernet-rotation"}}, "spec": pod_spec},
-        },
-    }
+    return job_manifest(
+        name=name, namespace=namespace, image=image, args=["airflow", "rotate-fernet-key"],
+        env={"AIRFLOW__CORE__FERNET_KEY": ring, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database},
+        component="fernet-rotation", service_account=service_account, container="rotate-fernet-key",
+    )

@@ -1,6 +1,6 @@
 """Names of key material by logical identity: what a stack's ``acknowledge`` list may drop.
 
-``fernet.<app>.generation.<n>``, ``jwt.keypair``, ``password.<secret name>``, ``secret.<secret name>``,
+``fernet.<app>.generation.<n>``, ``jwt.keypair``, ``airflow.<secret>``, ``password.<secret name>``, ``secret.<secret name>``,
 ``kms.key``, ``access-key.<identity>``, ``protection``, ``production`` (omsecrets.lifecycle
 compares two plans by these, never by URN).
 """
@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import re
 
-from . import core
+from . import airflow, core
 
 #: OM's JWT signing key pair (one per environment).
 JWT_KEYPAIR = "jwt.keypair"
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_./ -]*"
 SUBJECT = re.compile(
-    rf"fernet\.({'|'.join(core.APPS)})\.generation\.[1-9]\d*|jwt\.keypair|password\.{_NAME}|secret\.{_NAME}"
+    rf"fernet\.({'|'.join(core.APPS)})\.generation\.[1-9]\d*|jwt\.keypair"
+    rf"|{'|'.join(re.escape(s) for s in airflow.subjects())}|password\.{_NAME}|secret\.{_NAME}"
     rf"|kms\.key(\.[A-Za-z0-9_-]+)?|access-key\.({'|'.join(core.IDENTITIES)})|protection|production"
 )
 SUBJECT_FORMS = (
-    "fernet.<openmetadata|airflow>.generation.<n>", JWT_KEYPAIR, "password.<secret name>", "secret.<secret name>",
+    "fernet.<openmetadata|airflow>.generation.<n>", JWT_KEYPAIR, *airflow.subjects(), "password.<secret name>",
+    "secret.<secret name>",
     "kms.key", "access-key.<server|ingestion>", "protection", "production",
 )
 

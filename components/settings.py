@@ -186,6 +186,19 @@ class FernetSettings:
 
 
 @record
+class AirflowSettings:
+    """The Airflow that runs OM's ingestion: its major version, the user OM's server calls it as, the Jobs' image."""
+
+    version: int = 3
+    #: the Airflow user OM's server calls the API with (``AIRFLOW_USERNAME``); its password is generated.
+    server_user: str = "openmetadata"
+    #: the role the user Job gives it.
+    server_user_role: str = "Admin"
+    #: the image of the Jobs om-secrets declares (the Airflow user Job, the Fernet rotation Job's default).
+    image: str | None = None
+
+
+@record
 class JwtSettings:
     """OM's JWT signing key pair: generated (``key_size``) or adopted from a running deployment."""
 
@@ -247,6 +260,7 @@ class Settings:
     )
     fernet: FernetSettings = field(default_factory=FernetSettings)
     jwt: JwtSettings = field(default_factory=JwtSettings)
+    airflow: AirflowSettings = field(default_factory=AirflowSettings)
     secrets: tuple[BootstrapSecret, ...] = ()
     #: ``{subject: reason}``: losses of key material this change accepts (omsecrets.lifecycle).
     acknowledge: Mapping[str, str] = field(default_factory=dict)
@@ -378,6 +392,11 @@ _SUBNET_ID = re.compile(
 _GCP_PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 _GCP_NUMBER = re.compile(r"[0-9]{6,20}")
 _GCP_LOCATION = re.compile(r"[a-z]+-[a-z]+[0-9]+")
+_AIRFLOW_USER = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+_AIRFLOW_ROLE = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
+_IMAGE = re.compile(r"[a-z0-9][a-z0-9._/:@-]{0,254}")
+#: ``apache/airflow`` image tags and the Airflow major version they run.
+_AIRFLOW_IMAGE_MAJOR = re.compile(r"(?:^|/)apache/airflow:(?:slim-)?(\d+)\.")
 _GCP_KMS_KEY = re.compile(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+")
 
 
@@ -502,11 +521,23 @@ KEYS: tuple[Key, ...] = (
         Key(f"fernet.{app}.imported", "object", None, "`{<generation>: <config key set with --secret>}`: adopt a running "
             "deployment's key as that generation", default_text="`{}`"),
     )),
-    Key("fernet.rotationJob.image", "string", None, "your Airflow image: declares the re-encryption Job"),
+    Key("fernet.rotationJob.image", "string", None, "the re-encryption Job's image: declares the Job",
+        default_text="`airflow.image`"),
     Key("fernet.rotationJob.run", "bool", False, "run the Job (step 2 of a rotation)"),
-    Key("fernet.rotationJob.databaseSecret", "string", "airflow-airflow-metadata", "Secret holding Airflow's database URL",
+    Key("fernet.rotationJob.databaseSecret", "string", "airflow-airflow-metadata", "Secret holding Airflow's database URL "
+        "(the rotation Job's and the Airflow user Job's)",
         check=lambda v: conventions.is_dns_subdomain(v), what="a Kubernetes Secret name"),
     Key("fernet.rotationJob.databaseSecretKey", "string", "connection", "its key"),
+    Key("airflow.version", "int", 3, "major version of the Airflow that runs OM's ingestion: `3` (OM 1.11.2+ and 2.x; "
+        "generates `[api] secret_key` and `[api_auth] jwt_secret`) or `2` (`[webserver] secret_key`)", lo=2, hi=3),
+    Key("airflow.serverUser", "string", "openmetadata", "the Airflow user OM's server calls Airflow's API as "
+        "(`AIRFLOW_USERNAME`; its password is generated); not `admin`", check=_pattern(_AIRFLOW_USER),
+        what="1-64 of letters, digits and . _ @ -"),
+    Key("airflow.serverUserRole", "string", "Admin", "the Airflow role the user Job gives it",
+        check=_pattern(_AIRFLOW_ROLE), what="an Airflow role name such as Admin or Op"),
+    Key("airflow.image", "string", None, "your Airflow image (OM's ingestion image): declares the Job that creates "
+        "the server's Airflow user with the generated password, and is the rotation Job's image",
+        check=_pattern(_IMAGE), what="a container image reference such as docker.getcollate.io/openmetadata/ingestion:2.0.7"),
     Key("jwt.enabled", "bool", True, "declare OM's JWT signing key pair (it signs every bot and personal access "
         "token; OM's shipped default pair is public); `false` needs `jwt.disabledReason`"),
     Key("jwt.disabledReason", "string", None, "why this stack declares no JWT pair (required with `enabled: false`)"),
@@ -752,6 +783,7 @@ def from_dict(
     gcp = _gcp(c, provider)
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
     jwt_settings = _jwt(c, secret_values, plaintext_refs)
+    airflow_settings = _airflow(c, fernet_settings)
     secrets = _secrets(c, secret_values, plaintext_refs)
     acknowledge = _acknowledge(c)
 
@@ -772,6 +804,7 @@ def from_dict(
         ingestion=ingestion,
         fernet=fernet_settings,
         jwt=jwt_settings,
+        airflow=airflow_settings,
         secrets=secrets,
         acknowledge=acknowledge,
     )
@@ -1190,13 +1223,14 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
             imported=imported,
             imported_values={g: secret_values[ref] for g, ref in imported.items() if ref in secret_values},
         )
-    image = c.get("fernet.rotationJob.image")
+    image = c.get("fernet.rotationJob.image") or c.get("airflow.image")
     db_secret = c.get("fernet.rotationJob.databaseSecret")
     db_key = c.get("fernet.rotationJob.databaseSecretKey")
     if not image and any(c.raw(f"fernet.rotationJob.{k}") is not None for k in ("run", "databaseSecret", "databaseSecretKey")):
         c.fail(
             "fernet.rotationJob.image",
-            "is not set, but the rotation Job is configured; set your Airflow image, e.g. apache/airflow:2.10.5",
+            "is not set (nor airflow.image), but the rotation Job is configured; set your Airflow image (OM's "
+            "ingestion image), e.g. docker.getcollate.io/openmetadata/ingestion:2.0.7",
         )
     run = c.get("fernet.rotationJob.run")
     airflow = rings["airflow"]
@@ -1213,6 +1247,29 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
         rotation_job_run=run,
         rotation_job_database_secret=db_secret or "airflow-airflow-metadata",
         rotation_job_database_key=db_key or "connection",
+    )
+
+
+def _airflow(c: _Collector, fernet_settings: FernetSettings) -> AirflowSettings:
+    version = c.get("airflow.version") or 3
+    image = c.get("airflow.image")
+    explicit = c.get("fernet.rotationJob.image")  # (its default, airflow.image, is checked once, here)
+    for key, value in (("airflow.image", image), ("fernet.rotationJob.image", explicit)):
+        found = _AIRFLOW_IMAGE_MAJOR.search(value or "")
+        if found and int(found.group(1)) != version:
+            c.fail(key, f"{value!r} runs Airflow {found.group(1)}, but airflow.version is {version}: the Job would read "
+                   f"an Airflow {version} database with Airflow {found.group(1)}; use your Airflow {version} image "
+                   "(OM's ingestion image) or set airflow.version")
+    user = c.get("airflow.serverUser")
+    if user is not None and user.lower() == "admin":
+        c.fail("airflow.serverUser", f"{user!r} is the user OM's and the deps chart's defaults create with password "
+               "'admin'; name a user of OM's own, e.g. 'openmetadata'")
+        user = None
+    return AirflowSettings(
+        version=version,
+        server_user=user or "openmetadata",
+        server_user_role=c.get("airflow.serverUserRole") or "Admin",
+        image=image,
     )
 
 

@@ -56,7 +56,9 @@ HIDDEN = ("aws:secretsmanager/secretVersion:SecretVersion", "gcp:secretmanager/s
           RBAC + "RoleBinding", RBAC + "ClusterRoleBinding",
           "aws:iam/userPolicyAttachment:UserPolicyAttachment", KMS_ALIAS, "kubernetes:core/v1:Namespace",
           "aws:eks/podIdentityAssociation:PodIdentityAssociation", "pulumi:providers:aws")
+K8S_JOB = "kubernetes:batch/v1:Job"
 _TYPE_COLUMNS = {
+    K8S_JOB: APP,
     IAM_ROLE: IDENTITY, IAM_USER: IDENTITY, SERVICE_ACCOUNT: WORKLOAD, ACCESS_KEY: IDENTITY,
     "aws:iam/policy:Policy": POLICY, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": POLICY,
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": POLICY, "aws:iam/rolePolicy:RolePolicy": POLICY,
@@ -359,6 +361,20 @@ def _delivery_links(b: _Builder) -> None:
             target = b.synthetic(f"app_{app}", ("app", app), APP)
             b.link(b.nodes[secret.urn].id, target, "delivers" if secret.type == K8S_SECRET else "configures",
                    "delivery")
+    # a Job (rotation, Airflow user) reads its values from Secrets of its namespace by secretKeyRef
+    secrets = {_namespaced(s): s for s in b.result.by_type(K8S_SECRET)}
+    for job in b.result.by_type(K8S_JOB):
+        if job.urn not in b.nodes:
+            continue
+        namespace = object_metadata(job).get("namespace")
+        spec = _text(job.inputs.get("spec")) or {}
+        containers = (((spec.get("template") or {}).get("spec") or {}).get("containers")) or []
+        refs = {((e.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
+                for c in containers if isinstance(c, dict) for e in c.get("env") or [] if isinstance(e, dict)}
+        for name in sorted(r for r in refs if isinstance(r, str)):
+            secret = secrets.get((namespace, name))
+            if secret is not None and secret.urn in b.nodes:
+                b.link(b.nodes[secret.urn].id, b.nodes[job.urn].id, "delivers", "delivery")
 
 
 def _value_links(b: _Builder) -> None:

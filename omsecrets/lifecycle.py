@@ -6,6 +6,7 @@ logical identity, never by URN, so a rename in the same edit cannot hide a loss:
 =================================  ======================================================
 ``fernet.<app>.generation.<n>``    a Fernet ring generation (generated RandomBytes or imported)
 ``jwt.keypair``                    OM's JWT signing pair (generated tls PrivateKey or imported)
+``airflow.<secret>``               a generated Airflow secret (api-secret-key, jwt-secret, ..., server-password)
 ``password.<name>``                a generated bootstrap password (RandomPassword)
 ``secret.<name>``                  a secret seeded into the store, at its OM id
 ``kms.key``                        the customer-managed KMS key
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from omsecrets.components import core
+from omsecrets.components import airflow, core
 from omsecrets.components.key_material import JWT_KEYPAIR
 
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
@@ -44,6 +45,8 @@ REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
     ACCESS_KEY: ("pgpKey",),  # `user` is the IAM user's name, which follows the user through its aliases
     TLS_PRIVATE_KEY: ("algorithm", "rsaBits", "ecdsaCurve"),  # pulumi-tls: every input replaces
 }
+#: What replacing each generated Airflow secret costs.
+AIRFLOW_COSTS = airflow.subjects()
 #: What losing or replacing OM's JWT pair costs (OM's key-rotation docs call it a hard cut).
 JWT_COST = ("every bot gets 401 until its token is regenerated, every pipeline must be redeployed so the new "
             "bot token reaches Airflow, and every personal access token stops working (a hard cut: see the README's "
@@ -100,6 +103,7 @@ class Plan:
     production: Optional[bool] = None
     acknowledged: Mapping[str, str] = field(default_factory=dict)  # subject -> reason
     environment: Optional[str] = None
+    restart_digests: Mapping[str, str] = field(default_factory=dict)  # app -> its pods' secrets digest
 
 
 def _dig(value: Any, dotted: str) -> Any:
@@ -133,6 +137,7 @@ def plan(document: Mapping) -> Plan:
     jobs: set[int] = set()
     production = environment = None
     acknowledged: dict[str, str] = {}
+    digests: dict[str, str] = {}
 
     def add(subject: str, kind: str, r: Mapping, *, also: tuple = (), **extra) -> None:
         inputs = r.get("inputs") or {}
@@ -152,6 +157,8 @@ def plan(document: Mapping) -> Plan:
         if rtype == core.ENVIRONMENT_TYPE:
             production = inputs.get("production") if isinstance(inputs.get("production"), bool) else production
             environment = inputs.get("environment")
+            found = inputs.get("restartDigests")
+            digests = {k: v for k, v in found.items() if isinstance(v, str)} if isinstance(found, Mapping) else {}
             for entry in inputs.get("acknowledge") or []:
                 if isinstance(entry, Mapping) and isinstance(entry.get("drop"), str):
                     acknowledged[entry["drop"]] = str(entry.get("reason") or "")
@@ -175,6 +182,8 @@ def plan(document: Mapping) -> Plan:
         elif rtype == TLS_PRIVATE_KEY and parent_type == core.JWT_KEY_PAIR_TYPE:
             # The key id (a thumbprint unless jwt.keyId overrides it) is in every token: changing it is a hard cut too.
             add(JWT_KEYPAIR, "generated", r, also=(("keyId", (parent.get("inputs") or {}).get("keyId")),))
+        elif rtype in (RANDOM_BYTES, RANDOM_PASSWORD) and parent_type == core.AIRFLOW_SECRETS_TYPE:
+            add(f"airflow.{_suffix(r['name'], parent)}", "generated", r)
         elif rtype == RANDOM_BYTES and parent_type == core.FERNET_RING_TYPE:
             match = _GENERATION.search(r["name"])
             if match:
@@ -196,7 +205,8 @@ def plan(document: Mapping) -> Plan:
             add(f"secret.{_suffix(r['name'], parent)}", "secret", r, location=f"{_kind_of(rtype)} {where}")
     # A generation that is imported has no RandomBytes: the ring's entry stands for it.
     return Plan(items=items, rings=rings, rotation_jobs=frozenset(jobs), production=production,
-                acknowledged=acknowledged, environment=environment if isinstance(environment, str) else None)
+                acknowledged=acknowledged, environment=environment if isinstance(environment, str) else None,
+                restart_digests=digests)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -264,19 +274,19 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
             yield from _key_id_change(subject, old, new, where)
             continue
         if old.urn and _unstacked(old.urn) not in new.answers:
-            cost = f": {JWT_COST}" if subject == JWT_KEYPAIR else ""
             yield Finding(subject, f"{subject}: {old.resource} is now declared as {new.resource} with no alias from "
-                          f"{old.urn}; Pulumi would delete it and create a new one{cost}", **where)
+                          f"{old.urn}; Pulumi would delete it and create a new one{_cost(subject)}", **where)
         was = dict(old.fingerprint)
         changed = [f"{k} {was.get(k)!r} -> {v!r}" for k, v in new.fingerprint if was.get(k) != v and k != "keyId"]
         if changed:
-            cost = f": {JWT_COST}" if subject == JWT_KEYPAIR else ""
-            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value){cost}", **where)
+            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value){_cost(subject)}",
+                          **where)
         yield from _key_id_change(subject, old, new, where)
         if old.location and new.location and old.location != new.location:
             yield Finding(subject, f"{subject} moves from {old.location} to {new.location}: OM's `secret:` "
                           "references to the old id break and values the OM server wrote there are lost", **where)
     yield from _reencryption_records(before, after)
+    yield from _rotation_order(before, after)
     lowered = sorted(s for s, old in before.items.items()
                      if old.protect and s in after.items and after.items[s].kind == old.kind and not after.items[s].protect)
     if lowered:
@@ -285,6 +295,13 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
     if before.production is True and after.production is False:
         yield Finding("production", "production is turned off (was on in the baseline): protection, recovery windows "
                       "and mandatory rules follow it")
+
+
+def _cost(subject: str) -> str:
+    """``: <what replacing it costs>`` for the JWT pair and the generated Airflow secrets, else ''."""
+    if subject == JWT_KEYPAIR:
+        return f": {JWT_COST}"
+    return f": {AIRFLOW_COSTS[subject]}" if subject in AIRFLOW_COSTS else ""
 
 
 def _key_id_change(subject: str, old: Item, new: Item, where: Mapping) -> Iterable[Finding]:
@@ -312,6 +329,8 @@ def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:
                 "rotation run by hand")
     if old.subject == JWT_KEYPAIR:
         return f"{old.subject}: {old.resource} would be deleted (OM's JWT signing pair): {JWT_COST}"
+    if old.subject in AIRFLOW_COSTS:
+        return f"{old.subject}: {old.resource} would be deleted: {AIRFLOW_COSTS[old.subject]}"
     if gen:
         return (f"{old.subject} ({old.resource}) leaves OM's ring: OM has no re-encryption command "
                 "(`migrate-secrets` re-encrypts only some fields), so values encrypted with it would be lost")
@@ -320,6 +339,29 @@ def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:
             "kms-key": "the KMS key (everything encrypted with it becomes unreadable once deleted)",
             "access-key": "the IAM access key (the apps using it lose access)"}.get(old.kind, "it")
     return f"{old.subject}: {old.resource} would be deleted, and with it {what}"
+
+
+def _rotation_order(before: Plan, after: Plan) -> Iterable[Finding]:
+    """The rotation Job (step 2) may run only once the new ring is deployed and every Airflow pod restarted
+    on it (step 1): the baseline must show the same ring, and the same secrets digest on the Airflow pods."""
+    old, new = before.rings.get(core.AIRFLOW_APP), after.rings.get(core.AIRFLOW_APP)
+    if new is None or old is None:
+        return
+    for gen in sorted(after.rotation_jobs - before.rotation_jobs):
+        ring_deployed = old.generations == new.generations
+        was, now = before.restart_digests.get(core.AIRFLOW_APP), after.restart_digests.get(core.AIRFLOW_APP)
+        restarted = was is None or now is None or was == now  # baselines made before digests: the ring decides
+        if ring_deployed and restarted:
+            continue
+        at_risk = [g for g in old.generations if g != gen] or list(old.generations)
+        subject = f"fernet.{core.AIRFLOW_APP}.generation.{at_risk[0]}"
+        why = (f"the baseline runs ring {list(old.generations)}, not {list(new.generations)}" if not ring_deployed
+               else "the baseline's Airflow pods carry another secrets digest (they did not restart on this ring)")
+        yield Finding(subject, f"{subject}: the rotation Job for generation {gen} is declared, but {why}: Airflow pods still on "
+                      f"the old ring would keep writing values with generation {at_risk[0]} after the Job re-encrypted "
+                      "the rest; apply step 1 (the ring [new, old], whose digest restarts every Airflow pod on "
+                      "`helm upgrade`) and declare the Job in the next change",
+                      resource=f"{JOB} airflow-rotate-fernet-key-gen-{gen}")
 
 
 def _reencryption_records(before: Plan, after: Plan) -> Iterable[Finding]:

@@ -34,6 +34,8 @@ REFERENCE_SERVER_ENV = {
     "OM_SM_IN_CLUSTER", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER",
     # om-jwt-airflow3.md Part 1 (conf/openmetadata.yaml jwtTokenConfiguration, authenticationConfiguration)
     "RSA_PUBLIC_KEY_FILE_PATH", "RSA_PRIVATE_KEY_FILE_PATH", "JWT_ISSUER", "JWT_KEY_ID", "AUTHENTICATION_PUBLIC_KEYS",
+    # om-jwt-airflow3.md Part 2 (pipelineServiceClientConfiguration.parameters.username/password)
+    "AIRFLOW_USERNAME", "AIRFLOW_PASSWORD",
 }
 REFERENCE_AIRFLOW_KEYS = {
     "aws_region", "aws_access_key_id", "aws_secret_access_key",

@@ -6,6 +6,8 @@ import configparser
 
 import pytest
 
+from omsecrets.components import airflow
+from omsecrets.components.app_config import restart
 from omsecrets.components.app_config.airflow import airflow_cfg, airflow_env, airflow_helm_values
 from omsecrets.components.app_config.ingestion import ingestion_env
 from omsecrets.components.app_config.refs import SecretRef
@@ -79,7 +81,10 @@ def test_airflow_env_mirrors_the_cfg_section(provider, loader, mode):
     assert env["AIRFLOW__CORE__FERNET_KEY"] == SecretRef("airflow-secrets", "fernet-key")
     section_env = {k[len(PREFIX):].lower() for k in env if k.startswith(PREFIX)}
     assert section_env == expected_section(provider, loader, mode)
-    loader_env = set(env) - {"AIRFLOW__CORE__FERNET_KEY"} - {k for k in env if k.startswith(PREFIX)}
+    shared = {"AIRFLOW__API__SECRET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"}  # Airflow 3, the default
+    assert {k: env[k] for k in shared} == {"AIRFLOW__API__SECRET_KEY": SecretRef("airflow-secrets", "api-secret-key"),
+                                          "AIRFLOW__API_AUTH__JWT_SECRET": SecretRef("airflow-secrets", "jwt-secret")}
+    loader_env = set(env) - {"AIRFLOW__CORE__FERNET_KEY"} - shared - {k for k in env if k.startswith(PREFIX)}
     assert loader_env == (set(ingestion_env(settings)) if loader == "env" else set())
     for name, value in env.items():
         if name.endswith(("_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY")):
@@ -115,24 +120,43 @@ def test_ingestion_env_kubeconfig():
 
 # ---------------------------------------------------------------- apache-airflow chart values
 
-CHART_COMPONENTS = {"scheduler", "workers", "webserver", "apiServer"}
+#: The chart components that get the ingestion ServiceAccount, per Airflow version (Airflow 3 has no webserver:
+#: its api-server, dag-processor and triggerer read the shared secrets).
+CHART_COMPONENTS = {3: {"scheduler", "workers", "apiServer", "dagProcessor", "triggerer"},
+                    2: {"scheduler", "workers", "webserver", "triggerer"}}
+#: What the apache-airflow chart sets itself from <value>SecretName (chart/templates/_helpers.yaml: the env
+#: var from that Secret's key), per version.
+CHART_SECRET_ENV = {
+    3: {"fernetKeySecretName": ("AIRFLOW__CORE__FERNET_KEY", "fernet-key"),
+        "apiSecretKeySecretName": ("AIRFLOW__API__SECRET_KEY", "api-secret-key"),
+        "jwtSecretName": ("AIRFLOW__API_AUTH__JWT_SECRET", "jwt-secret")},
+    2: {"fernetKeySecretName": ("AIRFLOW__CORE__FERNET_KEY", "fernet-key"),
+        "webserverSecretKeySecretName": ("AIRFLOW__WEBSERVER__SECRET_KEY", "webserver-secret-key")},
+}
 
 
+@pytest.mark.parametrize("version", [3, 2])
 @pytest.mark.parametrize("provider, loader, mode", CASES)
-def test_airflow_helm_values(provider, loader, mode):
-    settings = case(provider, loader, mode)
+def test_airflow_helm_values(provider, loader, mode, version):
+    settings = make_settings(provider, loader, mode, airflow={"version": version})
     values = airflow_helm_values(settings)
     wi = {"labels"} if provider.endswith("azure-kv") else set()  # AKS workload identity's pod label
-    assert set(values) == {"fernetKeySecretName", "env", "secret"} | CHART_COMPONENTS | wi
+    components = CHART_COMPONENTS[version]
+    secret_values = CHART_SECRET_ENV[version]
+    assert set(values) == ({"env", "secret", "airflowPodAnnotations"} | set(secret_values) | components | {"webserver"}
+                           | wi)
     if wi:
         assert values["labels"] == {"azure.workload.identity/use": "true"}
-    assert values["fernetKeySecretName"] == "airflow-secrets"
-    for component in CHART_COMPONENTS:
-        assert values[component] == {"serviceAccount": {"create": False, "name": "openmetadata-ingestion"}}
+    assert {values[v] for v in secret_values} == {"airflow-secrets"}  # one Secret: every component, the same values
+    for component in components:
+        assert values[component]["serviceAccount"] == {"create": False, "name": "openmetadata-ingestion"}
+    assert values["webserver"]["defaultUser"] == {"enabled": False}  # no admin/admin
+    assert values["airflowPodAnnotations"] == {"om-secrets/secrets-digest": restart.digest(settings, "airflow")}
     delivered = {e["name"]: e["value"] for e in values["env"]}
     delivered.update({s["envName"]: SecretRef(s["secretName"], s["secretKey"]) for s in values["secret"]})
-    # the chart itself sets AIRFLOW__CORE__FERNET_KEY from <fernetKeySecretName>/fernet-key (_helpers.yaml)
-    delivered["AIRFLOW__CORE__FERNET_KEY"] = SecretRef(values["fernetKeySecretName"], "fernet-key")
+    for value, (env, key) in secret_values.items():
+        assert env not in delivered  # never twice: only the chart's own mechanism sets it
+        delivered[env] = SecretRef(values[value], key)
     assert delivered == airflow_env(settings)
     assert all(isinstance(e["value"], str) and set(e) == {"name", "value"} for e in values["env"])
     assert {s["secretName"] for s in values["secret"]} <= {"airflow-secrets"}
@@ -172,8 +196,25 @@ def test_airflow_reads_the_fragment(provider, mode, tmp_path):
 
 
 
-@pytest.mark.parametrize("version", ["1.18.0", "1.19.0", "1.20.0", "1.21.0"])
+@pytest.mark.parametrize("chart", ["1.18.0", "1.19.0", "1.20.0", "1.21.0"])
+@pytest.mark.parametrize("version", [3, 2])
 @pytest.mark.parametrize("provider, loader, mode", CASES)
-def test_every_airflow_value_is_a_key_the_chart_declares(provider, loader, mode, version):
+def test_every_airflow_value_is_a_key_the_chart_declares(provider, loader, mode, version, chart):
     """tests/support/chart_keys.py: the apache-airflow chart's values.schema.json (1.18.0 is what OM's deps chart uses)."""
-    assert chart_keys.first_undeclared("airflow", version, airflow_helm_values(case(provider, loader, mode))) == []
+    values = airflow_helm_values(make_settings(provider, loader, mode, airflow={"version": version}))
+    assert chart_keys.first_undeclared("airflow", chart, values) == []
+
+
+@pytest.mark.parametrize("version, shared", [(3, {"AIRFLOW__API__SECRET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"}),
+                                             (2, {"AIRFLOW__WEBSERVER__SECRET_KEY"})])
+def test_every_component_gets_the_shared_secrets_of_its_version(version, shared):
+    settings = make_settings("kubernetes", airflow={"version": version})
+    env = airflow_env(settings)
+    refs = {k: v for k, v in env.items() if isinstance(v, SecretRef)}
+    assert set(refs) == {"AIRFLOW__CORE__FERNET_KEY", *shared}
+    assert {r.secret_name for r in refs.values()} == {"airflow-secrets"}
+    assert {refs[s.env].key for s in airflow.shared_secrets(version)} == {s.name for s in airflow.shared_secrets(version)}
+    cfg = parse(airflow_cfg(settings))
+    for secret in airflow.shared_secrets(version):  # airflow.cfg names where each comes from, holds no value
+        assert cfg.has_section(secret.section) and not cfg.has_option(secret.section, secret.option)
+        assert f"{secret.option} comes from env {secret.env}" in airflow_cfg(settings)

@@ -12,7 +12,13 @@ from pulumi.runtime import rpc
 from omsecrets.components import jwt
 from omsecrets.components.app_config import validate
 from omsecrets.components.app_config.airflow import airflow_helm_values
-from omsecrets.components.app_config.delivery import TOKEN, AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
+from omsecrets.components.app_config.delivery import (
+    TOKEN,
+    AirflowValues,
+    AppConfigDelivery,
+    AppConfigDeliveryArgs,
+    JwtKeyFiles,
+)
 from omsecrets.components.app_config.manifests import config_data, secret_keys
 from omsecrets.components.app_config.server import openmetadata_helm_values
 from omsecrets.components.settings import APPS, from_dict, with_jwt_key_id
@@ -24,7 +30,16 @@ KEYS = {"openmetadata": ("AKIAPLANTEDSERVER001", "PLANTED/server/secret"),
         "airflow": ("AKIAPLANTEDINGEST001", "PLANTED/ingest/secret")}
 JWT_FILES = {jwt.PRIVATE_KEY_FILE: "UExBTlRFRC1wcml2YXRlLWtleS1kZXI=", jwt.PUBLIC_KEY_FILE: "UExBTlRFRC1wdWJsaWM="}
 KID = "planted-kid-0001"
-PLANTED = [*RINGS.values(), *(v for pair in KEYS.values() for v in pair), JWT_FILES[jwt.PRIVATE_KEY_FILE]]
+SHARED = {"api-secret-key": "PLANTED-API-SECRET-KEY", "jwt-secret": "PLANTED-JWT-SECRET",
+          "webserver-secret-key": "PLANTED-WEBSERVER-KEY"}
+PASSWORD = "PLANTED-OM-AIRFLOW-PASSWORD"
+
+
+def airflow_values(settings):
+    return AirflowValues({k: SHARED[k] for k in ("api-secret-key", "jwt-secret")} if settings.airflow.version == 3
+                         else {"webserver-secret-key": SHARED["webserver-secret-key"]}, PASSWORD)
+PLANTED = [*RINGS.values(), *(v for pair in KEYS.values() for v in pair), JWT_FILES[jwt.PRIVATE_KEY_FILE],
+           *SHARED.values(), PASSWORD]
 FERNET_KEYS = {"openmetadata": "FERNET_KEY", "airflow": "fernet-key"}
 CONFIG_MAP, SECRET = "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
 
@@ -39,7 +54,8 @@ def deploy(settings, *, keyed=None, labels=None):
         rings = {app: pulumi.Output.from_input(ring) for app, ring in RINGS.items()}
         files = JwtKeyFiles(pulumi.Output.secret(JWT_FILES[jwt.PRIVATE_KEY_FILE]), JWT_FILES[jwt.PUBLIC_KEY_FILE], KID)
         return AppConfigDelivery("om", AppConfigDeliveryArgs(
-            settings, rings, keyed, labels or {"team": "data"}, jwt_keys=files if settings.jwt.enabled else None))
+            settings, rings, keyed, labels or {"team": "data"}, jwt_keys=files if settings.jwt.enabled else None,
+            airflow=airflow_values(settings)))
 
     async def resolve(component):
         component.resolved_openmetadata_helm_values = await pulumi.Output.from_input(
@@ -77,6 +93,10 @@ def test_delivery_declares_config_map_and_secret_per_app(provider, loader, mode)
         assert rpc.is_rpc_secret(sec["stringData"]), "Secret stringData must be a secret input"
         assert set(unwrap(sec["stringData"])) == set(secret_keys(settings, app))
         assert unwrap(sec["stringData"])[FERNET_KEYS[app]] == RINGS[app]
+        generated = {"AIRFLOW_PASSWORD": PASSWORD} if app == "openmetadata" else {
+            "api-secret-key": SHARED["api-secret-key"], "jwt-secret": SHARED["jwt-secret"],
+            "openmetadata-airflow-password": PASSWORD}
+        assert {k: unwrap(sec["stringData"])[k] for k in generated} == generated
         assert {"data", "stringData"} <= set(requests[(SECRET, f"om-{app}-secret")].additionalSecretOutputs)
         for kind in ("config", "secret"):
             assert requests[(CONFIG_MAP if kind == "config" else SECRET, f"om-{app}-{kind}")].parent == parent
@@ -125,15 +145,18 @@ def test_non_managed_server_gets_no_access_key():
 
 def test_args_are_checked():
     settings = make_settings("aws")
-    files = JwtKeyFiles("p", "q", "k")
+    files, values = JwtKeyFiles("p", "q", "k"), airflow_values(settings)
     with pytest.raises(ValueError, match="aws.identity.mode.*only used with 'access-key'"):
-        AppConfigDeliveryArgs(settings, RINGS, KEYS, jwt_keys=files)
+        AppConfigDeliveryArgs(settings, RINGS, KEYS, jwt_keys=files, airflow=values)
     with pytest.raises(ValueError, match="no access key was given"):
         AppConfigDeliveryArgs(make_settings("aws", mode="access-key"), RINGS, {"openmetadata": KEYS["openmetadata"]},
-                              jwt_keys=files)
+                              jwt_keys=files, airflow=values)
     with pytest.raises(ValueError, match=r"missing \['airflow'\]"):
-        AppConfigDeliveryArgs(settings, {"openmetadata": "r"}, jwt_keys=files)
+        AppConfigDeliveryArgs(settings, {"openmetadata": "r"}, jwt_keys=files, airflow=values)
     with pytest.raises(ValueError, match="label value"):
-        AppConfigDeliveryArgs(settings, RINGS, labels={"team": "data science"}, jwt_keys=files)
+        AppConfigDeliveryArgs(settings, RINGS, labels={"team": "data science"}, jwt_keys=files, airflow=values)
     with pytest.raises(ValueError, match=r"jwt_keys must be given exactly when settings.jwt.enabled \(enabled: True"):
-        AppConfigDeliveryArgs(settings, RINGS)
+        AppConfigDeliveryArgs(settings, RINGS, airflow=values)
+    with pytest.raises(ValueError, match=r"the shared secrets of Airflow 3: \['api-secret-key', 'jwt-secret'\]; "
+                                         r"given \['webserver-secret-key'\]"):
+        AppConfigDeliveryArgs(settings, RINGS, jwt_keys=files, airflow=AirflowValues({"webserver-secret-key": "w"}, "p"))

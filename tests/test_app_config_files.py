@@ -16,8 +16,10 @@ from omsecrets.components.app_config.server import openmetadata_helm_values, ope
 from omsecrets.components.app_config.workflow import workflow_config
 from omsecrets.components.settings import APPS
 from tests.test_app_config import CASES, case, make_settings
+from tests.test_app_config_manifests import GENERATED
 
-PLANTED = ("PLANTED-om-ring-Zm9vYmFy", "PLANTED-af-ring-YmF6cXV4", "AKIAPLANTEDKEYID0001", "PLANTED/secret+access/key")
+PLANTED = ("PLANTED-om-ring-Zm9vYmFy", "PLANTED-af-ring-YmF6cXV4", "AKIAPLANTEDKEYID0001", "PLANTED/secret+access/key",
+           "PLANTED-API-SECRET-KEY", "PLANTED-JWT-SECRET", "PLANTED-OM-AIRFLOW-PASSWORD")
 POLICIES = {"openmetadata-server": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ssm:GetParameter"],
                                                                          "Resource": "*"}]}}
 BASE_FILES = {
@@ -28,11 +30,12 @@ BASE_FILES = {
 
 def planted_objects(settings):
     """The delivered objects with planted secret values, as a caller would pass them."""
-    om_ring, af_ring, key_id, key_secret = PLANTED
+    om_ring, af_ring, key_id, key_secret = PLANTED[:4]
     objects = [manifests.config_map_manifest(settings, app) for app in APPS]
     for app, ring in zip(APPS, (om_ring, af_ring), strict=True):
         pair = (key_id, key_secret) if validate.uses_access_keys(settings, app) else None
-        objects.append(manifests.secret_manifest(settings, app, manifests.secret_string_data(settings, app, ring, pair)))
+        objects.append(manifests.secret_manifest(settings, app, manifests.secret_string_data(
+            settings, app, ring, pair, generated=GENERATED)))
     objects.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "legacy", "namespace": "openmetadata"},
                     "data": {"FERNET_KEY": "UExBTlRFRC1vbS1yaW5nLVptOXZZbUZ5"}})
     return objects
@@ -127,4 +130,4 @@ def test_db_files_keep_fernet_without_a_store():
     assert "FERNET_KEY=\n# from Secret openmetadata-secrets key FERNET_KEY" in out["openmetadata.env"]
     cfg = configparser.ConfigParser()
     cfg.read_string(out["airflow.cfg"])
-    assert cfg.sections() == ["core"]
+    assert cfg.sections() == ["core", "api", "api_auth"]  # Airflow 3's shared secrets: named there, from env

@@ -17,15 +17,23 @@ PLANTED = {"fernet": "PLANTED-FERNET-RING", "id": "AKIAPLANTED000000000", "secre
 
 def expected_secret_keys(app, provider, mode):
     keyed = validate.uses_access_keys(case(provider, "airflow", mode), app)  # the server: managed providers only
-    if app == "openmetadata":
-        return {"FERNET_KEY"} | ({"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"} if keyed else set())
-    return {"fernet-key"} | ({"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID",
-                              "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"} if keyed else set())
+    if app == "openmetadata":  # the ring, OM's password for Airflow's API (+ its store access key)
+        return {"FERNET_KEY", "AIRFLOW_PASSWORD"} | ({"OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"} if keyed else set())
+    # the ring, Airflow 3's shared secrets, the password the Airflow user Job sets (+ the store access key)
+    return {"fernet-key", "api-secret-key", "jwt-secret", "openmetadata-airflow-password"} | (
+        {"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID",
+         "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY"} if keyed else set())
+
+
+#: The generated values (components.airflow_secrets) by the key of the Secret that holds them.
+GENERATED = {"api-secret-key": "PLANTED-API-SECRET-KEY", "jwt-secret": "PLANTED-JWT-SECRET",
+             "webserver-secret-key": "PLANTED-WEBSERVER-KEY", "AIRFLOW_PASSWORD": "PLANTED-OM-AIRFLOW-PASSWORD",
+             "openmetadata-airflow-password": "PLANTED-OM-AIRFLOW-PASSWORD"}
 
 
 def planted_data(settings, app):
     keys = (PLANTED["id"], PLANTED["secret"]) if validate.uses_access_keys(settings, app) else None
-    return manifests.secret_string_data(settings, app, PLANTED["fernet"], keys)
+    return manifests.secret_string_data(settings, app, PLANTED["fernet"], keys, generated=GENERATED)
 
 
 @pytest.mark.parametrize("provider, loader, mode", CASES)
@@ -71,22 +79,31 @@ def test_placeholder_secret_and_namespaces():
 
 def test_secret_string_data_maps_inputs_to_keys():
     keyed = make_settings("managed-aws", mode="access-key")
-    assert manifests.secret_string_data(keyed, "openmetadata", "R", ("I", "S")) == {
-        "FERNET_KEY": "R", "OM_SM_ACCESS_KEY_ID": "I", "OM_SM_ACCESS_KEY": "S"}
-    assert manifests.secret_string_data(keyed, "airflow", "R", ("I", "S")) == {
+    g = GENERATED
+    assert manifests.secret_string_data(keyed, "openmetadata", "R", ("I", "S"), generated=g) == {
+        "FERNET_KEY": "R", "OM_SM_ACCESS_KEY_ID": "I", "OM_SM_ACCESS_KEY": "S", "AIRFLOW_PASSWORD": g["AIRFLOW_PASSWORD"]}
+    assert manifests.secret_string_data(keyed, "airflow", "R", ("I", "S"), generated=g) == {
         "fernet-key": "R",
         "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_ACCESS_KEY_ID": "I",
         "AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_SECRET_ACCESS_KEY": "S",
+        "api-secret-key": g["api-secret-key"], "jwt-secret": g["jwt-secret"],
+        "openmetadata-airflow-password": g["openmetadata-airflow-password"],
     }
     with pytest.raises(ValueError, match="no access key was given for openmetadata"):
-        manifests.secret_string_data(keyed, "openmetadata", "R")
+        manifests.secret_string_data(keyed, "openmetadata", "R", generated=g)
     with pytest.raises(ValueError, match="aws.identity.mode"):
-        manifests.secret_string_data(make_settings("aws"), "airflow", "R", ("I", "S"))
+        manifests.secret_string_data(make_settings("aws"), "airflow", "R", ("I", "S"), generated=g)
     non_managed = make_settings("aws", mode="access-key")  # the server never reads it: no key for the server
-    assert manifests.secret_string_data(non_managed, "openmetadata", "R") == {"FERNET_KEY": "R"}
+    assert manifests.secret_string_data(non_managed, "openmetadata", "R", generated=g) == {
+        "FERNET_KEY": "R", "AIRFLOW_PASSWORD": g["AIRFLOW_PASSWORD"]}
     with pytest.raises(ValueError, match="for openmetadata are not used"):
-        manifests.secret_string_data(non_managed, "openmetadata", "R", ("I", "S"))
-    assert manifests.secret_string_data(make_settings("kubernetes"), "airflow", "R") == {"fernet-key": "R"}
+        manifests.secret_string_data(non_managed, "openmetadata", "R", ("I", "S"), generated=g)
+    airflow_2 = make_settings("kubernetes", airflow={"version": 2})
+    assert manifests.secret_string_data(airflow_2, "airflow", "R", generated=g) == {
+        "fernet-key": "R", "webserver-secret-key": g["webserver-secret-key"],
+        "openmetadata-airflow-password": g["openmetadata-airflow-password"]}
+    with pytest.raises(ValueError, match="jwt-secret of airflow: its generated value was not given"):
+        manifests.secret_string_data(make_settings("kubernetes"), "airflow", "R", generated={"api-secret-key": "x"})
 
 
 def test_labels():

@@ -12,6 +12,7 @@ import yaml
 from omsecrets.components import core, jwt
 from omsecrets.components.app_config.refs import SecretRef
 from omsecrets.components.app_config.server import (
+    CHART_AIRFLOW_ENV,
     CHART_JWT_ENV,
     openmetadata_helm_values,
     openmetadata_yaml_blocks,
@@ -57,7 +58,7 @@ CHART_SERVICE_ACCOUNT_SCHEMA = {
     "properties": {"annotations": {"type": "object"}, "create": {"type": "boolean"}, "name": {"type": "string"}},
 }
 
-JWT_ENV = set(CHART_JWT_ENV)
+JWT_ENV = set(CHART_JWT_ENV) | set(CHART_AIRFLOW_ENV)  # the JWT pair's and the Airflow credential's, every provider
 FAMILY_ENV = {
     "db": {"SECRET_MANAGER", "PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER", "OPENMETADATA_CLUSTER_NAME", "FERNET_KEY"},
     "aws": {"SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", "OM_SM_REGION",
@@ -94,8 +95,10 @@ def test_server_env_values(provider, loader, mode):
     assert env["PIPELINE_SERVICE_CLIENT_SECRETS_MANAGER_LOADER"] == loader
     assert env["OPENMETADATA_CLUSTER_NAME"] == "openmetadata"
     assert env["FERNET_KEY"] == SecretRef("openmetadata-secrets", "FERNET_KEY")
+    assert env["AIRFLOW_PASSWORD"] == SecretRef("openmetadata-secrets", "AIRFLOW_PASSWORD")
+    assert env["AIRFLOW_USERNAME"] == "openmetadata"
     secret_names = {k for k, v in env.items() if isinstance(v, SecretRef)}
-    assert secret_names <= {"FERNET_KEY", "OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY"}
+    assert secret_names <= {"FERNET_KEY", "OM_SM_ACCESS_KEY_ID", "OM_SM_ACCESS_KEY", "AIRFLOW_PASSWORD"}
     if provider != "db":
         assert env["SECRET_MANAGER_TAGS"] == "[env:dev,team:data]"
         assert env["SECRET_MANAGER_PREFIX"] == ""
@@ -120,7 +123,7 @@ def test_jwt_env_as_deployed_and_without_a_pair():
     assert yaml.safe_load(env["AUTHENTICATION_PUBLIC_KEYS"]) == [
         "https://om.example.com/api/v1/system/config/jwks", "https://idp.example.com/keys"]
     off = from_dict({"provider": "kubernetes", "jwt": {"enabled": False, "disabledReason": "managed elsewhere"}})
-    assert not set(server_env(off)) & JWT_ENV
+    assert not set(server_env(off)) & set(CHART_JWT_ENV)
     assert "jwtTokenConfiguration" not in openmetadata_yaml_blocks(off)
     values = openmetadata_helm_values(off)
     assert "jwtTokenConfiguration" not in values["openmetadata"]["config"] and "extraVolumes" not in values
@@ -152,7 +155,8 @@ def test_yaml_blocks(provider, loader, mode):
     assert yaml.safe_load(yaml.safe_dump(blocks)) == blocks
     assert blocks["clusterName"] == "openmetadata"
     assert blocks["fernetConfiguration"] == {"fernetKey": "${FERNET_KEY}"}
-    assert blocks["pipelineServiceClientConfiguration"] == {"secretsManagerLoader": loader}
+    assert blocks["pipelineServiceClientConfiguration"] == {
+        "secretsManagerLoader": loader, "parameters": {"username": "openmetadata", "password": "${AIRFLOW_PASSWORD}"}}
     assert blocks["jwtTokenConfiguration"] == {
         "rsapublicKeyFilePath": jwt.PUBLIC_KEY_PATH, "rsaprivateKeyFilePath": jwt.PRIVATE_KEY_PATH,
         "jwtissuer": "open-metadata.org", "keyId": core.UNKNOWN_PLACEHOLDER}
@@ -192,9 +196,13 @@ def test_helm_values_layout_matches_chart(provider, loader, mode):
     settings = case(provider, loader, mode)
     values = openmetadata_helm_values(settings)
     wi = {"commonLabels"} if provider == "managed-azure-kv" else set()  # AKS workload identity's pod label
-    assert set(values) == {"openmetadata", "serviceAccount", "extraEnvs", "extraVolumes", "extraVolumeMounts"} | wi
+    assert set(values) == {"openmetadata", "serviceAccount", "extraEnvs", "extraVolumes", "extraVolumeMounts",
+                           "podAnnotations"} | wi
     config = values["openmetadata"]["config"]
-    assert set(config) == {"clusterName", "fernetkey", "secretsManager", "jwtTokenConfiguration", "authentication"}
+    assert set(config) == {"clusterName", "fernetkey", "secretsManager", "jwtTokenConfiguration", "authentication",
+                           "pipelineServiceClientConfig"}
+    assert config["pipelineServiceClientConfig"] == {"airflow": {"auth": {"username": "openmetadata", "password": {
+        "secretRef": "openmetadata-secrets", "secretKey": "AIRFLOW_PASSWORD"}}}}
     jsonschema.validate(config["jwtTokenConfiguration"], CHART_JWT_SCHEMA)
     assert config["authentication"] == {"publicKeys": [
         "http://openmetadata.openmetadata.svc.cluster.local:8585/api/v1/system/config/jwks"]}
@@ -224,6 +232,9 @@ def test_helm_values_deliver_the_same_env_as_server_env(provider, loader, mode):
                      RSA_PRIVATE_KEY_FILE_PATH=jwt_config["rsaprivateKeyFilePath"], JWT_ISSUER=jwt_config["jwtissuer"],
                      JWT_KEY_ID=jwt_config["keyId"],
                      AUTHENTICATION_PUBLIC_KEYS=json.dumps(config["authentication"]["publicKeys"]))
+    auth = config["pipelineServiceClientConfig"]["airflow"]["auth"]  # _helpers.tpl l.346-362
+    delivered.update(AIRFLOW_USERNAME=auth["username"],
+                     AIRFLOW_PASSWORD=SecretRef(auth["password"]["secretRef"], auth["password"]["secretKey"]))
     if sm["enabled"]:
         delivered["SECRET_MANAGER"] = sm["provider"]
         if provider != "db":  # for db the chart also sets an empty prefix and tags, which OM ignores

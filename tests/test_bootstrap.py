@@ -61,7 +61,9 @@ def seeded_values(result: engine.PreviewResult) -> dict[str, tuple[engine.Captur
 
 
 def passwords(result: engine.PreviewResult) -> dict[str, engine.CapturedResource]:
-    return {r.name.removeprefix(f"{STABLE_NAME}-bootstrap-"): r for r in result.by_type(PASSWORD)}
+    """The bootstrap secrets' RandomPasswords (not OM's server's Airflow password, components.airflow_secrets)."""
+    prefix = f"{STABLE_NAME}-bootstrap-"
+    return {r.name.removeprefix(prefix): r for r in result.by_type(PASSWORD) if r.name.startswith(prefix)}
 
 
 def generated_value(resource: engine.CapturedResource) -> str:
@@ -203,7 +205,7 @@ def test_bootstrap_component_lists_names_only(previewed):
 
 def test_no_bootstrap_component_without_secrets(preview_dict):
     result = preview_dict({"provider": "kubernetes"})
-    assert result.by_type(BOOTSTRAP) == [] and result.by_type(PASSWORD) == []
+    assert result.by_type(BOOTSTRAP) == [] and passwords(result) == {}
     outputs = engine.plain(result.outputs)
     assert outputs["secretReferences"] == {}  # the key copies are exported apart, for recovery only
     assert set(outputs["keyCopyReferences"]) == {"fernet-openmetadata", "fernet-airflow", "jwt-openmetadata"}

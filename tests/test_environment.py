@@ -40,7 +40,7 @@ STORE_TYPES = {
 }
 STACKS = ("managed-aws", "aws", "managed-aws-ssm", "aws-ssm", "kubernetes", "db", "dev", "staging", "prod", "local")
 BASE_OUTPUTS = {"environment", "provider", "clusterName", "prefix", "secretReferences", "keyCopyReferences", "fernet",
-                "jwt", "serviceAccounts", "helmValues"}
+                "jwt", "airflow", "serviceAccounts", "helmValues"}
 
 
 def component(result: engine.PreviewResult, name: str | None = None) -> engine.CapturedResource:

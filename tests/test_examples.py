@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -32,11 +33,16 @@ def test_previews_with_the_components_and_its_own_resource():
     types = {r.type for r in result.resources}
     assert {"om-secrets:index:OpenMetadataSecrets", "om-secrets:stores:AwsSsmParameterStore",
             "om-secrets:access:AwsAccess", "om-secrets:access:KubernetesAccess", "om-secrets:app:AppConfigDelivery",
-            "om-secrets:bootstrap:BootstrapSecrets", "om-secrets:fernet:FernetKeyRing"} <= types
+            "om-secrets:bootstrap:BootstrapSecrets", "om-secrets:fernet:FernetKeyRing",
+            "om-secrets:airflow:AirflowSecrets"} <= types
     (environment,) = result.by_type("om-secrets:index:OpenMetadataSecrets")
-    assert engine.plain(environment.inputs) == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
-                                                 "clusterName": "openmetadata", "production": False,
-                                                 "protect": True, "acknowledge": []}
+    inputs = engine.plain(environment.inputs)
+    digests = inputs.pop("restartDigests")
+    assert inputs == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
+                      "clusterName": "openmetadata", "production": False,
+                      "protect": True, "acknowledge": [], "airflowVersion": 3}
+    assert set(digests) == {"openmetadata", "airflow"}
+    assert all(re.fullmatch(r"[0-9a-f]{16}", d) for d in digests.values())
     # aws-ssm is not managed: OM's server never reads the store, so only ingestion gets an identity there
     (association,) = result.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert association.inputs["serviceAccount"] == "airflow-worker"

@@ -84,7 +84,11 @@ def test_each_delivery_secret_goes_to_its_app(stack):
     assert delivered == {(f"{STABLE_NAME}-app-config-{app}-{kind}", f"app {app}", label)
                          for app in ("openmetadata", "airflow")
                          for kind, label in (("secret", "delivers"), ("config", "configures"))} | {
-        (f"{STABLE_NAME}-app-config-openmetadata-jwt-keys", "app openmetadata", "delivers")}  # the server's alone
+        (f"{STABLE_NAME}-app-config-openmetadata-jwt-keys", "app openmetadata", "delivers")} | (  # the server's alone
+        # the Airflow user Job (declared with airflow.image) reads the server's password from ingestion's Secret
+        {(f"{STABLE_NAME}-app-config-airflow-secret",
+          "k8s Job om-secrets-airflow-user airflow/airflow-user-openmetadata", "delivers")}
+        if "image" in stack_config(stack).get("om-secrets:airflow", {}) else set())
 
 
 @pytest.mark.parametrize("stack, server, ingestion", [

@@ -117,7 +117,7 @@ def test_the_pair_lives_only_in_the_servers_secret(stack, previewed):
         assert private not in json.dumps(r.plain_inputs)
     assert private not in json.dumps(engine.plain(result.outputs, show_secrets=True))
     airflow_values = json.dumps(outputs["helmValues"]["airflow"])
-    assert "jwt" not in airflow_values.lower()
+    assert "jwt-keys" not in airflow_values and "jwtkeys" not in airflow_values and "private_key" not in airflow_values
     om_values = outputs["helmValues"]["openmetadata"]
     assert om_values["extraVolumes"] == [{"name": "om-secrets-jwt-keys", "secret": {"secretName": "openmetadata-jwt-keys"}}]
 

@@ -288,6 +288,7 @@ CATALOGUE = [
     ("rotation-drop-without-job", "staging", airflow([2, 1]), airflow([2], reenc=2), {"fernet.airflow.generation.1"}),
     ("rotation-record-without-job", "staging", airflow([2, 1]), airflow([2, 1], reenc=2), {"fernet.airflow.generation.1"}),
     ("rotation-all-in-one", "staging", None, airflow([2], reenc=2), {"fernet.airflow.generation.1"}),
+    ("rotation-job-with-the-new-ring-at-once", "staging", None, airflow([2, 1], run=True), {"fernet.airflow.generation.1"}),
     ("rotation-new-primary-dropped", "staging", airflow([2, 1]), airflow([1]), {"fernet.airflow.generation.2"}),
     ("rotation-by-hand-acknowledged", "staging", airflow([2, 1]), edits(airflow([2], reenc=2), acknowledge("fernet.airflow.generation.1")), ALLOWED),
     ("rotation-ack-typo", "staging", airflow([2, 1]), edits(airflow([2], reenc=2), acknowledge("fernet.airflow.generation.2")),
@@ -318,6 +319,12 @@ CATALOGUE = [
     ("managed-access-keys-to-irsa", "managed-aws", None, setting("aws.identity", {
         "mode": "irsa", "oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB",
         "oidcIssuer": "oidc.eks.us-east-1.amazonaws.com/id/AB"}), {"access-key.server", "access-key.ingestion"}),
+    # Airflow's shared secrets and OM's server's Airflow password
+    ("airflow-3-to-2", "dev", None, setting("airflow.version", 2), {"airflow.api-secret-key", "airflow.jwt-secret"}),
+    ("airflow-2-to-3", "local", None, setting("airflow.version", 3), {"airflow.webserver-secret-key"}),
+    ("airflow-2-to-3-acknowledged", "local", None, edits(setting("airflow.version", 3),
+                                                         acknowledge("airflow.webserver-secret-key")), ALLOWED),
+    ("airflow-server-user-renamed", "prod", None, setting("airflow.serverUser", "om-server"), set()),
     # OM's JWT signing pair: every destructive edit is a hard cut (bot tokens, pipelines, personal access tokens)
     ("jwt-key-size-changed", "dev", None, setting("jwt.keySize", 4096), {"jwt.keypair"}),
     ("jwt-rotated", "prod", None, setting("jwt.generation", 2), {"jwt.keypair"}),

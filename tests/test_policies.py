@@ -105,6 +105,8 @@ CASES = {
     "OMS-GCP-001": ("policy_gcp", {"admin", "editor"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
     "OMS-GCP-002": ("policy_gcp", {"unconditioned", "custom-unconditioned"}, "gcp", ("gcp:projects/iAMMember:IAMMember",)),
     "OMS-GCP-003": ("policy_gcp", {"mislabelled"}, "gcp", ("gcp:secretmanager/secret:Secret",)),
+    "OMS-AIRFLOW-001": ("policy_airflow", {"airflow-release", "om-config"}, "k8s", ("kubernetes:core/v1:ConfigMap",)),
+    "OMS-AIRFLOW-002": ("policy_airflow", {"chart-defaults"}, "k8s", ("om-secrets:index:OpenMetadataSecrets",)),
     "OMS-JWT-001": ("policy_jwt", {"openmetadata-config", "default-keys"}, "k8s", ("tls:index/privateKey:PrivateKey",)),
     "OMS-JWT-002": ("policy_jwt", {"shared-keys"}, "k8s", ("kubernetes:core/v1:Secret",)),
 }
@@ -148,6 +150,14 @@ def test_bad_programs_do_not_trip_unrelated_rules():
     assert not any(name == "good" for _, name in flagged if _ != "OMS-STORE-002")
     assert ("OMS-SM-001", "secure") not in flagged
     assert not any(rule == "OMS-K8S-006" and "SECRET_MANAGER" in name for rule, name in flagged)
+
+
+def test_airflow_program_flags_exactly_the_bad_resources():
+    flagged = sorted((v.rule_id, v.resource_name, v.text.split(": ", 2)[1]) for v in _bad("policy_airflow")[1]
+                     if v.rule_id.startswith("OMS-AIRFLOW"))
+    assert [(r, n) for r, n, _ in flagged] == [("OMS-AIRFLOW-001", "airflow-release"), ("OMS-AIRFLOW-001", "airflow-release"),
+                                               ("OMS-AIRFLOW-001", "om-config"), ("OMS-AIRFLOW-001", "om-config"),
+                                               ("OMS-AIRFLOW-002", "chart-defaults")]
 
 
 def test_jwt_program_flags_exactly_the_bad_resources():

@@ -204,13 +204,14 @@ ROTATION_MISTAKES = [
      "newest (primary) first: [2, 1]"),
     ("step1-drops-om-generation", 1, "om-secrets:fernet: {airflow: {generations: [2, 1]}, openmetadata: {generations: [2]}}",
      2, "keep generation 1 in the ring ([2, 1])"),
-    ("step2-records-instead-of-running-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2, 1], reencryptedTo: 2}, "
-     "rotationJob: {image: 'apache/airflow:2.10.5'}}", 1,
-     "run the rotation Job (fernet.rotationJob.run: true) first, or acknowledge a rotation run by hand"),
+    ("step2-records-instead-of-running-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2, 1], reencryptedTo: 2}}",
+     1, "run the rotation Job (fernet.rotationJob.run: true) first, or acknowledge a rotation run by hand"),
     ("step2-records-with-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2, 1], reencryptedTo: 2}, "
-     "rotationJob: {image: 'apache/airflow:2.10.5', run: true}}", 2, "run it only in step 2, with [new, old]"),
-    ("step3-skips-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2], reencryptedTo: 2}, "
-     "rotationJob: {image: 'apache/airflow:2.10.5'}}", 1, "run step 2 of the rotation runbook first"),
+     "rotationJob: {run: true}}", 2, "run it only in step 2, with [new, old]"),
+    ("step3-skips-the-job", 3, "om-secrets:fernet: {airflow: {generations: [2], reencryptedTo: 2}}", 1,
+     "run step 2 of the rotation runbook first"),
+    ("step2-job-with-the-new-ring-at-once", 1, "om-secrets:fernet: {airflow: {generations: [2, 1]}, rotationJob: {run: true}}",
+     1, "declare the Job in the next change"),
     ("step3-acknowledges-the-wrong-generation", 5, "om-secrets:acknowledge: [{drop: fernet.airflow.generation.2, "
      "reason: by hand}]", 1, "Remove the acknowledgement of 'fernet.airflow.generation.2'"),
 ]

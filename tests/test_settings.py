@@ -247,6 +247,17 @@ def test_from_config_secret_takes_its_value_from_secret_values():
     assert secret.from_config == "mysqlPassword" and secret.value == "s3cr3t"
 
 
+def test_airflow_defaults_and_settings():
+    s = from_dict(K8S)
+    assert (s.airflow.version, s.airflow.server_user, s.airflow.server_user_role, s.airflow.image) == (
+        3, "openmetadata", "Admin", None)
+    s = from_dict(merged(K8S, airflow={"version": "2", "serverUser": "om-server", "image": "apache/airflow:2.10.5"}))
+    assert (s.airflow.version, s.airflow.server_user, s.airflow.image) == (2, "om-server", "apache/airflow:2.10.5")
+    assert s.fernet.rotation_job_image == "apache/airflow:2.10.5"  # the rotation Job's default image
+    ingestion = "docker.getcollate.io/openmetadata/ingestion:2.0.7"  # not an apache/airflow tag: no version check
+    assert from_dict(merged(K8S, airflow={"image": ingestion})).airflow.image == ingestion
+
+
 def test_jwt_defaults_and_settings():
     s = from_dict(K8S)
     assert (s.jwt.enabled, s.jwt.key_size, s.jwt.issuer, s.jwt.key_id, s.jwt.imported) == (
@@ -302,6 +313,16 @@ AZURE_WI = {
 
 
 BAD = [
+    pytest.param(merged(K8S, airflow={"version": 4}), {}, "airflow.version", "4", "from 2 to 3", 1, id="airflow-version-4"),
+    pytest.param(merged(K8S, airflow={"serverUser": "Admin"}), {}, "airflow.serverUser", "'Admin'",
+                 "defaults create with password 'admin'", 1, id="airflow-admin-user"),
+    pytest.param(merged(K8S, airflow={"image": "apache/airflow:2.10.5"}), {}, "airflow.image", "'apache/airflow:2.10.5'",
+                 "runs Airflow 2, but airflow.version is 3", 1, id="airflow-2-image-on-3"),
+    pytest.param(merged(K8S, airflow={"version": 2}, fernet={"rotationJob": {"image": "apache/airflow:3.3.2"}}), {},
+                 "fernet.rotationJob.image", "'apache/airflow:3.3.2'", "runs Airflow 3, but airflow.version is 2", 1,
+                 id="rotation-image-3-on-2"),
+    pytest.param(merged(K8S, airflow={"serverUser": "om user"}), {}, "airflow.serverUser", "'om user'",
+                 "letters, digits", 1, id="airflow-user-with-a-space"),
     pytest.param(merged(K8S, jwt={"enabled": False}), {}, "jwt.disabledReason", "", "OM keeps its own keys", 1, id="jwt-off-without-reason"),
     pytest.param(merged(K8S, jwt={"enabled": False, "disabledReason": "x", "keySize": 4096}), {}, "jwt", "keySize",
                  "remove them or enable the pair", 1, id="jwt-off-with-settings"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import airflow
 from ..settings import Settings
-from . import validate
+from . import restart, validate
 from .ingestion import ingestion_env
 from .refs import (
     AIRFLOW_ACCESS_KEY_ID,
@@ -24,8 +25,6 @@ from .server import pod_labels
 
 SECTION = "openmetadata_secrets_manager"
 FERNET_ENV = "AIRFLOW__CORE__FERNET_KEY"
-# apache-airflow chart components that run OM ingestion code (tasks, the managed-APIs plugin).
-CHART_COMPONENTS = ("scheduler", "workers", "webserver", "apiServer")
 
 
 def section_env_name(key: str) -> str:
@@ -64,10 +63,16 @@ def fernet_ref() -> SecretRef:
     return secret_ref(AIRFLOW_APP, AIRFLOW_FERNET_KEY)
 
 
+def shared_refs(settings: Settings) -> dict[str, SecretRef]:
+    """``{env var: ref}`` of the secrets every Airflow component shares besides the ring (by version)."""
+    return {s.env: secret_ref(AIRFLOW_APP, s.name) for s in airflow.shared_secrets(settings.airflow.version)}
+
+
 def airflow_env(settings: Settings) -> dict[str, Value]:
-    """Env of the Airflow containers: the Fernet ring plus what the configured loader reads."""
+    """Env of the Airflow containers: the Fernet ring and the shared secrets of the version, plus what the
+    configured loader reads. Every component gets the same values (one Secret)."""
     s = validate.check(settings)
-    env: dict[str, Value] = {FERNET_ENV: fernet_ref()}
+    env: dict[str, Value] = {FERNET_ENV: fernet_ref(), **shared_refs(s)}
     env.update({section_env_name(k): v for k, v in airflow_section(s).items()})
     if s.ingestion.loader == "env":
         env.update(ingestion_env(s))
@@ -91,6 +96,9 @@ def airflow_cfg(settings: Settings) -> str:
         "# which overrides this empty value.",
         "fernet_key =",
     ]
+    for shared in airflow.shared_secrets(s.airflow.version):  # one value for every component: from env
+        ref = secret_ref(AIRFLOW_APP, shared.name)
+        lines += ["", f"[{shared.section}]", f"# {shared.option} comes from env {shared.env} ({ref.describe()})."]
     section = airflow_section(s)
     if section:
         lines += ["", f"[{SECTION}]"]
@@ -105,24 +113,31 @@ def airflow_cfg(settings: Settings) -> str:
 
 
 def airflow_helm_values(settings: Settings) -> dict[str, Any]:
-    """Values for the official apache-airflow chart (``chart/values.yaml``).
+    """Values for the official apache-airflow chart (``chart/values.yaml``; the keys of charts 1.18-1.21).
 
     ``fernetKeySecretName`` makes the chart read ``AIRFLOW__CORE__FERNET_KEY`` from our Secret's
-    ``fernet-key``; other secrets go through ``secret`` (envName/secretName/secretKey), the rest
-    through ``env``. om-secrets creates the ingestion ServiceAccount, so the chart only uses it.
+    ``fernet-key``, and ``apiSecretKeySecretName``/``jwtSecretName`` (Airflow 3) or
+    ``webserverSecretKeySecretName`` (Airflow 2) the shared secrets from the same Secret, so the chart
+    generates none (it would regenerate ``jwt-secret`` on every upgrade); other secrets go through
+    ``secret`` (envName/secretName/secretKey), the rest through ``env``. The chart's default user
+    (admin/admin) is not created. om-secrets creates the ingestion ServiceAccount, so the chart only
+    uses it. ``airflowPodAnnotations`` carries the digest of the secrets' identities: a pod template
+    changes (and the pods roll on ``helm upgrade``) exactly when a secret they read is replaced.
     """
     s = validate.check(settings)
     env = airflow_env(s)
     env.pop(FERNET_ENV)
+    secret_name = delivery_names(AIRFLOW_APP).secret
+    values: dict[str, Any] = {"fernetKeySecretName": secret_name}
+    for shared in airflow.shared_secrets(s.airflow.version):
+        env.pop(shared.env)
+        values[shared.chart_value] = secret_name
+    values["env"] = [{"name": k, "value": v} for k, v in plain(env).items()]
+    values["secret"] = [{"envName": k, "secretName": ref.secret_name, "secretKey": ref.key} for k, ref in refs(env).items()]
+    values["airflowPodAnnotations"] = {restart.ANNOTATION: restart.digest(s, AIRFLOW_APP)}
     account = {"create": False, "name": s.ingestion.service_account}
-    values: dict[str, Any] = {
-        "fernetKeySecretName": delivery_names(AIRFLOW_APP).secret,
-        "env": [{"name": k, "value": v} for k, v in plain(env).items()],
-        "secret": [
-            {"envName": k, "secretName": ref.secret_name, "secretKey": ref.key} for k, ref in refs(env).items()
-        ],
-    }
-    values.update({component: {"serviceAccount": dict(account)} for component in CHART_COMPONENTS})
+    values.update({component: {"serviceAccount": dict(account)} for component in airflow.CHART_COMPONENTS[s.airflow.version]})
+    values.setdefault("webserver", {})["defaultUser"] = {"enabled": False}  # no admin/admin user
     labels = pod_labels(s, AIRFLOW_APP)
     if labels:  # the chart's global pod labels
         values["labels"] = labels

@@ -9,12 +9,12 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .. import core, jwt
-from ..core import APPS, SERVER_APP
+from .. import airflow, core, jwt
+from ..core import AIRFLOW_APP, APPS, SERVER_APP
 from ..settings import Settings, with_jwt_key_id
 from . import manifests, validate
 from .airflow import airflow_helm_values
-from .refs import JWT_KEYS_SECRET, delivery_names
+from .refs import JWT_KEYS_SECRET, SERVER_AIRFLOW_PASSWORD, delivery_names
 from .server import openmetadata_helm_values
 
 TOKEN = core.APP_CONFIG_DELIVERY_TYPE
@@ -33,6 +33,16 @@ class JwtKeyFiles:
 
 
 @dataclass(frozen=True)
+class AirflowValues:
+    """The generated Airflow secrets (``components.airflow_secrets.AirflowSecrets`` outputs)."""
+
+    shared: Mapping[str, pulumi.Input[str]]
+    """Shared secret name (``api-secret-key``, ``jwt-secret`` / ``webserver-secret-key``) -> value."""
+    server_password: pulumi.Input[str]
+    """OM's server's password for Airflow's API."""
+
+
+@dataclass(frozen=True)
 class AppConfigDeliveryArgs:
     settings: Settings
     fernet_rings: Mapping[str, pulumi.Input[str]]
@@ -43,9 +53,16 @@ class AppConfigDeliveryArgs:
     """Extra labels for every object (the app.kubernetes.io labels om-secrets sets win)."""
     jwt_keys: Optional[JwtKeyFiles] = None
     """OM's JWT pair: required when ``settings.jwt.enabled``, refused otherwise."""
+    airflow: Optional[AirflowValues] = None
+    """The generated Airflow secrets (required)."""
 
     def __post_init__(self) -> None:
         validate.check(self.settings)
+        wanted = {shared.name for shared in airflow.shared_secrets(self.settings.airflow.version)}
+        if self.airflow is None or set(self.airflow.shared) != wanted:
+            given = sorted(self.airflow.shared) if self.airflow else None
+            raise ValueError(f"airflow needs the shared secrets of Airflow {self.settings.airflow.version}: "
+                             f"{sorted(wanted)}; given {given}")
         if self.settings.jwt.enabled != (self.jwt_keys is not None):
             raise ValueError("jwt_keys must be given exactly when settings.jwt.enabled "
                              f"(enabled: {self.settings.jwt.enabled}, jwt_keys given: {self.jwt_keys is not None})")
@@ -96,6 +113,7 @@ class AppConfigDelivery(pulumi.ComponentResource):
                 pulumi.Output.secret(args.fernet_rings[app]),
                 (pulumi.Output.secret(keys[0]), pulumi.Output.secret(keys[1])) if keys else None,
                 _client_secret(s, app),
+                _generated(args.airflow, app),  # type: ignore[arg-type]
             )
             secret = manifests.secret_manifest(s, app, string_data, args.labels)
             self.secrets[app] = k8s.core.v1.Secret(
@@ -136,6 +154,16 @@ class AppConfigDelivery(pulumi.ComponentResource):
                 }
             )
         )
+
+
+def _generated(values: AirflowValues, app: str) -> dict[str, pulumi.Output[str]]:
+    """The generated values ``app``'s Secret holds: OM's server's Airflow password on both sides (the Airflow
+    user Job reads it there), the shared secrets on Airflow's."""
+    password = pulumi.Output.secret(values.server_password)
+    if app == SERVER_APP:
+        return {SERVER_AIRFLOW_PASSWORD: password}
+    assert app == AIRFLOW_APP
+    return {**{k: pulumi.Output.secret(v) for k, v in values.shared.items()}, airflow.AIRFLOW_SIDE_PASSWORD_KEY: password}
 
 
 def _client_secret(settings: Settings, app: str) -> Optional[pulumi.Output[str]]:

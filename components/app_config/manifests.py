@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .. import conventions, jwt
-from ..core import APPS, SERVER_APP, STANDARD_LABELS
+from .. import airflow, conventions, jwt
+from ..core import AIRFLOW_APP, APPS, SERVER_APP, STANDARD_LABELS
 from ..settings import Settings
 from . import validate
 from .airflow import airflow_env
@@ -19,6 +19,7 @@ from .refs import (
     JWT_KEYS_SECRET,
     PLACEHOLDER,
     SERVER_ACCESS_KEY_ID,
+    SERVER_AIRFLOW_PASSWORD,
     SERVER_CLIENT_SECRET,
     SERVER_FERNET_KEY,
     SERVER_SECRET_ACCESS_KEY,
@@ -42,7 +43,13 @@ _SOURCES = {
     SERVER_CLIENT_SECRET: ("client-secret", 0),
     AIRFLOW_CLIENT_SECRET: ("client-secret", 0),
     INGESTION_CLIENT_SECRET: ("client-secret", 0),
+    # generated: the shared Airflow secrets, and OM's server's Airflow password on both sides
+    **{shared.name: ("generated", 0) for shared in airflow.ALL_SHARED},
+    SERVER_AIRFLOW_PASSWORD: ("generated", 0),
+    airflow.AIRFLOW_SIDE_PASSWORD_KEY: ("generated", 0),
 }
+#: Keys a Secret holds for a Job rather than for the app's env: the Airflow user Job reads OM's password.
+_JOB_KEYS: dict[str, tuple[str, ...]] = {AIRFLOW_APP: (airflow.AIRFLOW_SIDE_PASSWORD_KEY,)}
 
 
 def app_env(settings: Settings, app: str) -> dict[str, Value]:
@@ -69,18 +76,21 @@ def secret_keys(settings: Settings, app: str) -> tuple[str, ...]:
         if ref.secret_name != own:
             raise ValueError(f"{name} of {app} refers to Secret {ref.secret_name!r}, not {own!r}")
         keys.add(ref.key)
-    return tuple(sorted(keys))
+    return tuple(sorted(keys | set(_JOB_KEYS.get(app, ()))))
 
 
 def secret_string_data(
-    settings: Settings, app: str, fernet_ring: T, access_key: tuple[T, T] | None = None, client_secret: T | None = None
+    settings: Settings, app: str, fernet_ring: T, access_key: tuple[T, T] | None = None, client_secret: T | None = None,
+    generated: Mapping[str, T] | None = None,
 ) -> dict[str, T]:
-    """``stringData`` of ``app``'s Secret from its Fernet ring, (access-key mode) key pair and
-    (Azure client-secret mode) the service principal's client secret.
+    """``stringData`` of ``app``'s Secret from its Fernet ring, (access-key mode) key pair, (Azure
+    client-secret mode) the service principal's client secret and the ``generated`` values by key (the
+    Airflow shared secrets of its version; OM's server's Airflow password, on both sides).
 
     Values are opaque (strings in tests, Outputs under Pulumi) and never inspected.
     """
     validate.check_access_keys(settings, {app} if access_key is not None else set(), (app,))
+    generated = generated or {}
     out: dict[str, T] = {}
     for key in secret_keys(settings, app):
         source, index = _SOURCES[key]
@@ -88,6 +98,10 @@ def secret_string_data(
             if client_secret is None:
                 raise ValueError(f"{key} of {app}: Azure client-secret mode needs the client secret")
             out[key] = client_secret
+        elif source == "generated":
+            if key not in generated:
+                raise ValueError(f"{key} of {app}: its generated value was not given")
+            out[key] = generated[key]
         else:
             out[key] = fernet_ring if source == "fernet" else access_key[index]  # type: ignore[index]
     return out

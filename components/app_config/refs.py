@@ -10,6 +10,8 @@ from ..core import AIRFLOW_APP, APPS, SECRET_PLACEHOLDER, SERVER_APP  # noqa: F4
 
 # Keys of the delivered Secrets.
 SERVER_FERNET_KEY = "FERNET_KEY"
+#: OM's server's password for Airflow's API (env AIRFLOW_PASSWORD) in its Secret.
+SERVER_AIRFLOW_PASSWORD = "AIRFLOW_PASSWORD"
 AIRFLOW_FERNET_KEY = "fernet-key"  # what the apache-airflow chart's fernetKeySecretName expects
 SERVER_ACCESS_KEY_ID = "OM_SM_ACCESS_KEY_ID"
 SERVER_SECRET_ACCESS_KEY = "OM_SM_ACCESS_KEY"

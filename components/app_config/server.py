@@ -7,11 +7,12 @@ from typing import Any
 
 from .. import conventions, core, jwt
 from ..settings import Settings
-from . import validate
+from . import restart, validate
 from .refs import (
     JWT_KEYS_SECRET,
     JWT_KEYS_VOLUME,
     SERVER_ACCESS_KEY_ID,
+    SERVER_AIRFLOW_PASSWORD,
     SERVER_APP,
     SERVER_CLIENT_SECRET,
     SERVER_FERNET_KEY,
@@ -38,6 +39,9 @@ CHART_MISSING_ENV = (
 #: ``authentication.publicKeys`` (its jwt Secret and secrets.yaml), so not in ``extraEnvs``.
 CHART_JWT_ENV = ("RSA_PUBLIC_KEY_FILE_PATH", "RSA_PRIVATE_KEY_FILE_PATH", "JWT_ISSUER", "JWT_KEY_ID",
                  "AUTHENTICATION_PUBLIC_KEYS")
+#: Env of the pipeline service client's Airflow credential the chart sets from
+#: ``pipelineServiceClientConfig.airflow.auth`` (``_helpers.tpl``), so not in ``extraEnvs``.
+CHART_AIRFLOW_ENV = ("AIRFLOW_USERNAME", "AIRFLOW_PASSWORD")
 # Providers the chart's values.schema.json accepts in openmetadata.config.secretsManager.provider.
 CHART_PROVIDERS = core.CHART_PROVIDERS
 
@@ -83,6 +87,11 @@ def jwt_env(settings: Settings) -> dict[str, Value]:
     }
 
 
+def airflow_password_ref() -> SecretRef:
+    """OM's server's password for Airflow's API, from its own Secret (generated: components.airflow_secrets)."""
+    return secret_ref(SERVER_APP, SERVER_AIRFLOW_PASSWORD)
+
+
 def server_env(settings: Settings) -> dict[str, Value]:
     """Every env var the OM server reads for secrets, Fernet, its JWT pair and the pipeline loader."""
     s = validate.check(settings)
@@ -111,6 +120,8 @@ def server_env(settings: Settings) -> dict[str, Value]:
     env["OPENMETADATA_CLUSTER_NAME"] = s.cluster_name
     env["FERNET_KEY"] = fernet_ref()
     env.update(jwt_env(s))
+    env["AIRFLOW_USERNAME"] = s.airflow.server_user
+    env["AIRFLOW_PASSWORD"] = airflow_password_ref()
     return env
 
 
@@ -152,7 +163,10 @@ def openmetadata_yaml_blocks(settings: Settings) -> dict[str, Any]:
             "tags": [f"{k}:{v}" for k, v in sorted(s.tags.items())],
             "parameters": _parameters(s),
         }
-    blocks["pipelineServiceClientConfiguration"] = {"secretsManagerLoader": s.ingestion.loader}
+    blocks["pipelineServiceClientConfiguration"] = {
+        "secretsManagerLoader": s.ingestion.loader,
+        "parameters": {"username": s.airflow.server_user, "password": "${AIRFLOW_PASSWORD}"},
+    }
     if s.jwt.enabled:
         blocks["jwtTokenConfiguration"] = {
             "rsapublicKeyFilePath": jwt.PUBLIC_KEY_PATH,
@@ -204,6 +218,8 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
     set through ``extraEnvs`` with ``secretsManager.enabled: false``; the Azure/GCP parameters
     that are not secret too (the chart reads them only from Secrets). om-secrets creates the
     ServiceAccount (with its IRSA / workload identity annotation), so the chart only uses it by name.
+    The pipeline client's Airflow password is a secretRef too; ``podAnnotations`` carries the digest of
+    the identities of the secrets the server reads (the pods roll on ``helm upgrade`` when one is replaced).
     """
     s = validate.check(settings)
     fernet = fernet_ref()
@@ -213,10 +229,13 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
                 "clusterName": s.cluster_name,
                 "fernetkey": {"value": "", **fernet.helm()},
                 "secretsManager": _chart_secrets_manager(s),
+                "pipelineServiceClientConfig": {"airflow": {"auth": {
+                    "username": s.airflow.server_user, "password": airflow_password_ref().helm()}}},
             }
         },
         "serviceAccount": {"create": False, "name": s.server.service_account},
         "extraEnvs": _chart_extra_env(s),
+        "podAnnotations": {restart.ANNOTATION: restart.digest(s, SERVER_APP)},
     }
     if s.jwt.enabled:
         config = values["openmetadata"]["config"]

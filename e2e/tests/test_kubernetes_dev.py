@@ -132,7 +132,9 @@ def test_the_jwt_pair_is_in_the_servers_secret_as_om_reads_it_and_stays(cluster,
     first = files()
     assert set(first) == {"private_key.der", "public_key.der"}
     (key,) = [r for r in dev.state() if r["type"] == "tls:index/privateKey:PrivateKey"]
-    intended = serialization.load_pem_private_key(key["outputs"]["privateKeyPemPkcs8"].encode(), None)
+    pem = key["outputs"]["privateKeyPemPkcs8"]  # a secret in state: {<signature>: ..., "plaintext": <JSON>}
+    pem = json.loads(pem["plaintext"]) if isinstance(pem, dict) else pem
+    intended = serialization.load_pem_private_key(pem.encode(), None)
     private = serialization.load_der_private_key(first["private_key.der"], None)  # PKCS8EncodedKeySpec
     public = serialization.load_der_public_key(first["public_key.der"])  # X509EncodedKeySpec
     assert private.private_numbers() == intended.private_numbers()
@@ -149,6 +151,37 @@ def test_the_jwt_pair_is_in_the_servers_secret_as_om_reads_it_and_stays(cluster,
         assert not cluster.service_account_can(sa_ns, sa, verb, server_ns), verb
 
 
+def _plain(value):
+    """A state output: secrets are ``{<signature>: ..., "plaintext": <JSON>}``."""
+    return json.loads(value["plaintext"]) if isinstance(value, dict) and "plaintext" in value else value
+
+
+def test_airflow_3_secrets_are_in_the_secret_airflow_reads_and_stay(cluster, dev, settings):
+    """Airflow 3's shared secrets and the server's Airflow password: the values the engine generated (state)
+    are what the API server holds in the Secret every Airflow component reads (and, for the password, in
+    the server's Secret too); a second `up` keeps every byte."""
+    from omsecrets.components import airflow
+
+    generated = {r["urn"].rsplit("::", 1)[-1]: r["outputs"] for r in dev.state()
+                 if r["type"].startswith("random:") and "::om-secrets-airflow-" in r["urn"]}
+    ingestion_ns, server_ns = settings["ingestion"]["namespace"], settings["server"]["namespace"]
+
+    def read():
+        return (checks.decoded_data(cluster.secret(ingestion_ns, "airflow-secrets")),
+                checks.decoded_data(cluster.secret(server_ns, "openmetadata-secrets")))
+
+    airflow_side, server_side = read()
+    for shared in airflow.shared_secrets(3):
+        value = _plain(generated[f"om-secrets-airflow-{shared.name}"]["base64"])
+        assert airflow_side[shared.name] == value and len(base64.b64decode(value)) == shared.size, shared.name
+    password = _plain(generated["om-secrets-airflow-server-password"]["result"])
+    assert airflow_side[airflow.AIRFLOW_SIDE_PASSWORD_KEY] == server_side[airflow.SERVER_PASSWORD_KEY] == password
+    assert len(password) == airflow.SERVER_PASSWORD_LENGTH
+    assert "webserver-secret-key" not in airflow_side  # Airflow 2's
+    dev.run("up", "--yes", "--skip-preview").check()
+    assert read() == (airflow_side, server_side)
+
+
 def test_key_material_keeps_the_names_existing_states_hold(dev):
     """A key's name is its identity in every existing stack's state: renaming one makes `pulumi up`
     replace it, i.e. generate a new Fernet key / password. Pin what the engine registered."""
@@ -158,4 +191,7 @@ def test_key_material_keeps_the_names_existing_states_hold(dev):
         "om-secrets-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
         "om-secrets-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
         "om-secrets-jwt-key": "tls:index/privateKey:PrivateKey",
+        "om-secrets-airflow-api-secret-key": "random:index/randomBytes:RandomBytes",
+        "om-secrets-airflow-jwt-secret": "random:index/randomBytes:RandomBytes",
+        "om-secrets-airflow-server-password": "random:index/randomPassword:RandomPassword",
     }

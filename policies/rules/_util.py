@@ -78,6 +78,18 @@ def known_str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value not in PLACEHOLDERS else None
 
 
+def known_int(value: Any) -> Optional[int]:
+    """``value`` as an int if it is a whole number: the pack's properties come as a protobuf Struct, whose
+    numbers are all doubles (3 arrives as 3.0); a bool, a fraction or anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def as_list(value: Any) -> list:
     """A JSON-policy field that may be one value or a list, as a list."""
     if value is None:
