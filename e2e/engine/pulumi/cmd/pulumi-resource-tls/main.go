@@ -13,9 +13,9 @@
 //	                                publicKeyOpenssh, publicKeyFingerprintMd5, publicKeyFingerprintSha256, id
 //
 // What the real one does, read from (stored copies of the public repositories):
-//   - hashicorp/terraform-provider-tls d72d90e1b47b7cb5ce6863f528af3154963d61b7 (2026-04-28; these files
-//     last changed in 92df372e38faa09a53abf8d80195e31ad23180d4, and pulumi-tls 5.x pins the pseudo-version
-//     v1.2.1-0.20260513075833-609226f53114), internal/provider/:
+//   - hashicorp/terraform-provider-tls d72d90e1b47b7cb5ce6863f528af3154963d61b7 (2026-04-28; the files
+//     below last changed, but for copyright headers, in 4a6ab5c7d27a4265fc6ddeecc6aba6e95ae7a75c; pulumi-tls
+//     5.x pins v1.2.1-0.20260513075833-609226f53114, a commit the stored copy lacks), internal/provider/:
 //     resource_private_key.go (schema: algorithm Required, OneOf RSA/ECDSA/ED25519; rsa_bits Optional+
 //     Computed, default 2048; ecdsa_curve Optional+Computed, default P224, OneOf P224/P256/P384/P521; all
 //     three RequiresReplace; Create: RSA PKCS#1 "RSA PRIVATE KEY", ECDSA SEC1 "EC PRIVATE KEY", ED25519
