@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -206,9 +207,10 @@ func TestCreateOutputs(t *testing.T) {
 			if err != nil || !sameKey(pk, pub) {
 				t.Errorf("publicKeyPem is not the private key's: %v", err)
 			}
-			sum := sha1.Sum(pubDER)
+			// SHA-1 of the PKIX DER, trimmed as a string first (an ED25519 or ECDSA DER ends in key bytes,
+			// which may be white space: see TestIDTrimsTheDER).
+			sum := sha1.Sum(bytes.TrimSpace(pubDER))
 			if want := hex.EncodeToString(sum[:]); id != want || out["id"] != want {
-				// The DER of these keys never ends in white space, so TrimSpace changes nothing here.
 				t.Errorf("id %s / outputs id %v, want SHA-1 of the PKIX DER %s", id, out["id"], want)
 			}
 
@@ -335,6 +337,25 @@ func TestHashForStateTrims(t *testing.T) {
 	sum := sha1.Sum([]byte("abc"))
 	if hashForState(" abc\n") != hex.EncodeToString(sum[:]) {
 		t.Error("the value is trimmed before hashing")
+	}
+}
+
+// The real id hashes strings.TrimSpace(string(der)): a DER ending in a white-space byte loses it. An
+// ED25519 public key whose last byte is '\n' shows it.
+func TestIDTrimsTheDER(t *testing.T) {
+	pub := make(ed25519.PublicKey, ed25519.PublicKeySize)
+	pub[0], pub[31] = 1, '\n'
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, out, err := publicOutputs(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trimmed, whole := sha1.Sum(der[:len(der)-1]), sha1.Sum(der)
+	if id != hex.EncodeToString(trimmed[:]) || out["id"] != id || id == hex.EncodeToString(whole[:]) {
+		t.Errorf("id %s: want the SHA-1 of the DER without its trailing newline", id)
 	}
 }
 
