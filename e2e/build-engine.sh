@@ -45,12 +45,13 @@ build() { # module-dir output package [ldflags]
   (cd "$dir" && nice -n 10 go build -trimpath -o "$tmp/$out" -ldflags "-s -w $ld" "$pkg")
 }
 
-# Pulumi CLI, our minimal Python language host (+ the SDK's exec script) and the random stand-in.
+# Pulumi CLI, our minimal Python language host (+ the SDK's exec script) and the random and tls stand-ins.
 build "$engine/pulumi" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build "$engine/pulumi" pulumi-language-python ./cmd/pulumi-language-python \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build "$engine/pulumi" pulumi-resource-random ./cmd/pulumi-resource-random
+build "$engine/pulumi" pulumi-resource-tls ./cmd/pulumi-resource-tls
 moddir() { # module-dir module: where the module's source is, downloaded first (an empty cache has no Dir)
   (cd "$1" && go mod download "$2" && go list -m -f '{{.Dir}}' "$2")
 }
@@ -72,7 +73,8 @@ build "$engine/apiserver" etcd ./cmd/etcd
 
 { echo "pulumi $PULUMI_VERSION"; echo "pulumi-resource-kubernetes $K8S_PROVIDER_VERSION"
   echo "kube-apiserver $KUBE_VERSION"; echo "etcd $(cd "$engine/apiserver" && go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
-  echo "pulumi-resource-random om-secrets stand-in"; echo "go $(go env GOVERSION)"; echo "build_seconds $(( $(date +%s) - start ))"; } > "$tmp/VERSIONS"
+  echo "pulumi-resource-random om-secrets stand-in"; echo "pulumi-resource-tls om-secrets stand-in"
+  echo "go $(go env GOVERSION)"; echo "build_seconds $(( $(date +%s) - start ))"; } > "$tmp/VERSIONS"
 rm -rf "$bin" && mv "$tmp" "$bin" && touch "$bin/.complete"
 echo "build-engine: built $bin in $(( $(date +%s) - start ))s" >&2
 echo "$bin"

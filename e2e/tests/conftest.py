@@ -41,7 +41,7 @@ def engine_bin() -> Path:
             pytest.skip(f"e2e: the engine is not built for these versions: run e2e/build-engine.sh ({out.stderr.strip()})")
         path = Path(out.stdout.strip().splitlines()[-1])
     missing = [b for b in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-kubernetes",
-                           "pulumi-resource-random", "kube-apiserver", "etcd") if not (path / b).exists()]
+                           "pulumi-resource-random", "pulumi-resource-tls", "kube-apiserver", "etcd") if not (path / b).exists()]
     if missing:
         pytest.skip(f"e2e: {path} lacks {', '.join(missing)}: run e2e/build-engine.sh")
     return path
