@@ -261,7 +261,13 @@ def airflow_config_check(
 
 # ---------------------------------------------------------------- Airflow 3: the shared secrets
 
-SHARED_SECRET_OPTIONS = (("core", "fernet_key"), ("api", "secret_key"), ("api_auth", "jwt_secret"))
+# The options every Airflow 3 component must agree on, and the env variables that set them.
+SHARED_SECRET_ENV: dict[tuple[str, str], str] = {
+    ("core", "fernet_key"): "AIRFLOW__CORE__FERNET_KEY",
+    ("api", "secret_key"): "AIRFLOW__API__SECRET_KEY",
+    ("api_auth", "jwt_secret"): "AIRFLOW__API_AUTH__JWT_SECRET",
+}
+SHARED_SECRET_OPTIONS = tuple(SHARED_SECRET_ENV)
 # Airflow 3 logs to stdout (structlog: "<ISO time> [level    ] ..."), also under `config get-value`.
 _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z \[")
 
@@ -382,3 +388,48 @@ def task_token_round_trip(
         return minted
     assert minted.token is not None
     return validate_task_token(minted.token, api_server_env, version)
+
+
+_EXECUTION_API_RUN = f"""
+import datetime, json, sys
+import jwt
+
+token = sys.stdin.read().strip()
+ti_id = jwt.decode(token, options={{"verify_signature": False}})["sub"]
+try:
+    from fastapi.testclient import TestClient
+    from airflow.api_fastapi.app import create_app
+
+    # The api-server's Execution API app, its lifespan (which builds the JWTValidator) included; the
+    # request a worker sends first with the workload token the scheduler gave it.
+    with TestClient(create_app(apps="execution")) as client:
+        response = client.patch(
+            f"/execution/task-instances/{{ti_id}}/run",
+            headers={{"Authorization": f"Bearer {{token}}"}},
+            json={{"state": "running", "hostname": "worker", "unixname": "airflow", "pid": 1,
+                   "start_date": datetime.datetime.now(datetime.timezone.utc).isoformat()}},
+        )
+    result = {{"status": response.status_code, "body": response.json()}}
+except Exception as exc:
+    result = {{"error": f"{{type(exc).__module__}}.{{type(exc).__qualname__}}: {{exc}}"}}
+print({_RESULT!r} + json.dumps(result))
+"""
+
+
+def execution_api_run(token: str, api_server_env: Mapping[str, str], version: str = AIRFLOW3_VERSION) -> dict:
+    """Send ``token`` to the api-server's Execution API (in process, no socket) as a worker starting the task.
+
+    In a throwaway AIRFLOW_HOME with a freshly migrated sqlite db under ``api_server_env``; the task
+    instance does not exist, so an accepted token gets 404 "Task Instance not found" and a rejected one
+    403 "Invalid auth token". Returns ``{"status", "body", "log"}`` (log: the api-server's output, where
+    it logs why it rejected the token), or ``{"error", "log"}`` when the app cannot start.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"airflow-{version}-api-server-") as tmp:
+        home = Path(tmp)
+        migrate = run_airflow(["db", "migrate"], api_server_env, home, version)
+        if migrate.returncode != 0:
+            raise AssertionError(f"airflow db migrate: exit {migrate.returncode}\n{migrate.stderr[-3000:]}")
+        proc = run_airflow_python(_EXECUTION_API_RUN, api_server_env, home, version, stdin=token)
+    got = _snippet_result(proc, "the Execution API request")
+    got["log"] = proc.stdout + proc.stderr
+    return got
