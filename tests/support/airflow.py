@@ -8,7 +8,8 @@ tests fail with pip's output, or skip when ``OMSECRETS_SKIP_AIRFLOW=1``.
 
 Every helper takes ``version=``; the default is 2.11.2 (version-2 stacks and every existing caller).
 The Airflow 3 helpers (``config_values``, ``mint_task_token``, ``validate_task_token``,
-``task_token_round_trip``) default to 3.3.2 and run each call in a throwaway ``AIRFLOW_HOME``.
+``task_token_round_trip``, ``execution_api_run``) take plain env dicts, default to 3.3.2 and run each
+call in a throwaway ``AIRFLOW_HOME`` with sqlite.
 """
 
 from __future__ import annotations
