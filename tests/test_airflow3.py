@@ -14,7 +14,12 @@ import secrets
 
 import pytest
 
-from omsecrets.components.fernet import generate_key
+from omsecrets import engine
+from omsecrets.components.airflow import AIRFLOW_SIDE_PASSWORD_KEY
+from omsecrets.components.app_config.airflow import airflow_env
+from omsecrets.components.app_config.refs import SecretRef
+from omsecrets.components.jobs import airflow_user_job_manifest
+from omsecrets.components.settings import from_dict
 from tests.support.airflow import (
     AIRFLOW3_VERSION,
     FAB_AUTH_MANAGER,
@@ -27,6 +32,7 @@ from tests.support.airflow import (
     task_token_round_trip,
     validate_task_token,
 )
+from tests.support.previews import ROOT, planted_keys, stack_config, stack_file, stack_file_config
 
 pytestmark = pytest.mark.airflow
 
@@ -49,14 +55,36 @@ def component_env(shared: dict[str, str], component: str) -> dict[str, str]:
     return {**COMPONENT_SETTINGS[component], **shared}
 
 
+def rendered_shared(stack: str) -> dict[str, str]:
+    """What the product gives every Airflow component of ``stack``: the env ``airflow_env`` renders (the shared
+    secrets as Secret references), each reference resolved against the Secret the preview declares with the
+    values the engine generated (the offline engine's RandomBytes, as the real one keeps them in state)."""
+    settings = from_dict(stack_config(stack), stack=stack, aws_region=stack_file_config(stack).get("aws:region"))
+    assert settings.airflow.version == 3, stack
+    planted = planted_keys(stack)
+    result = engine.preview(ROOT, stack, config_file=stack_file(stack), config=planted, secret_keys=tuple(planted))
+    secrets_by_name = {r.inputs["metadata"]["name"]: r.plain_inputs.get("stringData") or {}
+                       for r in result.by_type("kubernetes:core/v1:Secret")
+                       if r.inputs["metadata"].get("namespace") == settings.ingestion.namespace}
+    env = {}
+    for name, value in airflow_env(settings).items():
+        if name in SHARED_SECRET_ENV.values():
+            assert isinstance(value, SecretRef), (name, value)  # never a literal
+            env[name] = secrets_by_name[value.secret_name][value.key]
+    return env
+
+
 @pytest.fixture(scope="module")
 def shared() -> dict[str, str]:
-    """ONE set of values, under exactly the env names the product renders (Secret references resolved)."""
-    return {
-        "AIRFLOW__CORE__FERNET_KEY": generate_key(),
-        "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
-    }
+    """ONE set of values, under exactly the env names the product renders, from the shipped prod stack."""
+    return rendered_shared("prod")
+
+
+def test_the_rendered_env_names_every_shared_secret_once():
+    """Every option Airflow 3 needs shared is rendered, from one Secret, with distinct generated values."""
+    env = rendered_shared("staging")
+    assert set(env) == set(SHARED_SECRET_ENV.values())
+    assert len(set(env.values())) == len(env) and all(len(v) >= 32 for v in env.values())
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +240,66 @@ def test_users_create_fails_with_the_default_auth_manager(tmp_path, envs):
     created = run_airflow(["users", "create", *USER, "--password=p-unused-1234"], env, home, V)
     assert created.returncode != 0
     assert "AttributeError: 'AirflowSecurityManagerV2' object has no attribute 'find_role'" in created.stderr
+
+
+# ---------------------------------------------------------------- the product's Airflow user Job, on 3.3.2
+
+_RUN_JOB_SCRIPT = """
+import os, subprocess, sys
+script = sys.stdin.read()
+env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+sys.stdout.write(done.stdout)
+sys.stderr.write(done.stderr)
+sys.exit(done.returncode)
+"""
+
+_LOGIN = """
+import json, sys
+from fastapi.testclient import TestClient
+from airflow.api_fastapi.app import create_app
+
+asked = json.loads(sys.stdin.read())
+with TestClient(create_app(apps="core")) as client:
+    out = {label: client.post("/auth/token", json={"username": asked["user"], "password": pw}).status_code
+           for label, pw in asked["passwords"].items()}
+print("OMSECRETS-RESULT " + json.dumps(out))
+"""
+
+
+def _job_env(manifest: dict, secrets_: dict[tuple[str, str], str]) -> tuple[str, dict[str, str]]:
+    """The Job's script and env as its pod gets them: literal values, Secret references resolved."""
+    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    env = {}
+    for entry in container["env"]:
+        ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+        env[entry["name"]] = secrets_[(ref["name"], ref["key"])] if ref else entry["value"]
+    assert container["args"][:2] == ["bash", "-c"]
+    return container["args"][2], env
+
+
+def test_the_products_user_job_creates_then_resets_the_servers_user(tmp_path, envs):
+    """The Job om-secrets declares (components.jobs), run as its pod would on 3.3.2: the first run creates
+    OM's server's user with the generated password (FAB auth manager, as the Job sets it), a second run with
+    a new password resets it; each time the password logs in and the previous one no longer does."""
+    home = tmp_path / "airflow"
+    database = f"sqlite:///{home}/airflow.db"
+    manifest = airflow_user_job_manifest(
+        name="airflow-user-openmetadata", namespace="airflow", image="docker.getcollate.io/openmetadata/ingestion:2.0.7",
+        username="openmetadata", role="Admin", password=SecretRef("airflow-secrets", AIRFLOW_SIDE_PASSWORD_KEY),
+        database=SecretRef("airflow-airflow-metadata", "connection"), version=3)
+    base = {**envs["api-server"], "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database}
+    assert run_airflow(["db", "migrate"], base, home, V).returncode == 0
+    passwords = ["a" + secrets.token_urlsafe(24), "b" + secrets.token_urlsafe(24)]
+    for i, password in enumerate(passwords):
+        script, env = _job_env(manifest, {("airflow-secrets", AIRFLOW_SIDE_PASSWORD_KEY): password,
+                                          ("airflow-airflow-metadata", "connection"): database})
+        ran = run_airflow_python(_RUN_JOB_SCRIPT, {**envs["api-server"], **env}, home, V, stdin=script)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        assert password not in ran.stdout + ran.stderr
+        asked = {"user": "openmetadata", "passwords": {"now": password, "before": passwords[i - 1] if i else "x" * 20}}
+        login = run_airflow_python(_LOGIN, {**envs["api-server"], **env}, home, V, stdin=json.dumps(asked))
+        got = json.loads([line for line in login.stdout.splitlines() if line.startswith("OMSECRETS-RESULT ")][-1]
+                         .split(" ", 1)[1])
+        assert got == {"now": 201, "before": 401}, (i, got, login.stderr[-2000:])
+
