@@ -272,9 +272,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for path in write_out(result, Path(args.out), args.show_secrets):
             print(f"wrote {path}", file=sys.stderr)
     if getattr(args, "graph", None):
-        from omsecrets import graph
+        from omsecrets import graph_draw
 
-        graph.write_graph_from_args(args, result)
+        graph_draw.write_graph_from_args(args, result)
     return EXIT_OK
 
 
@@ -292,7 +292,7 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add ``preview`` to the ``omsecrets`` subparsers."""
-    from omsecrets import graph
+    from omsecrets import graph_draw
 
     parser = subparsers.add_parser(
         "preview", help=command_help("preview"), epilog=EXIT_CODES,
@@ -306,7 +306,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                              "replaced). Without --show-secrets, manifests with [secret] placeholders are written "
                              "as NAME.redacted, which kubectl apply -f skips")
     parser.add_argument("--show-secrets", action="store_true", help="print secret values in plain text")
-    graph.register_graph_option(parser)
+    graph_draw.register_graph_option(parser)
     add_debug_argument(parser)
     parser.set_defaults(func=cmd_preview)
     return parser

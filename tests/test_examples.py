@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from omsecrets import cli, engine, graph, render
+from omsecrets import cli, engine, graph, graph_draw, render
 from tests.test_render import APP_FILES, parse, secret_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +73,7 @@ def test_graph_shows_read_only_aws_ssm_access_and_pod_identity(tmp_path):
     assert access == {("aws iam Role demo-aws-access-ingestion", secret, "read")}
     assumes = {(g.node(e.source).lines[1], g.node(e.target).lines[1]) for e in g.edges if e.label == "assumes"}
     assert assumes == {("demo-k8s-access-ingestion", "demo-aws-access-ingestion")}
-    root = ET.parse(graph.write_graph(demo(), tmp_path / "demo.svg")).getroot()
+    root = ET.parse(graph_draw.write_graph(demo(), tmp_path / "demo.svg")).getroot()
     assert "secret-catalog" in ET.tostring(root, encoding="unicode")
 
 
