@@ -36,7 +36,7 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from omsecrets import cli, engine, speed
+from omsecrets import cli, engine, project, speed
 from omsecrets.components import core
 from omsecrets.policies.pack import RULES
 from omsecrets.policies.rule import (
@@ -477,8 +477,9 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stacks/Pulumi.*.yaml)")
     parser.add_argument("--config-file", metavar="PATH", help="stack config file instead of Pulumi.STACK.yaml (one stack)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    parser.add_argument("--baseline", metavar="FILE", help="previous `omsecrets preview --json` document: the "
-                        f"lifecycle guard ({LIFECYCLE_RULE.id}) and {BASELINE_RULE} compare with it")
+    parser.add_argument("--baseline", metavar="FILE", help="previous `omsecrets preview STACK --json` document of "
+                        f"the same stack and project (another's is refused, exit 2): the lifecycle guard "
+                        f"({LIFECYCLE_RULE.id}) and {BASELINE_RULE} compare with it")
     parser.add_argument("--baseline-ref", metavar="GIT_REV", help="preview each stack file as it was at GIT_REV "
                         f"(e.g. HEAD~1) and run the lifecycle guard ({LIFECYCLE_RULE.id}) against it")
     parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
@@ -506,6 +507,27 @@ def _load_json(path: str, what: str) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {what} {path}: {exc}") from None
+
+
+def check_baseline_identity(path: str, baseline: Mapping, project_name: str, stacks: Sequence[str]) -> None:
+    """Refuse (``UsageError``, exit 2) a baseline that is not the preview of a checked stack of this project.
+
+    A baseline is evidence about one deployment: another stack's completed rotation Job, or its keys,
+    say nothing about this one. Every ``omsecrets preview --json`` document names its ``stack`` and
+    ``project``; one that does not is refused rather than trusted.
+    """
+    stack, name = baseline.get("stack"), baseline.get("project")
+    checked = repr(stacks[0]) if len(stacks) == 1 else f"one of {', '.join(map(repr, stacks))}"
+    regenerate = (f"make it with `omsecrets preview {stacks[0] if len(stacks) == 1 else 'STACK'} --json > {path}` "
+                  "at the revision that is deployed (after its `pulumi up`)")
+    if not isinstance(stack, str) or not isinstance(name, str) or not stack or not name:
+        missing = " and ".join(k for k, v in (("stack", stack), ("project", name)) if not isinstance(v, str) or not v)
+        raise UsageError(f"baseline {path} does not say which stack and project it previews (no {missing}), so it "
+                         f"cannot be told apart from another stack's; {regenerate}")
+    if stack not in stacks or name != project_name:
+        raise UsageError(f"baseline {path} is the preview of stack {stack!r} of project {name!r}, but this check is of "
+                         f"stack {checked} of project {project_name!r}: a baseline is evidence about its own stack "
+                         f"only (another stack's keys and completed Jobs say nothing about this one); {regenerate}")
 
 
 def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
@@ -549,13 +571,12 @@ def _check(args: argparse.Namespace) -> int:
         baseline = _load_json(args.baseline, "baseline")
         if not isinstance(baseline, Mapping) or not isinstance(baseline.get("resources"), list):
             raise UsageError(f"baseline {args.baseline} is not an `omsecrets preview --json` document")
+        check_baseline_identity(args.baseline, baseline, project.load_project(project_dir)["name"], stacks)
         entry = policy_config.get(BASELINE_RULE)
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry or {})
         policy_config[BASELINE_RULE] = {**entry, "baseline": baseline}
-        if len(stacks) > 1 and baseline.get("stack") not in stacks:
-            raise UsageError(f"baseline {args.baseline} is of stack {baseline.get('stack')!r}, not one of {', '.join(stacks)}")
     speed.lighten_previews()
-    baselines = {s: baseline for s in stacks if baseline is not None and (len(stacks) == 1 or baseline.get("stack") == s)}
+    baselines = {s: baseline for s in stacks if baseline is not None and baseline.get("stack") == s}
     reports = check_stacks(project_dir, stacks, args.jobs, config_file=args.config_file, policy_config=policy_config,
                            baselines=baselines, baseline_ref=args.baseline_ref)
     text = render(reports, args.format)

@@ -183,6 +183,44 @@ def test_usage_errors_exit_2(capsys, tmp_path):
     assert code == 2 and "cannot read baseline" in out.err
 
 
+def _document_file(tmp_path: Path, stack: str, config: dict, **fields) -> Path:
+    document = {**_preview_document(config), "stack": stack, **fields}
+    path = tmp_path / f"{stack}-preview.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_baseline_of_another_stack_is_refused(capsys, tmp_path):
+    """Another stack's preview is no evidence for this one (its completed rotation Job would otherwise count)."""
+    other = _document_file(tmp_path, "staging", BEFORE)
+    after = stack_file(tmp_path, "dev", {**K8S, "fernet": {"airflow": {"generations": [2, 1]}}})
+    code, out = run(["dev", "--config-file", str(after), "--baseline", str(other)], capsys)
+    assert code == 2 and out.out == ""
+    assert str(other) in out.err and "'staging'" in out.err and "stack 'dev'" in out.err and "'om-secrets'" in out.err
+    assert "omsecrets preview dev --json" in out.err
+    # named among several stacks, the baseline must still be one of them
+    code, out = run(["dev", "prod", "--baseline", str(other)], capsys)
+    assert code == 2 and "'staging'" in out.err and "one of 'dev', 'prod'" in out.err
+
+
+def test_a_baseline_of_another_project_is_refused(capsys, tmp_path):
+    other = _document_file(tmp_path, "dev", BEFORE, project="another-project")
+    code, out = run(["dev", "--baseline", str(other)], capsys)
+    assert code == 2 and out.out == ""
+    assert str(other) in out.err and "'another-project'" in out.err and "project 'om-secrets'" in out.err
+
+
+@pytest.mark.parametrize("missing", ["stack", "project"])
+def test_a_baseline_that_names_no_stack_or_project_is_refused(capsys, tmp_path, missing):
+    document = _preview_document(BEFORE)
+    del document[missing]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    code, out = run(["dev", "--baseline", str(path)], capsys)
+    assert code == 2 and str(path) in out.err and f"no {missing}" in out.err
+    assert "omsecrets preview dev --json" in out.err  # how to make one that does
+
+
 def test_policy_config_file_sets_levels(capsys, tmp_path):
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"secret-required-tags": {"requiredTags": ["managed-by", "owner"]}}))
