@@ -71,12 +71,16 @@ def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
                 problems.append(f"{object_path(r)}: label {k}={labels.get(k)!r}, declared {v!r}")
         kind = r["type"].rsplit(":", 1)[-1]
         if kind == "Secret":
-            want = r["inputs"].get("stringData") or {}
+            want = r["inputs"].get("stringData") or r["inputs"].get("data") or {}  # data: binary files (JWT DER)
             got = decoded_data(obj)
             if set(got) != set(want):
                 problems.append(f"{object_path(r)}: data keys {sorted(got)}, declared {sorted(want)}")
-        if kind == "ConfigMap" and (obj.get("data") or {}) != (r["inputs"].get("data") or {}):
-            problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {r['inputs'].get('data')}")
+        if kind == "ConfigMap":
+            derived = {path.removeprefix("data.") for type_, path in DERIVED_FROM_KEYS if type_ == r["type"]}
+            got_data = {k: v for k, v in (obj.get("data") or {}).items() if k not in derived}
+            want_data = {k: v for k, v in (r["inputs"].get("data") or {}).items() if k not in derived}
+            if got_data != want_data or set(obj.get("data") or {}) != set(r["inputs"].get("data") or {}):
+                problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {r['inputs'].get('data')}")
         if kind == "Role" and obj.get("rules") != r["inputs"]["rules"]:
             problems.append(f"{object_path(r)}: rules {obj.get('rules')}, declared {r['inputs']['rules']}")
         if kind == "RoleBinding":
