@@ -30,11 +30,35 @@ MANAGED_BY = core.MANAGED_BY
 STANDARD_LABELS = core.STANDARD_LABELS
 
 
-class ConfigError(ValueError):
-    """Invalid stack configuration: every problem found, one per line."""
+@dataclasses.dataclass(frozen=True)
+class Backfill:
+    """A key today's rules require that a stack file written before them left out, and the value that
+    absence stood for then.
 
-    def __init__(self, problems: list[str]):
+    Only a lifecycle baseline is read with it (``omsecrets check --baseline-ref``: the stack file as it
+    was at a git revision), so that a change which adds the key is still compared with what it changes;
+    a stack file of today must set the key. Each one is declared where its problem is found, and only
+    where the value is known: a key whose absence could have meant more than one thing has none.
+    """
+
+    key: str  #: as the Pulumi CLI names it: ``kubernetes:enableSecretMutable``, ``om-secrets:airflow.version``
+    value: Any
+    why: str  #: why ``value`` is what the absent key meant (shown with the comparison)
+
+    def text(self) -> str:
+        return f"{self.key}: {json.dumps(self.value)} ({self.why})"
+
+
+class ConfigError(ValueError):
+    """Invalid stack configuration: every problem found, one per line.
+
+    ``backfills`` maps a problem to the ``Backfill`` that answers it, for the problems a stack file
+    written before a key was required has (no other problem has one).
+    """
+
+    def __init__(self, problems: list[str], backfills: Mapping[str, Backfill] | None = None):
         self.problems = list(problems)
+        self.backfills = {p: b for p, b in (backfills or {}).items() if p in self.problems}
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the {NAMESPACE} configuration:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
@@ -611,9 +635,16 @@ class _Collector:
         self.data = data
         self.prefix = prefix
         self.problems: list[str] = []
+        self.backfills: dict[str, Backfill] = {}
 
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{NAMESPACE}:{self.prefix}{key}: {message}")
+    def fail(self, key: str, message: str, backfill: Backfill | None = None) -> None:
+        self.add(f"{NAMESPACE}:{self.prefix}{key}: {message}", backfill)
+
+    def add(self, problem: str, backfill: Backfill | None = None) -> None:
+        """Record ``problem``; ``backfill``: it is only that a key required since was left out (``Backfill``)."""
+        self.problems.append(problem)
+        if backfill is not None:
+            self.backfills[problem] = backfill
 
     def raw(self, key: str) -> Any:
         node: Any = self.data
@@ -811,7 +842,7 @@ def from_dict(
     if provider not in (None, core.DB) and names_ok:
         _check_ids(c, settings)
     if c.problems:
-        raise ConfigError(c.problems)
+        raise ConfigError(c.problems, c.backfills)
     return settings
 
 
@@ -894,11 +925,16 @@ def _secret_mutable(c: _Collector, provider_config: Mapping[str, Any]) -> None:
     value = provider_config.get(SECRET_MUTABLE)
     if str(value).lower() != "true":
         shown = "is not set" if value is None else f"is {value!r}"
-        c.problems.append(
+        # Left out, it is only that the file predates this rule: the flag decides how the kubernetes provider
+        # updates a Secret, and nothing om-secrets declares, so "true" declares what the file declared then.
+        backfill = Backfill(SECRET_MUTABLE, "true", "not set: the file predates om-secrets requiring it; it changes "
+                            "how the kubernetes provider updates a Secret, not what om-secrets declares") \
+            if value is None else None
+        c.add(
             f"{SECRET_MUTABLE}: {shown}; with provider kubernetes and protect on, a Fernet rotation updates "
             "the protected ring copy Secret, which the kubernetes provider does in place only with this flag "
             "(without it, it replaces the Secret and Pulumi refuses to replace a protected resource, stopping "
-            f"the rotation half done): set {SECRET_MUTABLE}: \"true\" in the stack file")
+            f"the rotation half done): set {SECRET_MUTABLE}: \"true\" in the stack file", backfill)
 
 
 def _aws(c: _Collector, provider: str, production: bool, aws_region: str | None) -> AwsSettings:
@@ -1258,9 +1294,14 @@ def _airflow(c: _Collector, fernet_settings: FernetSettings) -> AirflowSettings:
     for key, value in (("airflow.image", image), ("fernet.rotationJob.image", explicit)):
         found = _AIRFLOW_IMAGE_MAJOR.search(value or "")
         if found and int(found.group(1)) != version:
+            # airflow.version came with Airflow 3 (its default); a file without it whose image runs Airflow 2
+            # predates it: om-secrets then configured the Airflow 2 that image runs.
+            backfill = Backfill(f"{NAMESPACE}:airflow.version", 2, f"not set: the file predates airflow.version, and "
+                                f"its {key} runs Airflow 2") \
+                if c.raw("airflow.version") is None and found.group(1) == "2" else None
             c.fail(key, f"{value!r} runs Airflow {found.group(1)}, but airflow.version is {version}: the Job would read "
                    f"an Airflow {version} database with Airflow {found.group(1)}; use your Airflow {version} image "
-                   "(OM's ingestion image) or set airflow.version")
+                   "(OM's ingestion image) or set airflow.version", backfill)
     user = c.get("airflow.serverUser")
     if user is not None and user.lower() == "admin":
         c.fail("airflow.serverUser", f"{user!r} is the user OM's and the deps chart's defaults create with password "

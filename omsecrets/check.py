@@ -36,8 +36,8 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from omsecrets import cli, engine, speed
-from omsecrets.components import core
+from omsecrets import cli, engine, project, speed
+from omsecrets.components import core, disclosure
 from omsecrets.policies.pack import RULES
 from omsecrets.policies.rule import (
     ENVIRONMENT_TYPE,
@@ -75,6 +75,20 @@ ACKNOWLEDGE_RULE = Rule(
     "an applied acknowledgement is removed).",
     level="mandatory",
     remediation="Remove the acknowledgement, or correct its subject to the loss the guard reports.",
+    kind="stack",
+    validate=lambda args, report: None,
+)
+
+BASELINE_PREVIEW_RULE = Rule(
+    id="OMS-LIFE-003",
+    name="baseline-previews",
+    description="With --baseline-ref, the revision is in the clone and the stack file (and Pulumi.yaml) as they were "
+    "then preview with today's om-secrets, so the lifecycle guard has something to compare the change with (a stack "
+    "file that predates a newly required key is read with the value its absence stood for; see settings.Backfill).",
+    level="mandatory",
+    remediation="Fetch the revision if a shallow clone cut it off, or compare with what is deployed instead "
+    "(--baseline FILE: `omsecrets preview STACK --json` saved after the last `pulumi up`), or, if you know this "
+    "change loses no key material, pass --allow-unchecked-baseline.",
     kind="stack",
     validate=lambda args, report: None,
 )
@@ -313,11 +327,13 @@ def _relative(path: Path, project_dir: Path) -> str:
 
 def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = None,
                 policy_config: Optional[Mapping] = None, baseline: Optional[Mapping] = None,
-                baseline_ref: Optional[str] = None) -> StackReport:
+                baseline_ref: Optional[str] = None, allow_unchecked_baseline: bool = False) -> StackReport:
     """Preview ``stack`` and run every rule (config errors become OMS-CFG-001 violations).
 
     With ``baseline`` (a previous preview document) or ``baseline_ref`` (a git revision whose stack
-    file is previewed) the lifecycle guard adds OMS-LIFE-001/002 findings.
+    file is previewed) the lifecycle guard adds OMS-LIFE-001/002 findings; a stack file at
+    ``baseline_ref`` that does not preview is an OMS-LIFE-003 finding, or with
+    ``allow_unchecked_baseline`` a "not checked" note.
     """
     project_dir = Path(project_dir)
     stack_file = _relative(Path(config_file) if config_file else engine.stack_file_path(project_dir, stack), project_dir)
@@ -339,21 +355,35 @@ def check_stack(project_dir: Path, stack: str, *, config_file: Optional[str] = N
     report.violations = run_rules(result, RULES, policy_config)
     if baseline is not None or baseline_ref is not None:
         path = Path(config_file) if config_file else engine.stack_file_path(project_dir, stack)
-        lost = lifecycle_violations(result, project_dir, stack, path, baseline, baseline_ref, report)
+        lost = lifecycle_violations(result, project_dir, stack, path, baseline, baseline_ref, report,
+                                    located=config_file is None, allow_unchecked=allow_unchecked_baseline)
         report.violations = lost + report.violations
     report.rules_seconds = time.perf_counter() - started
     return report
 
 
 def lifecycle_violations(result: engine.PreviewResult, project_dir: Path, stack: str, stack_path: Path,
-                         baseline: Optional[Mapping], baseline_ref: Optional[str], report: StackReport) -> list[Violation]:
-    """OMS-LIFE-001/002 findings of ``result`` against ``baseline`` or the stack file at ``baseline_ref``."""
+                         baseline: Optional[Mapping], baseline_ref: Optional[str], report: StackReport, *,
+                         located: bool = True, allow_unchecked: bool = False) -> list[Violation]:
+    """OMS-LIFE-001/002 findings of ``result`` against ``baseline`` or the stack file at ``baseline_ref``
+    (OMS-LIFE-003 when that file does not preview, unless ``allow_unchecked``)."""
     from omsecrets import lifecycle
 
     if baseline_ref is not None:
-        baseline, report.lifecycle = baseline_at_ref(project_dir, stack, stack_path, baseline_ref)
-        if baseline is None and report.lifecycle and not report.lifecycle.startswith("new stack"):
+        found = baseline_at_ref(project_dir, stack, stack_path, baseline_ref, located=located)
+        report.lifecycle = found.note
+        if found.unchecked is not None:
+            if allow_unchecked:
+                report.lifecycle = disclosure.redact(f"not checked: {found.unchecked} (--allow-unchecked-baseline)")
+                return []
+            report.lifecycle = f"not checked: {found.note} ({BASELINE_PREVIEW_RULE.id})"
+            rule = BASELINE_PREVIEW_RULE
+            message = disclosure.redact(f"stack {stack}: {found.unchecked}; so this change would be compared with nothing "
+                                        "(a loss of key material would go unnoticed)")
+            return [Violation(rule.id, rule.name, rule.level, message, rule.remediation)]
+        if found.document is None and not found.new_stack:
             return []
+        baseline = found.document
     else:
         report.lifecycle = f"compared with the baseline of stack {baseline.get('stack', '?')}"
     out = []
@@ -365,33 +395,143 @@ def lifecycle_violations(result: engine.PreviewResult, project_dir: Path, stack:
     return out
 
 
-def baseline_at_ref(project_dir: Path, stack: str, stack_path: Path, ref: str) -> tuple[Optional[dict], str]:
-    """The preview document of ``stack_path`` as it was at git revision ``ref`` (with today's program),
-    or None and why: no such revision (a first commit), or a stack new since ``ref``."""
+@dataclass(frozen=True)
+class RefBaseline:
+    """What ``--baseline-ref`` found for one stack: the preview ``document`` of its stack file at the
+    revision, or nothing to compare with (a first commit; a ``new_stack``), or ``unchecked``: why there
+    is nothing to compare with although there should be (a finding). ``note`` says which, in short."""
+
+    document: Optional[dict] = None
+    note: str = ""
+    unchecked: Optional[str] = None
+    new_stack: bool = False
+
+
+def baseline_at_ref(project_dir: Path, stack: str, stack_path: Path, ref: str, *, located: bool = True) -> RefBaseline:
+    """The preview (with today's program) of ``stack_path`` as it was at git revision ``ref``, with the
+    config defaults of ``Pulumi.yaml`` as it was then; ``located``: ``stack_path`` is where that
+    ``Pulumi.yaml``'s ``stackConfigDir`` puts the stack file (so it is looked up where it was then).
+
+    A stack file that fails only because it lacks a key required since (every problem has a
+    ``settings.Backfill``) is previewed with the value that absence stood for, and the note says so.
+    A ``ref`` that names no commit: ``_no_revision``.
+    """
+    import os
     import subprocess
     import tempfile
 
     def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True)
+        return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True)
+
+    def show(path: str) -> Optional[bytes]:
+        shown = git("show", f"{commit}:{path}")
+        return shown.stdout if shown.returncode == 0 else None
 
     top = git("rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise UsageError(f"--baseline-ref {ref}: {cli.display_path(project_dir)} is not in a git repository")
-    if git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        return None, f"not checked: no revision {ref} (a first commit has no baseline)"
-    rel = stack_path.resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
-    shown = git("show", f"{ref}:{rel}")
-    if shown.returncode != 0:
-        return None, f"new stack since {ref}: nothing to lose"
+    root = Path(os.fsdecode(top.stdout.strip())).resolve()
+    commit = _commit_of(git, ref)
+    if commit is None:
+        return _no_revision(git, ref, project_dir, root)
+    try:
+        project_rel = Path(project_dir).resolve().relative_to(root)
+        rel = stack_path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"--baseline-ref {ref}: {cli.display_path(stack_path)} is not in the git repository "
+                         f"{cli.display_path(root)}") from None
+    project_file = (project_rel / "Pulumi.yaml").as_posix()
     with tempfile.TemporaryDirectory(prefix="omsecrets-baseline-") as tmp:
+        old_project = None
+        old_project_text = show(project_file)
+        if old_project_text is not None:
+            (Path(tmp) / "Pulumi.yaml").write_bytes(old_project_text)
+            try:
+                old_project = project.load_project(tmp)
+            except project.StackFileError as exc:
+                line = f", line {exc.line}" if exc.line else ""
+                return RefBaseline(unchecked=f"{project_file} at {ref}{line}: {exc.problem}",
+                                   note=f"{project_file} at {ref} does not read")
+            if located:
+                rel = os.path.normpath((project_rel / str(old_project.get("stackConfigDir") or ".")
+                                        / f"Pulumi.{stack}.yaml").as_posix())
+        old_text = show(rel)
+        if old_text is None:
+            return RefBaseline(note=f"new stack since {ref}: nothing to lose", new_stack=True)
         old = Path(tmp) / f"Pulumi.{stack}.yaml"
-        old.write_text(shown.stdout, encoding="utf-8")
+        old.write_bytes(old_text)
         try:
-            document = engine.preview(project_dir, stack, config_file=old).to_document()
-        except Exception as exc:  # noqa: BLE001 an old config that no longer previews: say so, do not guess
-            error = find_config_error(exc) or exc
-            return None, f"not checked: {rel} at {ref} does not preview ({type(error).__name__}: {str(error).splitlines()[0]})"
-    return document, f"compared with {rel} at {ref}"
+            document = engine.preview(project_dir, stack, config_file=old, project_file=old_project).to_document()
+            return RefBaseline(document, f"compared with {rel} at {ref}")
+        except Exception as exc:  # noqa: BLE001 an old config that no longer previews: a finding, not a guess
+            failure = exc
+        backfills = _backfills(find_config_error(failure))
+        if backfills:
+            try:
+                name = project.load_project(project_dir)["name"]
+                written = project.load_stack_file(old, name, stack=stack, strict=False)
+                config = project.with_backfills(written.config, backfills, name)
+                document = engine.preview(project_dir, stack, config=config, secret_keys=written.secret_keys,
+                                          project_file=old_project).to_document()
+                read_as = "; ".join(b.text() for b in backfills)
+                return RefBaseline(document, f"compared with {rel} at {ref}, read as written then: {read_as}")
+            except Exception:  # noqa: BLE001 not only a key required since: the file's own problems are the finding
+                pass
+        return RefBaseline(unchecked=f"{rel} at {ref} does not preview with today's om-secrets: "
+                           f"{_why_not(failure, old)}", note=f"{rel} at {ref} does not preview")
+
+
+def _commit_of(git, ref: str) -> Optional[str]:
+    """The commit ``ref`` names, or None (a revision is never read as an option of git)."""
+    if ref.startswith("-"):
+        return None
+    found = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return found.stdout.decode().strip() if found.returncode == 0 else None
+
+
+def _no_revision(git, ref: str, project_dir: Path, root: Path) -> RefBaseline:
+    """``ref`` names no commit. Past the first commit (``HEAD~1`` of a first commit: every stack is new)
+    there is nothing to lose; past the cut of a shallow clone whether there was is unknown (a finding:
+    otherwise a clone without history would pass every change); anything else is a usage error (a
+    mistyped or unfetched revision would otherwise compare with nothing and pass)."""
+    import re
+
+    ancestor = re.fullmatch(r"(.+?)((?:[~^][0-9]*)+)", ref)
+    base = _commit_of(git, ancestor.group(1)) if ancestor else None
+    if base is None:
+        raise UsageError(f"--baseline-ref {ref}: no such revision in the git repository {cli.display_path(root)} "
+                         "(e.g. HEAD~1, a commit, or a branch or tag fetched into this clone)")
+    shallow_file = Path(project_dir) / git("rev-parse", "--git-path", "shallow").stdout.decode().strip()
+    cut = set(shallow_file.read_text().split()) if shallow_file.is_file() else set()
+    if cut & set(git("rev-list", base).stdout.decode().split()):
+        return RefBaseline(unchecked=f"no revision {ref} in this shallow clone (its history is cut), so the stack file "
+                           "as it was then cannot be read; fetch the history (`git fetch --deepen=1`; in CI "
+                           "`fetch-depth: 2` or more)", note=f"no revision {ref} in this shallow clone")
+    return RefBaseline(note=f"not checked: no revision {ref}: {ancestor.group(1)} has no such ancestor "
+                       "(a first commit has no baseline: nothing to lose)")
+
+
+def _backfills(error: Optional[BaseException]) -> list:
+    """The ``settings.Backfill`` of every problem of ``error``, or [] if any problem has none."""
+    problems = list(getattr(error, "problems", None) or [])
+    backfills = getattr(error, "backfills", None) or {}
+    if not problems or not all(p in backfills for p in problems):
+        return []
+    return list({backfills[p].key: backfills[p] for p in problems}.values())
+
+
+def _why_not(exc: BaseException, stack_file: Path) -> str:
+    """Why a stack file does not preview, by line, never with a secret value (``components.disclosure``)."""
+    config_error = find_config_error(exc)
+    if config_error is not None:
+        problems = cli.config_problems(config_error, stack_file)
+        return "; ".join(f"line {line}: {p}" if line else p for line, p in problems)
+    unreadable = cli.find_error(exc, "StackFileError")
+    if unreadable is not None:
+        line = getattr(unreadable, "line", None)
+        return f"{'line ' + str(line) + ': ' if line else ''}{getattr(unreadable, 'problem', unreadable)}"
+    first = (str(exc).splitlines() or [""])[0]
+    return f"the program fails with it: {type(exc).__name__}: {first}"
 
 
 def check_stacks(project_dir: Path, stacks: Sequence[str], jobs: Optional[int] = None, **kwargs: Any) -> list[StackReport]:
@@ -410,7 +550,7 @@ def check_stacks(project_dir: Path, stacks: Sequence[str], jobs: Optional[int] =
 
 
 def rules_with_config() -> tuple[Rule, ...]:
-    return (*RULES, CONFIG_RULE, LIFECYCLE_RULE, ACKNOWLEDGE_RULE)
+    return (*RULES, CONFIG_RULE, LIFECYCLE_RULE, ACKNOWLEDGE_RULE, BASELINE_PREVIEW_RULE)
 
 
 # --------------------------------------------------------------------------- output
@@ -445,7 +585,8 @@ def render_json(reports: Sequence[StackReport]) -> str:
         "tool": "om-secrets",
         "stacks": [
             {"stack": r.stack, "file": r.file, "error": r.error, "exitCode": r.exit_code,
-             "violations": [v.to_dict() for v in r.violations], "notes": r.notes}
+             "violations": [v.to_dict() for v in r.violations], "notes": r.notes,
+             **({"lifecycle": r.lifecycle} if r.lifecycle else {})}
             for r in reports
         ],
         "summary": {lvl: sum(r.count(lvl) for r in reports) for lvl in ("mandatory", "advisory")},
@@ -477,10 +618,18 @@ def register(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> arg
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stacks/Pulumi.*.yaml)")
     parser.add_argument("--config-file", metavar="PATH", help="stack config file instead of Pulumi.STACK.yaml (one stack)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    parser.add_argument("--baseline", metavar="FILE", help="previous `omsecrets preview --json` document: the "
-                        f"lifecycle guard ({LIFECYCLE_RULE.id}) and {BASELINE_RULE} compare with it")
-    parser.add_argument("--baseline-ref", metavar="GIT_REV", help="preview each stack file as it was at GIT_REV "
-                        f"(e.g. HEAD~1) and run the lifecycle guard ({LIFECYCLE_RULE.id}) against it")
+    parser.add_argument("--baseline", metavar="FILE", help="previous `omsecrets preview STACK --json` document of "
+                        "the same stack and project (another's is refused, exit 2): the lifecycle guard "
+                        f"({LIFECYCLE_RULE.id}) and {BASELINE_RULE} compare with it")
+    parser.add_argument("--baseline-ref", metavar="GIT_REV", help="preview each stack file (with Pulumi.yaml) as it "
+                        f"was at GIT_REV (e.g. HEAD~1) and run the lifecycle guard ({LIFECYCLE_RULE.id}) against it; "
+                        "a stack new since GIT_REV (or a first commit) has nothing to lose; one that no longer "
+                        f"previews, or a GIT_REV a shallow clone cut off, is an {BASELINE_PREVIEW_RULE.id} finding; a "
+                        "GIT_REV that names no commit is refused (exit 2)")
+    parser.add_argument("--allow-unchecked-baseline", action="store_true", help="with --baseline-ref: a stack file "
+                        "that no longer previews at GIT_REV (today's om-secrets refuses it, and it lacks more than a "
+                        "newly required key), or a GIT_REV a shallow clone cut off, is a \"not checked\" note, exit 0, "
+                        f"instead of an {BASELINE_PREVIEW_RULE.id} finding, exit 1")
     parser.add_argument("--policy-config", metavar="FILE", help="policy config JSON as for `pulumi preview --policy-pack-config`")
     parser.add_argument("--project-dir", metavar="DIR", help="directory with Pulumi.yaml (default: found upward from cwd)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
@@ -506,6 +655,27 @@ def _load_json(path: str, what: str) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {what} {path}: {exc}") from None
+
+
+def check_baseline_identity(path: str, baseline: Mapping, project_name: str, stacks: Sequence[str]) -> None:
+    """Refuse (``UsageError``, exit 2) a baseline that is not the preview of a checked stack of this project.
+
+    A baseline is evidence about one deployment: another stack's completed rotation Job, or its keys,
+    say nothing about this one. Every ``omsecrets preview --json`` document names its ``stack`` and
+    ``project``; one that does not is refused rather than trusted.
+    """
+    stack, name = baseline.get("stack"), baseline.get("project")
+    checked = repr(stacks[0]) if len(stacks) == 1 else f"one of {', '.join(map(repr, stacks))}"
+    regenerate = (f"make it with `omsecrets preview {stacks[0] if len(stacks) == 1 else 'STACK'} --json > {path}` "
+                  "at the revision that is deployed (after its `pulumi up`)")
+    if not isinstance(stack, str) or not isinstance(name, str) or not stack or not name:
+        missing = " and ".join(k for k, v in (("stack", stack), ("project", name)) if not isinstance(v, str) or not v)
+        raise UsageError(f"baseline {path} does not say which stack and project it previews (no {missing}), so it "
+                         f"cannot be told apart from another stack's; {regenerate}")
+    if stack not in stacks or name != project_name:
+        raise UsageError(f"baseline {path} is the preview of stack {stack!r} of project {name!r}, but this check is of "
+                         f"stack {checked} of project {project_name!r}: a baseline is evidence about its own stack "
+                         f"only (another stack's keys and completed Jobs say nothing about this one); {regenerate}")
 
 
 def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
@@ -545,19 +715,21 @@ def _check(args: argparse.Namespace) -> int:
     baseline = None
     if args.baseline and args.baseline_ref:
         raise UsageError("--baseline and --baseline-ref are exclusive; give one")
+    if args.allow_unchecked_baseline and not args.baseline_ref:
+        raise UsageError("--allow-unchecked-baseline applies to --baseline-ref only: give --baseline-ref GIT_REV too")
     if args.baseline:
         baseline = _load_json(args.baseline, "baseline")
         if not isinstance(baseline, Mapping) or not isinstance(baseline.get("resources"), list):
             raise UsageError(f"baseline {args.baseline} is not an `omsecrets preview --json` document")
+        check_baseline_identity(args.baseline, baseline, project.load_project(project_dir)["name"], stacks)
         entry = policy_config.get(BASELINE_RULE)
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry or {})
         policy_config[BASELINE_RULE] = {**entry, "baseline": baseline}
-        if len(stacks) > 1 and baseline.get("stack") not in stacks:
-            raise UsageError(f"baseline {args.baseline} is of stack {baseline.get('stack')!r}, not one of {', '.join(stacks)}")
     speed.lighten_previews()
-    baselines = {s: baseline for s in stacks if baseline is not None and (len(stacks) == 1 or baseline.get("stack") == s)}
+    baselines = {s: baseline for s in stacks if baseline is not None and baseline.get("stack") == s}
     reports = check_stacks(project_dir, stacks, args.jobs, config_file=args.config_file, policy_config=policy_config,
-                           baselines=baselines, baseline_ref=args.baseline_ref)
+                           baselines=baselines, baseline_ref=args.baseline_ref,
+                           allow_unchecked_baseline=args.allow_unchecked_baseline)
     text = render(reports, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

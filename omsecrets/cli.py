@@ -29,10 +29,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROGRAM = 0, 1, 2, 3
 EXIT_CODES = """\
 exit codes:
   0  ok
-  1  policy violations (check), differences (diff), an unusable key ring (fernet check) or an
-     unusable JWT key (jwt check)
-  2  usage or configuration error: bad arguments, unknown stack, invalid stack file or
-     om-secrets config (the message names the file, the line or key, and what is allowed)
+  1  policy violations (check: lifecycle findings too, such as a --baseline-ref stack file that
+     no longer previews, unless --allow-unchecked-baseline), differences (diff), an unusable
+     key ring (fernet check) or an unusable JWT key (jwt check)
+  2  usage or configuration error: bad arguments (a --baseline of another stack or project, a
+     --baseline-ref that names no commit), unknown stack, invalid stack file or om-secrets
+     config (the message names the file, the line or key, and what is allowed)
   3  program error: the Pulumi program or om-secrets itself failed (--debug shows the traceback)
 """
 # name -> (module, one-line help): the module's register(subparsers) adds the full parser.

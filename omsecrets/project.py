@@ -303,12 +303,14 @@ class _ConfigReader:
 def stack_file_error(stack_file: StackFile, stack: str) -> Exception:
     """One ``ConfigError`` with every problem of ``stack_file`` and of its ``om-secrets`` settings, by line.
 
-    Each message has passed ``disclosure.redact``; ``error.lines`` holds the line of each.
+    Each message has passed ``disclosure.redact``; ``error.lines`` holds the line of each, and
+    ``error.backfills`` the settings' ``Backfill`` of each problem that has one.
     """
     from omsecrets.components import settings as settings_module
 
     entries = [(p.line, p.text()) for p in stack_file.problems]
     covered = tuple(p.key for p in stack_file.problems if p.covers and p.key)
+    backfills = {}
     if any(k.startswith(f"{NAMESPACE}:") for k in stack_file.config):
         try:
             settings_from_config(stack_file.config, stack, stack_file.secret_keys)
@@ -318,10 +320,37 @@ def stack_file_error(stack_file: StackFile, stack: str) -> Exception:
                 if key and any(key == c or key.startswith((f"{c}.", f"{c}[")) for c in covered):
                     continue
                 entries.append((stack_file.line_of(key), problem))
+                if problem in exc.backfills:
+                    backfills[disclosure.redact(problem)] = exc.backfills[problem]
     entries.sort(key=lambda entry: entry[0] if entry[0] is not None else 1 << 30)
-    error = settings_module.ConfigError([disclosure.redact(text) for _, text in entries])
+    error = settings_module.ConfigError([disclosure.redact(text) for _, text in entries], backfills)
     error.lines = [line for line, _ in entries]  # type: ignore[attr-defined]
     return error
+
+
+def with_backfills(config: Mapping[str, str], backfills: Iterable[Any], project: Optional[str]) -> dict[str, str]:
+    """CLI-style ``config`` with each ``settings.Backfill`` set (``ns:key``, or ``ns:key.sub`` inside an object key)."""
+    out = dict(config)
+    for backfill in backfills:
+        full, _, sub = backfill.key.partition(".")
+        value = backfill.value
+        if sub:
+            try:
+                found = json.loads(out[full]) if out.get(full) else {}
+            except ValueError:
+                found = None
+            if not isinstance(found, dict):
+                raise ValueError(f"{full} is not an object: cannot set {backfill.key}")
+            node = found
+            *parents, last = sub.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ValueError(f"{full} has no object at {part}: cannot set {backfill.key}")
+            node[last] = value
+            value = found
+        out.update(encode_config({full: value}, project)[0])
+    return out
 
 
 def stack_name(path: Union[str, os.PathLike]) -> str:

@@ -453,6 +453,31 @@ def test_project_config_defaults_apply_below_stack_values(make_project):
     assert result.get("other").inputs["length"] == 4
 
 
+def test_project_file_supplies_the_config_defaults_instead(make_project):
+    """A baseline previews the stack file with Pulumi.yaml as it was then: its defaults, today's name and program."""
+    project = make_project("other", stacks={"dev": "config:\n  fixture:length: 4\n"})
+    with (project / "Pulumi.yaml").open("a") as handle:
+        handle.write("config:\n  marker: today\n")
+    then = {"name": "renamed-since", "config": {"marker": {"type": "string", "default": "then"}}}
+    result = engine.preview(project, "dev", project_file=then)
+    assert engine.plain(result.outputs)["marker"] == "then" and result.project == "fixture"
+    assert engine.plain(engine.preview(project, "dev").outputs)["marker"] == "today"
+
+
+def test_backfills_set_a_key_or_a_key_inside_an_object():
+    from omsecrets import project
+    from omsecrets.components.settings import Backfill
+
+    config = {"om-secrets:provider": "kubernetes", "om-secrets:fernet": '{"airflow":{"generations":[1]}}'}
+    filled = project.with_backfills(config, [Backfill("kubernetes:enableSecretMutable", "true", "why"),
+                                             Backfill("om-secrets:airflow.version", 2, "why"),
+                                             Backfill("om-secrets:fernet.rotationJob.run", False, "why")], "om-secrets")
+    assert filled == {**config, "kubernetes:enableSecretMutable": "true", "om-secrets:airflow": '{"version":2}',
+                      "om-secrets:fernet": '{"airflow":{"generations":[1]},"rotationJob":{"run":false}}'}
+    with pytest.raises(ValueError, match="om-secrets:airflow is not an object"):
+        project.with_backfills({"om-secrets:airflow": "[3]"}, [Backfill("om-secrets:airflow.version", 2, "why")], "x")
+
+
 def test_rpcs_run_inline_on_the_loop_and_deliver_their_errors():
     from omsecrets.engine import runner
 

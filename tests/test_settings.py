@@ -156,6 +156,42 @@ def test_mutable_secrets_needed_only_for_a_protected_kubernetes_store(data, conf
     assert from_dict(data, provider_config=config).provider == data["provider"]
 
 
+IMAGE_2 = "apache/airflow:2.10.5"
+
+
+@pytest.mark.parametrize("data, config, expected", [
+    (K8S, {}, {MUTABLE: "true"}),
+    (K8S, {MUTABLE: "false"}, {}),  # written as false: not a file from before the rule
+    (merged(K8S, fernet={"rotationJob": {"image": IMAGE_2}}), {MUTABLE: "true"}, {"om-secrets:airflow.version": 2}),
+    (merged(K8S, airflow={"image": IMAGE_2}), {}, {MUTABLE: "true", "om-secrets:airflow.version": 2}),
+    (merged(K8S, airflow={"version": 3, "image": IMAGE_2}), {MUTABLE: "true"}, {}),  # the version is written
+    (merged(K8S, airflow={"version": 2}, fernet={"rotationJob": {"image": "apache/airflow:3.3.2"}}), {MUTABLE: "true"}, {}),
+    (merged(K8S, ingestion={"loader": "nope"}), {MUTABLE: "true"}, {}),
+])
+def test_backfills_answer_only_a_key_left_out_before_it_was_required(data, config, expected):
+    """``ConfigError.backfills``: the value a newly required key stood for when a stack file left it out
+    (``omsecrets check --baseline-ref`` reads an old stack file with it), for those problems only."""
+    with pytest.raises(ConfigError) as err:
+        from_dict(data, provider_config=config)
+    assert {b.key: b.value for b in err.value.backfills.values()} == expected
+    assert set(err.value.backfills) <= set(err.value.problems)
+    if expected:
+        filled = merged(data, airflow={**data.get("airflow", {}), "version": 2}) \
+            if "om-secrets:airflow.version" in expected else data
+        assert from_dict(filled, provider_config={**config, MUTABLE: "true"}).provider == "kubernetes"
+
+
+def test_the_secret_mutable_flag_changes_nothing_declared():
+    """Why its backfill is "true": the flag decides how the kubernetes provider updates a Secret; om-secrets
+    declares the same with or without it (shown where the rule does not apply: nothing protected)."""
+    from omsecrets import engine
+
+    root = Path(__file__).resolve().parents[1]
+    base = {"om-secrets:provider": "kubernetes", "om-secrets:protect": False}
+    without = engine.preview(root, "dev", config=base).to_document()
+    assert engine.preview(root, "dev", config={**base, MUTABLE: "true"}).to_document() == without
+
+
 def test_aws_settings_parsed():
     s = from_dict(
         merged(AWS, aws__replicaRegions=["eu-central-1"], aws__kms={"keyArn": KMS_ARN, "replicaKeyArns": {

@@ -294,17 +294,21 @@ def preview(
     secret_keys=(),
     program: str | os.PathLike | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    project_file: Optional[Mapping[str, Any]] = None,
 ) -> PreviewResult:
     """Run the project's program offline and return what it registered.
 
     Config comes from ``config_file``, else (when ``config`` is None) from the stack's
     ``Pulumi.<stack>.yaml``; ``config`` values (python values, keys ``ns:key`` or bare keys
-    for the project namespace) are applied on top. Exceptions raised by the program (also
+    for the project namespace) are applied on top. ``project_file`` (a read ``Pulumi.yaml``, e.g.
+    as it was at a git revision) supplies the config defaults instead of ``project_dir``'s; the
+    project's name and program stay ``project_dir``'s. Exceptions raised by the program (also
     inside ``apply``) propagate unchanged; a program that never finishes raises
     ``PreviewTimeoutError`` after ``timeout`` seconds.
     """
     project_dir = Path(project_dir).resolve()
     project = load_project(project_dir)
-    values, secrets = _resolve_config(project_dir, project, stack, config_file, config, secret_keys)
+    defaults = project if project_file is None else {**project_file, "name": project["name"]}
+    values, secrets = _resolve_config(project_dir, defaults, stack, config_file, config, secret_keys)
     path = _program_path(project_dir, project, program)
     return _in_fresh_thread(_run_preview, project_dir, project["name"], stack, path, values, secrets, timeout)
