@@ -54,8 +54,15 @@ def decoded_data(obj: dict) -> dict[str, str | bytes]:
     return out
 
 
-def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
-    """Every Kubernetes object the stack declares exists with its name, labels, data keys and rules."""
+def _registered(state: list[dict], type_: str, name: str) -> dict:
+    found = [r for r in state if r["type"] == type_ and r["urn"].rsplit("::", 1)[-1] == name]
+    assert len(found) == 1, f"the engine registered {len(found)} {type_} {name}"
+    return found[0].get("inputs") or {}
+
+
+def assert_cluster_matches_declaration(cluster, preview: dict, state: list[dict]) -> int:
+    """Every Kubernetes object the stack declares exists with its name, labels, data keys and rules; a value
+    derived from generated key material (DERIVED_FROM_KEYS) is compared with what the engine registered."""
     declared = k8s_declared(preview)
     assert declared, "the stack declares no Kubernetes object"
     problems = []
@@ -71,12 +78,18 @@ def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
                 problems.append(f"{object_path(r)}: label {k}={labels.get(k)!r}, declared {v!r}")
         kind = r["type"].rsplit(":", 1)[-1]
         if kind == "Secret":
-            want = r["inputs"].get("stringData") or {}
+            want = r["inputs"].get("stringData") or r["inputs"].get("data") or {}
             got = decoded_data(obj)
             if set(got) != set(want):
                 problems.append(f"{object_path(r)}: data keys {sorted(got)}, declared {sorted(want)}")
-        if kind == "ConfigMap" and (obj.get("data") or {}) != (r["inputs"].get("data") or {}):
-            problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {r['inputs'].get('data')}")
+        if kind == "ConfigMap":
+            want = dict(r["inputs"].get("data") or {})
+            for type_, path in DERIVED_FROM_KEYS:
+                leaf = path.removeprefix("data.")
+                if type_ == r["type"] and leaf in want:
+                    want[leaf] = _registered(state, r["type"], r["name"])["data"][leaf]
+            if (obj.get("data") or {}) != want:
+                problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {want}")
         if kind == "Role" and obj.get("rules") != r["inputs"]["rules"]:
             problems.append(f"{object_path(r)}: rules {obj.get('rules')}, declared {r['inputs']['rules']}")
         if kind == "RoleBinding":
@@ -154,7 +167,8 @@ def _diff(path: str, want, got, out: list[str]) -> None:
 #: key, the real engine a random one, so these differ by design (the server's kid is the key's thumbprint).
 DERIVED_FROM_KEYS = {("kubernetes:core/v1:ConfigMap", "data.JWT_KEY_ID")}
 # Inputs the real providers add in Check (defaults), absent from what the program passed.
-PROVIDER_DEFAULTS = {"random:index/randomPassword:RandomPassword": {"minLower", "minUpper", "minNumeric", "minSpecial"}}
+PROVIDER_DEFAULTS = {"random:index/randomPassword:RandomPassword": {"minLower", "minUpper", "minNumeric", "minSpecial",
+                                                                    "lower", "upper", "numeric"}}
 
 
 def _provider_check_normalized(type_: str, want: dict, got: dict, urn: str, problems: list[str]):

@@ -24,7 +24,7 @@ def db(make_project):
 
 def test_every_declared_object_exists_as_declared(cluster, db):
     preview = db.offline_preview()
-    assert checks.assert_cluster_matches_declaration(cluster, preview) >= 6
+    assert checks.assert_cluster_matches_declaration(cluster, preview, db.state()) >= 6
     # OM's config for the db provider: SECRET_MANAGER=db, no store Secrets, the Fernet ring delivered
     cm = cluster.get("/api/v1/namespaces/openmetadata/configmaps/openmetadata-secrets-config")
     assert cm["data"]["SECRET_MANAGER"] == "db"

@@ -33,7 +33,7 @@ def settings():
 
 
 def test_every_declared_object_exists_as_declared(cluster, dev, preview):
-    n = checks.assert_cluster_matches_declaration(cluster, preview)
+    n = checks.assert_cluster_matches_declaration(cluster, preview, dev.state())
     assert n >= 15
 
 
