@@ -49,7 +49,10 @@ class AirflowSecrets(pulumi.ComponentResource):
         password = random.RandomPassword(
             f"{name}-{airflow.SERVER_PASSWORD}",
             length=airflow.SERVER_PASSWORD_LENGTH,
-            special=False,
+            special=False,  # it travels in HTTP Basic auth and a shell command line: letters and digits only
+            upper=True,
+            lower=True,
+            numeric=True,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, additional_secret_outputs=["result", "bcryptHash"]),
         )
         self.server_password: pulumi.Output[str] = pulumi.Output.secret(password.result)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_random as random
 
-from . import fernet
+from . import fernet, key_pin
 from .app_config.refs import SecretRef
 from .core import APPS as APPLICATIONS
 from .core import CONFIG_NAMESPACE, FERNET_RING_TYPE, is_offline_secret
@@ -117,6 +117,8 @@ class FernetKeyRing(pulumi.ComponentResource):
                 self.keys[gen] = pulumi.Output.secret(
                     pulumi.Output.from_input(args.imported[gen]).apply(_imported_key(name, gen, args.imported_from.get(gen)))
                 )
+                key_pin.pin(f"{name}-gen-{gen}{key_pin.SUFFIX}", self.keys[gen].apply(key_pin.fingerprint),
+                            parent=self, protect=args.protect)
                 continue
             raw = random.RandomBytes(
                 f"{name}-gen-{gen}",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 
-from . import jwt
+from . import jwt, key_pin
 from .core import CONFIG_NAMESPACE, JWT_KEY_PAIR_TYPE, is_offline_secret
 
 
@@ -89,6 +89,9 @@ class JwtKeyPair(pulumi.ComponentResource):
         if imported:
             self.key = None
             pair = pulumi.Output.from_input(args.imported).apply(_imported_pair(name, args.key_id, args.imported_from))
+            # the public key's digest is no secret: the pin shows the adopted key's identity in the diff
+            key_pin.pin(f"{name}-key{key_pin.SUFFIX}", pulumi.Output.unsecret(pair.apply(lambda p: p.public_sha256)),
+                        parent=self, protect=args.protect, secret=False)
         else:
             self.key = tls.PrivateKey(
                 f"{name}-key" if args.generation == 1 else f"{name}-key-gen-{args.generation}",

@@ -1,7 +1,8 @@
 """Names of key material by logical identity: what a stack's ``acknowledge`` list may drop.
 
 ``fernet.<app>.generation.<n>``, ``jwt.keypair``, ``airflow.<secret>``, ``password.<secret name>``, ``secret.<secret name>``,
-``kms.key``, ``access-key.<identity>``, ``protection``, ``production`` (omsecrets.lifecycle
+``vault.<store|keys>``, ``namespace.<name>``, ``kms.key``, ``access-key.<identity>``, ``key.<resource name>`` (key
+material under a component of your own), ``protection``, ``production`` (omsecrets.lifecycle
 compares two plans by these, never by URN).
 """
 
@@ -17,12 +18,13 @@ _NAME = r"[A-Za-z0-9][A-Za-z0-9_./ -]*"
 SUBJECT = re.compile(
     rf"fernet\.({'|'.join(core.APPS)})\.generation\.[1-9]\d*|jwt\.keypair"
     rf"|{'|'.join(re.escape(s) for s in airflow.subjects())}|password\.{_NAME}|secret\.{_NAME}"
+    rf"|vault\.(store|keys)|namespace\.{_NAME}|key\.{_NAME}"
     rf"|kms\.key(\.[A-Za-z0-9_-]+)?|access-key\.({'|'.join(core.IDENTITIES)})|protection|production"
 )
 SUBJECT_FORMS = (
     "fernet.<openmetadata|airflow>.generation.<n>", JWT_KEYPAIR, *airflow.subjects(), "password.<secret name>",
-    "secret.<secret name>",
-    "kms.key", "access-key.<server|ingestion>", "protection", "production",
+    "secret.<secret name>", "vault.<store|keys>", "namespace.<name>",
+    "kms.key", "access-key.<server|ingestion>", "key.<resource name>", "protection", "production",
 )
 
 

@@ -1223,6 +1223,7 @@ def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=froz
             imported=imported,
             imported_values={g: secret_values[ref] for g, ref in imported.items() if ref in secret_values},
         )
+    _one_key_one_generation(c, rings)
     image = c.get("fernet.rotationJob.image") or c.get("airflow.image")
     db_secret = c.get("fernet.rotationJob.databaseSecret")
     db_key = c.get("fernet.rotationJob.databaseSecretKey")
@@ -1345,6 +1346,31 @@ def _secret_ref(c: _Collector, key: str) -> Any:
     ``_secret_ref_problem``); None when not set."""
     value = c.raw(key)
     return None if value is None or value == "" else value
+
+
+def _one_key_one_generation(c: _Collector, rings: Mapping[str, RingSettings]) -> None:
+    """An imported key is one generation of one ring: the same config key (or, when the values can be read,
+    the same value under two names) imported twice is refused, naming both places."""
+    by_ref: dict[str, str] = {}
+    by_value: dict[str, tuple[str, str]] = {}
+    for app in APPS:
+        for gen, ref in sorted(rings[app].imported.items()):
+            where = f"fernet.{app}.imported.{gen}"
+            value = rings[app].imported_values.get(gen)
+            first = by_ref.get(ref)
+            if first is None and isinstance(value, str) and value.strip() in by_value:
+                first_where, first_ref = by_value[value.strip()]
+                first = f"{first_where} (config key {first_ref!r}, which holds the same key)"
+            if first is not None:
+                same_app = first.startswith(f"fernet.{app}.")
+                c.fail(where, f"imports config key {ref!r}, the key {first} imports too: " + (
+                    "two generations of one ring would be one key, so a rotation to it changes nothing"
+                    if same_app else "OpenMetadata and Airflow would share one Fernet key, so a leak of either exposes "
+                    "both apps' encrypted values; import each app's own key"))
+                continue
+            by_ref[ref] = where
+            if isinstance(value, str) and value.strip():
+                by_value[value.strip()] = (where, ref)
 
 
 def _imported(c: _Collector, key: str, gens: list[int], secret_values, plaintext_refs) -> dict[int, str]:

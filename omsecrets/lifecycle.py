@@ -9,10 +9,16 @@ logical identity, never by URN, so a rename in the same edit cannot hide a loss:
 ``airflow.<secret>``               a generated Airflow secret (api-secret-key, jwt-secret, ..., server-password)
 ``password.<name>``                a generated bootstrap password (RandomPassword)
 ``secret.<name>``                  a secret seeded into the store, at its OM id
+``vault.store`` / ``vault.keys``   a Key Vault om-secrets creates (deleting it deletes every secret in it)
+``namespace.<name>``               a namespace om-secrets creates, unless it is retained on delete
 ``kms.key``                        the customer-managed KMS key
 ``access-key.<identity>``          an IAM access key (``server``, ``ingestion``)
 ``protection`` / ``production``    the stack's protection of key material / production flag
 =================================  ======================================================
+
+What replaces a resource, and what names it, comes from one table of every resource type the project
+declares (:mod:`omsecrets.components.resource_types`); a resource that moves to another region,
+subscription, project or cluster (its ``placement`` in the preview) is a replacement too.
 
 A loss is a finding unless the new stack config acknowledges exactly that subject
 (``om-secrets:acknowledge: [{drop: <subject>, reason: <why>}]``); an acknowledgement that
@@ -27,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from omsecrets.components import airflow, core
+from omsecrets.components import airflow, core, resource_types
 from omsecrets.components.key_material import JWT_KEYPAIR
 
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
@@ -36,30 +42,12 @@ KMS_KEY = "aws:kms/key:Key"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 JOB = "kubernetes:batch/v1:Job"
-#: Inputs whose change makes the provider replace the resource: a new key, password or secret.
-REPLACE_INPUTS: Mapping[str, tuple[str, ...]] = {
-    RANDOM_BYTES: ("length", "keepers"),
-    RANDOM_PASSWORD: ("length", "special", "upper", "lower", "numeric", "minUpper", "minLower", "minNumeric",
-                      "minSpecial", "overrideSpecial", "keepers"),
-    KMS_KEY: ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion"),
-    ACCESS_KEY: ("pgpKey",),  # `user` is the IAM user's name, which follows the user through its aliases
-    TLS_PRIVATE_KEY: ("algorithm", "rsaBits", "ecdsaCurve"),  # pulumi-tls: every input replaces
-}
 #: What replacing each generated Airflow secret costs.
 AIRFLOW_COSTS = airflow.subjects()
 #: What losing or replacing OM's JWT pair costs (OM's key-rotation docs call it a hard cut).
 JWT_COST = ("every bot gets 401 until its token is regenerated, every pipeline must be redeployed so the new "
             "bot token reaches Airflow, and every personal access token stops working (a hard cut: see the README's "
             "JWT key rotation runbook)")
-#: Where a store secret lives: the inputs that make up its id, per secret type (any other type
-#: under a store component counts by ``name``).
-STORE_SECRET_LOCATION: Mapping[str, tuple[str, ...]] = {
-    "aws:secretsmanager/secret:Secret": ("name",),
-    "aws:ssm/parameter:Parameter": ("name",),
-    "kubernetes:core/v1:Secret": ("metadata.namespace", "metadata.name"),
-    "azure-native:keyvault:Secret": ("resourceGroupName", "vaultName", "secretName"),
-    "gcp:secretmanager/secret:Secret": ("project", "secretId"),
-}
 #: The Job ``omsecrets`` declares for step 2 of an Airflow rotation (components.environment).
 ROTATION_JOB = re.compile(r"airflow-rotate-fernet-key-gen-(\d+)$")
 _GENERATION = re.compile(r"-gen-(\d+)$")
@@ -81,6 +69,10 @@ class Item:
     location: Optional[str] = None  # store secrets: where it lives (type, namespace/vault, id)
     source: Optional[str] = None  # imported generations: the config key holding the key
     protect: bool = False
+    rtype: Optional[str] = None
+    placement: tuple = ()  # (key, value) pairs: region / subscription / project / cluster
+    retained: bool = False  # retainOnDelete: Pulumi never deletes it
+    transitions: tuple = ()  # (input, value) of the inputs that replace on one transition only
 
 
 @dataclass(frozen=True)
@@ -107,9 +99,7 @@ class Plan:
 
 
 def _dig(value: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
+    return resource_types.dig(value, dotted)
 
 
 def _suffix(name: str, parent: Optional[Mapping]) -> str:
@@ -128,6 +118,12 @@ def _kind_of(rtype: str) -> str:
     return f"{package} {module.split('/')[0]} {name}".replace("core ", "")
 
 
+def _location(r: Mapping) -> str:
+    """``<kind> <identity inputs joined by />``: where a store secret, vault or namespace lives."""
+    identity = resource_types.TYPES[r["type"]].identity
+    return f"{_kind_of(r['type'])} " + "/".join(str(_dig(r.get("inputs") or {}, k)) for k in identity)
+
+
 def plan(document: Mapping) -> Plan:
     """The key material, rings, rotation Jobs, production flag and acknowledgements of a preview."""
     resources = [r for r in document.get("resources") or [] if isinstance(r, Mapping)]
@@ -142,11 +138,16 @@ def plan(document: Mapping) -> Plan:
     def add(subject: str, kind: str, r: Mapping, *, also: tuple = (), **extra) -> None:
         inputs = r.get("inputs") or {}
         options = r.get("options") or {}
+        kind_of = resource_types.TYPES.get(r["type"])
+        placement = r.get("placement")
         items[subject] = Item(
             subject=subject, kind=kind, resource=f"{r['type']} {r['name']}", urn=r.get("urn"),
             answers=frozenset(_unstacked(u) for u in [r.get("urn"), *(options.get("aliases") or [])] if isinstance(u, str)),
-            fingerprint=tuple((k, _dig(inputs, k)) for k in REPLACE_INPUTS.get(r["type"], ())) + also,
-            protect=bool(options.get("protect")), **extra,
+            fingerprint=tuple((k, _dig(inputs, k)) for k in (kind_of.create_only if kind_of else ())) + also,
+            protect=bool(options.get("protect")), rtype=r["type"], retained=bool(options.get("retainOnDelete")),
+            placement=tuple(sorted(placement.items())) if isinstance(placement, Mapping) else (),
+            transitions=tuple((k, _dig(inputs, k)) for k in sorted((kind_of.downgrades or {}) if kind_of else ())),
+            **extra,
         )
 
     for r in resources:
@@ -154,6 +155,7 @@ def plan(document: Mapping) -> Plan:
         parent_type = parent.get("type") if parent else None
         inputs = r.get("inputs") or {}
         rtype = r.get("type")
+        role = (resource_types.TYPES[rtype].role if rtype in resource_types.TYPES else None)
         if rtype == core.ENVIRONMENT_TYPE:
             production = inputs.get("production") if isinstance(inputs.get("production"), bool) else production
             environment = inputs.get("environment")
@@ -199,10 +201,15 @@ def plan(document: Mapping) -> Plan:
             match = ROTATION_JOB.search(str(_dig(inputs, "metadata.name") or ""))
             if match:
                 jobs.add(int(match.group(1)))
-        elif (r.get("custom") and parent_type and parent_type.startswith(f"{core.PACKAGE}:stores:")
-              and rtype in STORE_SECRET_LOCATION):
-            where = "/".join(str(_dig(inputs, k)) for k in STORE_SECRET_LOCATION[rtype])
-            add(f"secret.{_suffix(r['name'], parent)}", "secret", r, location=f"{_kind_of(rtype)} {where}")
+        elif role == "store-secret" and parent_type and parent_type.startswith(f"{core.PACKAGE}:stores:"):
+            add(f"secret.{_suffix(r['name'], parent)}", "secret", r, location=_location(r))
+        elif role == "vault":
+            suffix = _suffix(r["name"], parent)
+            add(f"vault.{'store' if suffix == 'vault' else suffix.removesuffix('-vault')}", "vault", r, location=_location(r))
+        elif role == "namespace":
+            add(f"namespace.{_suffix(r['name'], parent).removeprefix('ns-')}", "namespace", r, location=_location(r))
+        elif role == "key" and r.get("custom"):  # key material under a component the guard does not know yet
+            add(f"key.{r['name']}", "generated", r)
     # A generation that is imported has no RandomBytes: the ring's entry stands for it.
     return Plan(items=items, rings=rings, rotation_jobs=frozenset(jobs), production=production,
                 acknowledged=acknowledged, environment=environment if isinstance(environment, str) else None,
@@ -260,6 +267,8 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
         if new is None:
             if gen and _rotation_evidence(gen[0], gen[1], before, after):
                 continue
+            if old.retained and old.kind == "namespace":
+                continue  # retainOnDelete: Pulumi forgets it, the cluster keeps it and everything in it
             yield Finding(subject, _deleted(old, gen, before, after), **where)
             continue
         if old.kind != new.kind:
@@ -278,13 +287,21 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
                           f"{old.urn}; Pulumi would delete it and create a new one{_cost(subject)}", **where)
         was = dict(old.fingerprint)
         changed = [f"{k} {was.get(k)!r} -> {v!r}" for k, v in new.fingerprint if was.get(k) != v and k != "keyId"]
+        changed += [f"{k} {frm!r} -> {to!r}" for k, frm, to in _downgraded(old, new)]
         if changed:
-            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} (a new value){_cost(subject)}",
+            what = {"vault": "a new, empty vault; the old one is deleted with every secret in it",
+                    "secret": "a new secret; the old one is deleted with every version of its value"}.get(old.kind, "a new value")
+            yield Finding(subject, f"{subject}: {', '.join(changed)} replaces {old.resource} ({what}){_cost(subject)}",
                           **where)
         yield from _key_id_change(subject, old, new, where)
-        if old.location and new.location and old.location != new.location:
-            yield Finding(subject, f"{subject} moves from {old.location} to {new.location}: OM's `secret:` "
-                          "references to the old id break and values the OM server wrote there are lost", **where)
+        moved = old.location and new.location and old.location != new.location
+        if moved and not (old.retained and old.kind == "namespace"):
+            yield Finding(subject, f"{subject} moves from {old.location} to {new.location}: {_move_cost(old)}", **where)
+        elif old.placement and new.placement and old.placement != new.placement:
+            shown = lambda p: ", ".join(f"{k} {v}" for k, v in p)  # noqa: E731
+            yield Finding(subject, f"{subject}: {old.resource} moves from {shown(old.placement)} to {shown(new.placement)}: "
+                          "Pulumi replaces it there (or keeps addressing it where it does not exist), so what it "
+                          f"holds in {shown(old.placement)} is lost to the stack{_cost(subject)}", **where)
     yield from _reencryption_records(before, after)
     yield from _rotation_order(before, after)
     lowered = sorted(s for s, old in before.items.items()
@@ -295,6 +312,22 @@ def _losses(before: Plan, after: Plan) -> Iterable[Finding]:
     if before.production is True and after.production is False:
         yield Finding("production", "production is turned off (was on in the baseline): protection, recovery windows "
                       "and mandatory rules follow it")
+
+
+def _downgraded(old: Item, new: Item) -> list[tuple[str, Any, Any]]:
+    """Inputs that replace only on one transition (SSM ``tier`` Advanced -> Standard), taken by this change."""
+    downgrades = (resource_types.TYPES[old.rtype].downgrades if old.rtype in resource_types.TYPES else None) or {}
+    was, now = dict(old.transitions), dict(new.transitions)
+    return [(k, frm, to) for k, (frm, to) in sorted(downgrades.items()) if (was.get(k), now.get(k)) == (frm, to)]
+
+
+def _move_cost(old: Item) -> str:
+    if old.kind == "vault":
+        return ("Pulumi creates a new vault and deletes this one with every secret in it (soft-deleted: recoverable "
+                "until its retention ends); OM's `secret:` references and the values the OM server wrote are lost")
+    if old.kind == "namespace":
+        return "Pulumi deletes this namespace with every Secret in it, the ones the OM server wrote included"
+    return "OM's `secret:` references to the old id break and values the OM server wrote there are lost"
 
 
 def _cost(subject: str) -> str:
@@ -337,6 +370,10 @@ def _deleted(old: Item, gen, before: Plan, after: Plan) -> str:
     what = {"password": "the generated password (the database still expects it)",
             "secret": f"the store secret at {old.location} (OM may still hold `secret:` references to it)",
             "kms-key": "the KMS key (everything encrypted with it becomes unreadable once deleted)",
+            "vault": (f"the Key Vault at {old.location} and every secret in it (soft-deleted: recoverable until its "
+                      "retention ends; if it is protected, `pulumi up` stops there instead). To keep the vault and "
+                      "stop managing it, `pulumi state delete` it first"),
+            "namespace": f"the namespace at {old.location} and every Secret in it, the ones the OM server wrote included",
             "access-key": "the IAM access key (the apps using it lose access)"}.get(old.kind, "it")
     return f"{old.subject}: {old.resource} would be deleted, and with it {what}"
 

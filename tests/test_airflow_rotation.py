@@ -1,4 +1,4 @@
-"""Fernet key rotation against a real Airflow (see tests/support/airflow.py).
+"""Fernet key rotation against a real Airflow, 2.11.2 and 3.3.2 (see tests/support/airflow.py).
 
 Documented flow: ring [k1] -> [k2, k1] + `airflow rotate-fernet-key` -> [k2].
 """
@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from omsecrets.components.fernet import KeyRing, generate_key, rotation_problems
-from tests.support.airflow import airflow_config_check, run_airflow, run_airflow_python
+from tests.support.airflow import VERSIONS, airflow_config_check, run_airflow, run_airflow_python
 
 pytestmark = pytest.mark.airflow
 
@@ -31,6 +31,26 @@ from airflow.models import Variable
 conn = BaseHook.get_connection({CONN_ID!r})
 print(json.dumps({{"password": conn.password, "extra": conn.extra}}))
 """
+# Airflow 3: airflow.hooks.base.BaseHook is the Task SDK's, which reads connections through the Execution
+# API inside a task and never from the metadata DB; the server-side components (api-server, scheduler,
+# triggerer, CLI) resolve them with airflow.models.Connection (secrets backends, then the metastore).
+# 3.3.2 logs a backend's exception at DEBUG only, so on failure the metastore backend's own error is shown.
+_READ_BACK_3 = f"""
+import json, sys
+from airflow.models import Connection
+from airflow.secrets.metastore import MetastoreBackend
+
+try:
+    conn = Connection.get_connection_from_secrets({CONN_ID!r})
+except Exception:
+    try:
+        MetastoreBackend().get_connection({CONN_ID!r}).password
+    except Exception as exc:
+        print(f"metastore backend: {{type(exc).__module__}}.{{type(exc).__qualname__}}", file=sys.stderr)
+    raise
+print(json.dumps({{"password": conn.password, "extra": conn.extra}}))
+"""
+READ_BACK = {"2.11.2": _READ_BACK, "3.3.2": _READ_BACK_3}
 
 _READ_VARIABLE = f"""
 import json
@@ -58,16 +78,21 @@ def _raw_row(home: Path) -> tuple[str, str, str]:
     return password, extra, val
 
 
+@pytest.fixture(scope="module", params=VERSIONS)
+def version(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def migrated_db(tmp_path_factory) -> Path:
-    """One migrated sqlite db (no encrypted rows), copied into every test's AIRFLOW_HOME."""
-    home = tmp_path_factory.mktemp("airflow-template")
-    _ok(run_airflow(["db", "migrate"], _env(KeyRing([generate_key()])), home))
+def migrated_db(tmp_path_factory, version) -> Path:
+    """One migrated sqlite db (no encrypted rows) per Airflow version, copied into every test's AIRFLOW_HOME."""
+    home = tmp_path_factory.mktemp(f"airflow-template-{version}")
+    _ok(run_airflow(["db", "migrate"], _env(KeyRing([generate_key()])), home, version))
     return home / "airflow.db"
 
 
 @pytest.fixture
-def stage1(tmp_path, migrated_db):
+def stage1(tmp_path, migrated_db, version):
     """AIRFLOW_HOME with a connection and a variable stored under ring [k1]."""
     home = tmp_path / "airflow"
     home.mkdir()
@@ -84,9 +109,9 @@ def stage1(tmp_path, migrated_db):
         ["connections", "add", CONN_ID, "--conn-type", "postgres", "--conn-host", "db.internal",
          "--conn-login", "om", f"--conn-password={secret['password']}",
          f"--conn-extra={secret['extra']}"],
-        _env(ring1), home,
+        _env(ring1), home, version,
     ))
-    _ok(run_airflow(["variables", "set", VAR_KEY, secret["variable"]], _env(ring1), home))
+    _ok(run_airflow(["variables", "set", VAR_KEY, secret["variable"]], _env(ring1), home, version))
 
     password, extra, val = _raw_row(home)
     assert secret["password"] not in password
@@ -96,12 +121,12 @@ def stage1(tmp_path, migrated_db):
     return home, k1, k2, secret
 
 
-def test_rotate_fernet_key_keeps_values_when_old_key_is_dropped(stage1):
+def test_rotate_fernet_key_keeps_values_when_old_key_is_dropped(stage1, version):
     home, k1, k2, secret = stage1
 
     ring2 = KeyRing([k2, k1])
     assert rotation_problems([2, 1], None, key=CFG_KEY) == []
-    _ok(run_airflow(["rotate-fernet-key"], _env(ring2), home))
+    _ok(run_airflow(["rotate-fernet-key"], _env(ring2), home, version))
     password, extra, val = _raw_row(home)
     assert Fernet(k2).decrypt(password.encode()).decode() == secret["password"]
     assert Fernet(k2).decrypt(val.encode()).decode() == secret["variable"]
@@ -110,34 +135,35 @@ def test_rotate_fernet_key_keeps_values_when_old_key_is_dropped(stage1):
 
     ring3 = KeyRing([k2])
     assert rotation_problems([2], 2, key=CFG_KEY) == []
-    conn = json.loads(_ok(run_airflow_python(_READ_BACK, _env(ring3), home)).splitlines()[-1])
+    conn = json.loads(_ok(run_airflow_python(READ_BACK[version], _env(ring3), home, version)).splitlines()[-1])
     assert conn == {"password": secret["password"], "extra": secret["extra"]}
-    variable = json.loads(_ok(run_airflow_python(_READ_VARIABLE, _env(ring3), home)).splitlines()[-1])
+    variable = json.loads(_ok(run_airflow_python(_READ_VARIABLE, _env(ring3), home, version)).splitlines()[-1])
     assert variable == secret["variable"]
-    cli = json.loads(_ok(run_airflow(["connections", "get", CONN_ID, "-o", "json"], _env(ring3), home)))
+    cli = json.loads(_ok(run_airflow(["connections", "get", CONN_ID, "-o", "json"], _env(ring3), home, version)))
     assert cli[0]["password"] == secret["password"]
 
 
-def test_dropping_old_key_without_rotation_loses_values(stage1):
+def test_dropping_old_key_without_rotation_loses_values(stage1, version):
     home, k1, k2, secret = stage1
 
     ring2 = KeyRing([k2, k1])
-    conn = json.loads(_ok(run_airflow_python(_READ_BACK, _env(ring2), home)).splitlines()[-1])
+    conn = json.loads(_ok(run_airflow_python(READ_BACK[version], _env(ring2), home, version)).splitlines()[-1])
     assert conn["password"] == secret["password"]
 
     ring3 = KeyRing([k2])
     assert rotation_problems([2], None, key=CFG_KEY) != []
-    failed = run_airflow_python(_READ_BACK, _env(ring3), home)
+    failed = run_airflow_python(READ_BACK[version], _env(ring3), home, version)
     output = failed.stdout + failed.stderr  # Airflow logs to stdout
     assert failed.returncode != 0
     assert "cryptography.fernet.InvalidToken" in output
     assert f"conn_id `{CONN_ID}` isn't defined" in output  # how Airflow reports the lost row
     assert secret["password"] not in output
-    variable = json.loads(_ok(run_airflow_python(_READ_VARIABLE, _env(ring3), home)).splitlines()[-1])
+    variable = json.loads(_ok(run_airflow_python(_READ_VARIABLE, _env(ring3), home, version)).splitlines()[-1])
     assert variable == "<missing>"
 
 
-def test_airflow_config_check_reads_a_fragment_back(tmp_path):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_airflow_config_check_reads_a_fragment_back(tmp_path, version):
     key = generate_key()
     ring = KeyRing([key, generate_key()])
     fragment = f"""\
@@ -150,7 +176,7 @@ aws_region = eu-west-1
 kubernetes_namespace = openmetadata
 kubernetes_in_cluster = true
 """
-    got = airflow_config_check(fragment, tmp_path / "airflow")
+    got = airflow_config_check(fragment, tmp_path / "airflow", version=version)
     assert got["core"]["fernet_key"] == ring.value
     assert KeyRing.parse(got["core"]["fernet_key"]) == ring
     section = got["openmetadata_secrets_manager"]
@@ -160,11 +186,12 @@ kubernetes_in_cluster = true
 
     override = airflow_config_check(
         fragment, tmp_path / "airflow",
-        env={"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_REGION": "us-east-2"},
+        env={"AIRFLOW__OPENMETADATA_SECRETS_MANAGER__AWS_REGION": "us-east-2"}, version=version,
     )
     assert override["openmetadata_secrets_manager"]["aws_region"] == "us-east-2"
 
 
-def test_airflow_config_check_without_section(tmp_path):
-    got = airflow_config_check("[core]\nload_examples = False\n", tmp_path / "airflow")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_airflow_config_check_without_section(tmp_path, version):
+    got = airflow_config_check("[core]\nload_examples = False\n", tmp_path / "airflow", version=version)
     assert got == {"openmetadata_secrets_manager": {}, "core": {"fernet_key": ""}}

@@ -56,9 +56,11 @@ def test_document_has_exactly_the_documented_fields(basic):
     assert list(document) == ["stack", "project", "resources", "outputs"]
     assert (document["stack"], document["project"]) == ("test", "om-secrets")
     for entry in document["resources"]:
-        assert list(entry) == ["urn", "type", "name", "parent", "custom", "inputs", "options"]
+        placed = entry["custom"] and not entry["type"].startswith("pulumi:")  # a provider's resource: where it lives
+        assert list(entry) == ["urn", "type", "name", "parent", "custom", "inputs", "options"] + (
+            ["placement"] if placed else [])
         assert list(entry["options"]) == ["protect", "retainOnDelete", "deleteBeforeReplace", "dependsOn",
-                                          "additionalSecretOutputs", "ignoreChanges", "aliases"]
+                                          "additionalSecretOutputs", "ignoreChanges", "aliases", "provider"]
     assert STACK not in {entry["type"] for entry in document["resources"]}
     assert [e["urn"] for e in document["resources"]] == sorted(e["urn"] for e in document["resources"])
 

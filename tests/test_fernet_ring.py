@@ -16,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
 from omsecrets import engine
+from omsecrets.components import key_pin
 from omsecrets.components.environment import STABLE_NAME
 from omsecrets.components.fernet import KeyRing
 from omsecrets.components.fernet_ring import key_from_random_bytes
@@ -73,6 +74,8 @@ def generation_keys(result: engine.PreviewResult, app: str) -> dict[int, str]:
     (ring,) = [r for r in result.by_type(RING) if r.inputs["application"] == app]
     out = {}
     for resource in result.children(ring.urn):
+        if resource.type == key_pin.PIN_TYPE:
+            continue
         assert resource.type == RANDOM_BYTES
         gen = int(resource.name.rsplit("-gen-", 1)[1])
         out[gen] = key_from_random_bytes(engine.plain(resource.state, show_secrets=True)["base64"])
@@ -81,7 +84,7 @@ def generation_keys(result: engine.PreviewResult, app: str) -> dict[int, str]:
 
 def key_resources(result: engine.PreviewResult, app: str) -> dict[int, engine.CapturedResource]:
     (ring,) = [r for r in result.by_type(RING) if r.inputs["application"] == app]
-    return {int(r.name.rsplit("-gen-", 1)[1]): r for r in result.children(ring.urn)}
+    return {int(r.name.rsplit("-gen-", 1)[1]): r for r in result.children(ring.urn) if r.type == RANDOM_BYTES}
 
 
 def expected_ring(result: engine.PreviewResult, app: str, generations) -> str:
@@ -378,6 +381,27 @@ def test_an_imported_key_joins_the_ring_without_a_random_resource(preview_config
     assert existing not in json.dumps(result.to_document())  # only with show_secrets
     (component,) = [r for r in result.by_type(RING) if r.inputs["application"] == "openmetadata"]
     assert component.inputs["importedGenerations"] == [1]
+
+
+def test_an_imported_key_is_pinned_by_a_secret_fingerprint(preview_config):
+    """Another value under the same config key changes the protected pin's keepers (a replace pulumi preview
+    shows and pulumi up refuses); the fingerprint is a secret and the key itself is nowhere in the pin."""
+    existing, other = generate_key(), generate_key()
+    first, second, again = (_adopt(preview_config, k) for k in (existing, other, existing))
+
+    def pin_of(result):
+        (ring,) = [r for r in result.by_type(RING) if r.inputs["application"] == "openmetadata"]
+        (pin,) = [r for r in result.children(ring.urn) if r.type == key_pin.PIN_TYPE]
+        return pin
+
+    pin = pin_of(first)
+    assert pin.name.endswith("-gen-1-imported") and pin.options["protect"] is True
+    assert "keepers" in pin.options["additionalSecretOutputs"] and pin.secret_input("keepers")
+    keepers = pin.plain_inputs["keepers"]
+    assert keepers == {"fingerprint": key_pin.fingerprint(existing)} and existing not in json.dumps(keepers)
+    assert pin_of(second).plain_inputs["keepers"] != keepers  # a new value: the pin is replaced
+    assert pin_of(again).plain_inputs["keepers"] == keepers  # the same value: nothing changes
+    assert key_pin.fingerprint(f"  {existing}\n") == key_pin.fingerprint(existing)
 
 
 def test_importing_the_public_default_key_is_refused(preview_config):

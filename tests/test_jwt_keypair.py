@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from omsecrets import engine
-from omsecrets.components import jwt
+from omsecrets.components import jwt, key_pin
 from omsecrets.components.environment import STABLE_NAME
 from tests.support.previews import stack_file
 
@@ -186,6 +186,20 @@ def test_an_imported_key_is_delivered_as_om_reads_it(preview_config, fmt):
     (pair,) = result.by_type(PAIR)
     assert pair.inputs == {"imported": True, "importedFrom": "existingJwtKey", "keyId": "running-kid"}
     assert _pem(RUNNING) not in json.dumps(result.to_document())
+
+
+def test_an_imported_key_is_pinned_by_its_public_key(preview_config):
+    """Another key under the same config key changes the protected pin's keepers (pulumi preview shows a
+    replace, pulumi up refuses it); the pin holds only the public key's SHA-256."""
+    def pin_of(key):
+        result = preview_config({"provider": "db", "jwt": {"imported": "existingJwtKey", "keyId": "running-kid"}},
+                                extra={"om-secrets:existingJwtKey": _pem(key)}, secret_keys=("om-secrets:existingJwtKey",))
+        (pin,) = result.by_type(key_pin.PIN_TYPE)
+        assert pin.parent == result.by_type(PAIR)[0].urn and pin.options["protect"] is True
+        return pin.plain_inputs["keepers"]["fingerprint"]
+
+    other = jwt.stand_in_private_key("tests/another-deployment")
+    assert pin_of(RUNNING) == jwt.pair_from_pem(_pem(RUNNING), "running-kid").public_sha256 != pin_of(other)
 
 
 def test_an_imported_key_offline_is_a_stand_in_with_a_notice(tmp_path, capsys):

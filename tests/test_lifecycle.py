@@ -15,7 +15,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from omsecrets import cli, engine, lifecycle
-from omsecrets.components import core, jwt
+from omsecrets.components import core, jwt, resource_types
 from tests.support.previews import planted_keys, stack_file_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,6 +169,73 @@ def test_store_secret_moves_are_findings_for_every_store_type():
         assert lifecycle.guard(one, copy.deepcopy(one)) == []
 
 
+def _with(r, **options):
+    r = copy.deepcopy(r)
+    placement = options.pop("placement", None)
+    r["options"].update(options)
+    if placement is not None:
+        r["placement"] = placement
+    return r
+
+
+def test_an_ssm_tier_replaces_only_from_advanced_to_standard():
+    store = res("om-secrets:stores:AwsSsmParameterStore", "om-store", custom=False)
+    param = lambda tier: res("aws:ssm/parameter:Parameter", "om-store-jwt", store["urn"],  # noqa: E731
+                             {"name": "/om/jwt", "tier": tier})
+    assert subjects(doc(store, param("Standard")), doc(store, param("Advanced"))) == []
+    found = lifecycle.guard(doc(store, param("Advanced")), doc(store, param("Standard")))
+    assert [f.subject for f in found] == ["secret.jwt"] and "tier 'Advanced' -> 'Standard'" in found[0].message
+
+
+def test_a_namespace_is_lost_unless_retained_on_delete():
+    ns = res("kubernetes:core/v1:Namespace", "om-ns-store", inputs={"metadata": {"name": "store"}})
+    (found,) = lifecycle.guard(doc(ns), doc())
+    assert found.subject == "namespace.om-ns-store" and "every Secret in it" in found.message
+    retained = _with(ns, retainOnDelete=True)
+    assert subjects(doc(retained), doc()) == []
+    moved = copy.deepcopy(retained)
+    moved["inputs"]["metadata"]["name"] = "store-2"
+    assert subjects(doc(retained), doc(moved)) == []  # the old one stays in the cluster
+
+
+def test_a_vault_deleted_or_moved_takes_its_secrets():
+    store = res("om-secrets:stores:AzureKeyVaultStore", "om-store", custom=False)
+    vault = res("azure-native:keyvault:Vault", "om-store-vault", store["urn"],
+                {"resourceGroupName": "rg", "vaultName": "kv", "location": "westeurope"}, protect=True)
+    (gone,) = lifecycle.guard(doc(store, vault), doc(store))
+    assert gone.subject == "vault.store" and "every secret in it" in gone.message and "pulumi state delete" in gone.message
+    moved = copy.deepcopy(vault)
+    moved["inputs"]["location"] = "northeurope"
+    (found,) = lifecycle.guard(doc(store, vault), doc(store, moved))
+    assert "location 'westeurope' -> 'northeurope'" in found.message and "a new, empty vault" in found.message
+    assert subjects(doc(store, vault), doc(store, moved, acknowledge=["vault.store"])) == []
+
+
+def test_a_move_to_another_region_is_a_replacement():
+    key = res(lifecycle.KMS_KEY, "om-kms", res(core.KMS_KEY_TYPE, "om-kms", custom=False)["urn"])
+    parent = res(core.KMS_KEY_TYPE, "om-kms", custom=False)
+    west, north = _with(key, placement={"region": "eu-west-1"}), _with(key, placement={"region": "eu-north-1"})
+    (found,) = lifecycle.guard(doc(parent, west), doc(parent, north))
+    assert found.subject == "kms.key" and "from region eu-west-1 to region eu-north-1" in found.message
+    assert subjects(doc(parent, west), doc(parent, copy.deepcopy(west))) == []
+    assert subjects(doc(parent, key), doc(parent, north)) == []  # a baseline made before placement was recorded
+
+
+def test_key_material_under_a_component_of_your_own_is_guarded():
+    mine = res("acme:index:Keys", "acme", custom=False)
+    key = res(lifecycle.RANDOM_BYTES, "acme-signing", mine["urn"], {"length": 32})
+    (found,) = lifecycle.guard(doc(mine, key), doc(mine))
+    assert found.subject == "key.acme-signing"
+    longer = copy.deepcopy(key)
+    longer["inputs"]["length"] = 64
+    assert subjects(doc(mine, key), doc(mine, longer)) == ["key.acme-signing"]
+
+
+def test_an_access_keys_user_change_is_a_new_key():
+    keys = lambda user: res(lifecycle.ACCESS_KEY, "om-access-server", inputs={"user": user})  # noqa: E731
+    assert subjects(doc(keys("om-server")), doc(keys("om-server-2"))) == ["access-key.om-access-server"]
+
+
 # ------------------------------------------------------------------ catalogue over the real program
 
 
@@ -182,6 +249,7 @@ def preview_document(stack: str, edit=None, *, as_stack: str | None = None) -> d
     om = _om(raw)
     if edit:
         edit(om)
+    raw.update(om.pop(RAW, {}))  # provider config (aws:region ...) an edit changes
     keys = {"existingOmFernetKey": IMPORTED_KEY, "otherOmFernetKey": OTHER_KEY, "existingJwtKey": IMPORTED_JWT_KEY}
     used = {ref for app in core.APPS for ref in ((om.get("fernet") or {}).get(app) or {}).get("imported", {}).values()}
     used.add((om.get("jwt") or {}).get("imported"))
@@ -191,6 +259,16 @@ def preview_document(stack: str, edit=None, *, as_stack: str | None = None) -> d
               **{f"om-secrets:{k}": v for k, v in om.items()}, **{f"om-secrets:{k}": v for k, v in planted.items()}}
     result = engine.preview(ROOT, as_stack or stack, config=config, secret_keys=[f"om-secrets:{k}" for k in planted])
     return json.loads(json.dumps(result.to_document()))
+
+
+#: Key of an edit's om-secrets config under which it sets other namespaces' config (``{"aws:region": ...}``).
+RAW = "__provider_config__"
+
+
+def provider_config(key: str, value):
+    def edit(om):
+        om.setdefault(RAW, {})[key] = value
+    return edit
 
 
 def setting(path: str, value):
@@ -345,6 +423,31 @@ CATALOGUE = [
      setting("jwt", {"imported": "existingJwtKey", "keyId": "running-kid", "extraPublicKeyUrls": ["https://idp/keys"]}),
      set()),
     ("unused-acknowledgement", "dev", None, acknowledge("password.mysql-password"), {"password.mysql-password"}),
+    # Azure Key Vault: the vaults and their secrets
+    ("azure-location-changed", "azure", None, setting("azure.location", "northeurope"), {"vault.store", "vault.keys"}),
+    ("azure-vault-made-existing", "azure", None, setting("azure.vault", {"name": "kv-om-prod-weu", "create": False}),
+     {"vault.store", "vault.keys"}),
+    ("azure-vault-renamed", "azure", None, setting("azure.vault.name", "kv-om-prod-weu2"),
+     {"vault.store", "vault.keys", "secret.warehouse-password", *fernet_copies()}),
+    ("azure-resource-group-changed", "azure", None, setting("azure.resourceGroupName", "rg-other"),
+     {"vault.store", "vault.keys", "secret.warehouse-password", *fernet_copies()}),
+    ("azure-vault-acknowledged", "azure", None, edits(setting("azure.location", "northeurope"),
+                                                     acknowledge("vault.store", "vault.keys")), ALLOWED),
+    ("azure-tags-and-network", "azure", None, edits(setting("tags", {"team": "x"}),
+                                                   setting("azure.vault.network.ipRules", ["203.0.113.0/24"])), set()),
+    # GCP Secret Manager: replication and project
+    ("gcp-replica-added", "gcp", None, edits(setting("gcp.replication.locations", ["europe-west1", "europe-west4", "europe-north1"]),
+                                             setting("gcp.replication.kmsKeyNames", None)),
+     {"secret.bigquery-password", *fernet_copies()}),
+    ("gcp-automatic-replication", "gcp", None, setting("gcp.replication", None), {"secret.bigquery-password", *fernet_copies()}),
+    ("gcp-project-changed", "gcp", None, setting("gcp.project", "acme-data-prod2"), {"secret.bigquery-password", *fernet_copies()}),
+    ("gcp-replica-key-changed", "gcp", None, setting("gcp.replication.kmsKeyNames.europe-west1",
+                                                     "projects/acme-security/locations/europe-west1/keyRings/om/cryptoKeys/v2"),
+     set()),  # customer-managed encryption of user-managed replicas is updated in place
+    ("gcp-tags-changed", "gcp", None, setting("tags", {"team": "x"}), set()),
+    # provider configuration: a region change moves every resource of the default provider
+    ("aws-region-changed", "prod", None, edits(setting("aws.region", "eu-north-1"), provider_config("aws:region", "eu-north-1")),
+     {"kms.key", "secret.warehouse-password", "secret.snowflake-password", *fernet_copies()}),
 ]
 _BASELINES: dict = {}
 
@@ -358,7 +461,7 @@ def _baseline(stack, edit):
 
 def test_the_catalogue_is_large_and_varied():
     assert len(CATALOGUE) >= 30
-    assert {c[1] for c in CATALOGUE} >= {"dev", "staging", "prod", "local", "aws", "kubernetes", "managed-aws"}
+    assert {c[1] for c in CATALOGUE} >= {"dev", "staging", "prod", "local", "aws", "kubernetes", "managed-aws", "azure", "gcp"}
     assert sum(c[4] == set() for c in CATALOGUE) >= 10 and sum(c[4] not in (set(), ALLOWED) for c in CATALOGUE) >= 20
 
 
@@ -382,16 +485,20 @@ def test_catalogue(case):
 def _assert_destroys_nothing(before, after):
     """Independently of the guard: every key-material resource of the baseline is answered by a
     resource of the new plan (URN or alias) with the same replace-triggering inputs and id."""
-    key_types = {*lifecycle.REPLACE_INPUTS, *lifecycle.STORE_SECRET_LOCATION}
+    key_types = resource_types.tokens(*resource_types.GUARDED_ROLES)
     unstack = lambda urn: urn.split("::", 1)[1]  # noqa: E731
     answers = {unstack(u): r for r in after["resources"] for u in (r["urn"], *r["options"].get("aliases", []))}
     for old in before["resources"]:
         if old["type"] not in key_types or not old["custom"]:
             continue
         new = answers.get(unstack(old["urn"]))
-        assert new is not None, f"{old['name']} would be deleted"
-        for key in (*lifecycle.REPLACE_INPUTS.get(old["type"], ()), *lifecycle.STORE_SECRET_LOCATION.get(old["type"], ())):
-            assert lifecycle._dig(new["inputs"], key) == lifecycle._dig(old["inputs"], key), (old["name"], key)
+        assert new is not None or old["options"]["retainOnDelete"], f"{old['name']} would be deleted"
+        if new is None:
+            continue
+        kind = resource_types.TYPES[old["type"]]
+        for key in (*kind.create_only, *kind.identity):
+            assert resource_types.dig(new["inputs"], key) == resource_types.dig(old["inputs"], key), (old["name"], key)
+        assert new.get("placement") == old.get("placement"), old["name"]
 
 
 # ------------------------------------------------------------------ command line

@@ -312,7 +312,21 @@ AZURE_WI = {
 }
 
 
+FERNET_A = "dGhpcyBpcyBub3QgYSByZWFsIGtleSBidXQgMzIgYnl0ZXM="
+FERNET_B = "YW5vdGhlciBrZXkgdGhhdCBpcyBub3QgcmVhbCBhdCBhbGw="
+
 BAD = [
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": [2, 1], "imported": {"1": "runningKey"}},
+                                     "airflow": {"generations": [2, 1], "imported": {"1": "runningKey"}}}),
+                 {"secret_values": {"runningKey": FERNET_A}}, "fernet.airflow.imported.1", "'runningKey'",
+                 "OpenMetadata and Airflow would share one Fernet key", 1, id="one-key-imported-into-both-rings"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": [2, 1], "imported": {"1": "omKey"}},
+                                     "airflow": {"generations": [2, 1], "imported": {"1": "airflowKey"}}}),
+                 {"secret_values": {"omKey": FERNET_A, "airflowKey": FERNET_A + "\n"}}, "fernet.airflow.imported.1",
+                 "'airflowKey'", "which holds the same key", 1, id="one-value-under-two-names"),
+    pytest.param(merged(K8S, fernet={"openmetadata": {"generations": [3, 2, 1], "imported": {"1": "omKey", "2": "omKey"}}}),
+                 {"secret_values": {"omKey": FERNET_A}}, "fernet.openmetadata.imported.2", "'omKey'",
+                 "two generations of one ring would be one key", 1, id="one-key-two-generations"),
     pytest.param(merged(K8S, airflow={"version": 4}), {}, "airflow.version", "4", "from 2 to 3", 1, id="airflow-version-4"),
     pytest.param(merged(K8S, airflow={"serverUser": "Admin"}), {}, "airflow.serverUser", "'Admin'",
                  "defaults create with password 'admin'", 1, id="airflow-admin-user"),

@@ -52,6 +52,17 @@ def test_every_secret_gets_a_first_version_and_oms_id():
     assert store.references()["mysql"] == "secret:omprod_database_my_sql1_authtype_password"
 
 
+def test_a_new_value_adds_a_version_and_keeps_the_old_one():
+    """secretData is create-only (terraform-provider-google: ForceNew), so a rotation replaces the version: it
+    must not be protected (the replace would stop half done) and must be retained (the replaced version is
+    never destroyed); the secret holding every version stays protected with deletion protection."""
+    _, _, requests = _build(_args())
+    for name in ("s-fernet-airflow", "s-mysql"):
+        version = requests[(VERSION, name)]
+        assert (version.protect, version.retainOnDelete) == (False, True), name
+    assert requests[(SECRET, "s-fernet-airflow")].protect and not requests[(SECRET, "s-fernet-airflow")].retainOnDelete
+
+
 def test_automatic_replication_with_optional_cmek():
     _, resources, _ = _build(_args(kms_key_name=KEY))
     secret = resources[(SECRET, "s-mysql")]

@@ -75,8 +75,7 @@ class AwsSecretsManagerStore(SecretStore):
             self._child_name(name),
             secret_id=secret.id,
             secret_string=value,
-            opts=self._options(
-                key_material=key_material,
+            opts=self._version_options(
                 additional_secret_outputs=["secretString"],
                 ignore_changes=["secretString"] if server_owned else None,
             ),

@@ -120,6 +120,13 @@ class SecretStore(pulumi.ComponentResource):
     def _options(self, *, key_material: bool, **extra) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, protect=bool(self.args.protect and key_material), **extra)
 
+    def _version_options(self, **extra) -> pulumi.ResourceOptions:
+        """A value version (AWS ``SecretVersion``, GCP ``SecretVersion``): a new value replaces it (both providers
+        mark the value create-only), so it is never protected, which would stop every rotation half done; it is
+        retained on delete instead, so Pulumi never destroys a version: the replaced one stays in the store
+        (AWS: ``AWSPREVIOUS``; GCP: an older enabled version) under its protected secret."""
+        return pulumi.ResourceOptions(parent=self, retain_on_delete=True, **extra)
+
     def _declare(
         self, name: str, sid: str, value: pulumi.Output, *, key_material: bool, server_owned: bool, immutable: bool
     ) -> pulumi.Resource:

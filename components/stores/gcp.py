@@ -125,8 +125,7 @@ class GcpSecretManagerStore(SecretStore):
             self._child_name(name),
             secret=secret.id,
             secret_data=value,
-            opts=self._options(
-                key_material=key_material,
+            opts=self._version_options(
                 additional_secret_outputs=["secretData"],
                 ignore_changes=["secretData"] if server_owned else None,
             ),

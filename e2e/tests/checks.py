@@ -78,7 +78,7 @@ def assert_cluster_matches_declaration(cluster, preview: dict, state: list[dict]
                 problems.append(f"{object_path(r)}: label {k}={labels.get(k)!r}, declared {v!r}")
         kind = r["type"].rsplit(":", 1)[-1]
         if kind == "Secret":
-            want = r["inputs"].get("stringData") or r["inputs"].get("data") or {}
+            want = r["inputs"].get("stringData") or r["inputs"].get("data") or {}  # data: binary files (JWT DER)
             got = decoded_data(obj)
             if set(got) != set(want):
                 problems.append(f"{object_path(r)}: data keys {sorted(got)}, declared {sorted(want)}")

@@ -83,6 +83,7 @@ class CapturedResource:
             "options": {
                 **{k: list(v) if isinstance(v, list) else v for k, v in self.options.items()},
                 "aliases": list(self.alias_urns),
+                "provider": self.provider,  # the explicit provider reference (urn::id); None: the default
             },
         }
 

@@ -16,6 +16,7 @@ from typing import Any, Optional, cast
 
 from google.protobuf import struct_pb2
 
+from omsecrets.components import resource_types
 from omsecrets.engine import _pulumi
 from omsecrets.engine.capture import STACK_TYPE, CapturedResource, CapturingMonitor, Diagnostic
 from omsecrets.engine.fabricators import DEFAULT_REGION, FabricatingMocks
@@ -61,9 +62,27 @@ class PreviewResult:
         return {
             "stack": self.stack,
             "project": self.project,
-            "resources": [r.to_document(show_secrets) for r in self.resources],
+            "resources": [self._resource_document(r, show_secrets) for r in self.resources],
             "outputs": plain(self.outputs, show_secrets),
         }
+
+    def _resource_document(self, r: CapturedResource, show_secrets: bool) -> dict:
+        """``r.to_document`` plus, for a provider's resource, its ``placement``: the region, subscription,
+        project or cluster it lives in (its own input, else its explicit provider's, else the stack config's)."""
+        document = r.to_document(show_secrets)
+        if r.custom and not r.type.startswith("pulumi:"):
+            ref = r.provider
+            provider = self._providers().get(ref.rsplit("::", 1)[0]) if ref else None
+            document["placement"] = resource_types.placement(
+                r.type, plain(r.inputs), plain(provider.inputs) if provider else None, self.config)
+        return document
+
+    def _providers(self) -> dict[str, CapturedResource]:
+        cached = self.__dict__.get("_provider_index")
+        if cached is None:
+            cached = {r.urn: r for r in self.resources if r.type.startswith("pulumi:providers:")}
+            self.__dict__["_provider_index"] = cached
+        return cached
 
 
 class _Diagnostics:
