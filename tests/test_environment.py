@@ -17,6 +17,7 @@ import pytest
 from omsecrets import engine
 from omsecrets.components import conventions, core
 from omsecrets.components.environment import STABLE_NAME
+from omsecrets.components.settings import KEY_COPIES
 from tests.support.previews import stack_config, strings_in_secrets
 
 ENVIRONMENT = "om-secrets:index:OpenMetadataSecrets"
@@ -180,6 +181,14 @@ def test_stack_outputs(stack, previewed):
     expected = set(BASE_OUTPUTS)
     if aws:
         expected.add("iam")
+    if cfg["provider"] == "kubernetes":  # where secretReferences and keyCopyReferences resolve
+        expected.add("kubernetes")
+        env = {e["name"]: e["value"] for e in outputs["helmValues"]["openmetadata"]["extraEnvs"]}
+        copies = {r.inputs["metadata"]["namespace"] for r in result.by_type("kubernetes:core/v1:Secret")
+                  if r.name.rsplit("-store-", 1)[-1].removeprefix("keys-") in KEY_COPIES
+                  and not core.is_vacated_key_copy(engine.plain(r.inputs, show_secrets=True)["stringData"]["value"])}
+        assert outputs["kubernetes"] == {"namespace": env["OM_SM_NAMESPACE"], "keysNamespace": copies.pop()}
+        assert not copies
     if cfg.get("aws", {}).get("kms", {}).get("create"):
         expected.add("kmsKeyArn")
         assert outputs["kmsKeyArn"] == result.by_type("aws:kms/key:Key")[0].state["arn"]
@@ -258,7 +267,7 @@ def test_platform_program_exports_each_environment(platform):
     outputs = engine.plain(platform.outputs)
     assert set(outputs) == {"analytics", "sandbox"}
     assert set(outputs["analytics"]) == BASE_OUTPUTS | {"iam"}
-    assert set(outputs["sandbox"]) == BASE_OUTPUTS
+    assert set(outputs["sandbox"]) == BASE_OUTPUTS | {"kubernetes"}
     assert outputs["analytics"]["secretReferences"] == {
         "ingestion-bot": "secret:/analytics/openmetadata/bot/ingestion-bot/config/jwttoken",
         "warehouse": "secret:/analytics/openmetadata/database/warehouse/password",
