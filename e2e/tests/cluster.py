@@ -203,11 +203,14 @@ class Cluster:
         return self.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
 
     def can(self, user: str, groups: list[str], verb: str, namespace: str, resource: str = "secrets",
-            name: str = "") -> bool:
-        """SubjectAccessReview, as the API server's RBAC authorizer answers it."""
-        attrs = {"namespace": namespace, "verb": verb, "resource": resource, "version": "v1"}
+            name: str = "", group: str = "", subresource: str = "") -> bool:
+        """SubjectAccessReview, as the API server's RBAC authorizer answers it (namespace "": cluster scope,
+        i.e. every namespace)."""
+        attrs = {"namespace": namespace, "verb": verb, "group": group, "resource": resource, "version": "v1"}
         if name:
             attrs["name"] = name
+        if subresource:
+            attrs["subresource"] = subresource
         review = self.api("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
             "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
             "spec": {"user": user, "groups": groups, "resourceAttributes": attrs}})

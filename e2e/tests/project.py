@@ -102,9 +102,10 @@ class Project:
         doc = json.loads(self.run("stack", "export", "--show-secrets").check().stdout)
         return doc["deployment"].get("resources", [])
 
-    def offline_preview(self) -> dict:
+    def offline_preview(self, show_secrets: bool = True) -> dict:
         """What the mock engine (``omsecrets preview --json``) declares for the same stack."""
-        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json", "--show-secrets",
+        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json",
+                              *(["--show-secrets"] if show_secrets else []),
                               "--project-dir", str(self.root)], capture_output=True, text=True,
                              env={k: v for k, v in self.env.items() if k != "PULUMI_CONFIG_PASSPHRASE"})
         if out.returncode != 0:
