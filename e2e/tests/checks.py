@@ -378,21 +378,31 @@ def fernet_key(random_bytes_base64: str) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def intended_rings(state: list[dict]) -> dict[str, str]:
-    """Each app's ring as the program meant it: its RandomBytes generations (state), newest first, joined."""
+def generation_keys(state: list[dict]) -> dict[str, dict[int, str]]:
+    """``{app: {generation: Fernet key}}`` of every RandomBytes generation the engine holds (state)."""
+    out: dict[str, dict[int, str]] = {}
     by_urn = {r["urn"]: r for r in state}
+    for r in state:
+        parent = by_urn.get(r.get("parent") or "")
+        if r["type"] == RANDOM_BYTES and parent and parent["type"] == FERNET_RING:
+            app = plain(engine_value(parent.get("inputs") or {}))["application"]
+            out.setdefault(app, {})[int(_name(r).rsplit("-gen-", 1)[1])] = fernet_key(
+                plain(engine_value(r["outputs"]["base64"])))
+    return out
+
+
+def intended_rings(state: list[dict], generations: dict[str, list[int]] | None = None) -> dict[str, str]:
+    """Each app's ring as the program meant it: its RandomBytes generations (state) in the order of
+    ``generations[app]`` (the stack's config; default: the order the ring component declares), joined."""
+    keys = generation_keys(state)
     rings = {}
     for ring in (r for r in state if r["type"] == FERNET_RING):
         inputs = plain(engine_value(ring.get("inputs") or {}))
-        keys = {}
-        for r in state:
-            if r["type"] == RANDOM_BYTES and r.get("parent") == ring["urn"]:
-                gen = int(_name(r).rsplit("-gen-", 1)[1])
-                keys[gen] = fernet_key(plain(engine_value(r["outputs"]["base64"])))
-        gens = [int(g) for g in inputs["generations"]]
-        assert set(keys) == set(gens), f"{_name(ring)}: generations {gens}, keys in state for {sorted(keys)}"
-        rings[inputs["application"]] = ",".join(keys[g] for g in gens)
-        assert by_urn.get(ring.get("parent")), ring["urn"]
+        app = inputs["application"]
+        gens = [int(g) for g in (generations or {}).get(app, inputs["generations"])]
+        have = keys.get(app, {})
+        assert set(have) == set(gens), f"{_name(ring)}: generations {gens}, keys in state for {sorted(have)}"
+        rings[app] = ",".join(have[g] for g in gens)
     return rings
 
 
@@ -442,6 +452,26 @@ def pointer_or_placeholder(value: object) -> str | None:
     return None
 
 
+#: The apache-airflow chart reads the Fernet key from ``fernetKeySecretName`` under this key
+#: (chart templates/secrets/fernetkey-secret.yaml and the env ``AIRFLOW__CORE__FERNET_KEY`` it maps).
+AIRFLOW_CHART_FERNET_KEY = "fernet-key"
+
+
+def consumed_fernet_rings(cluster, outputs: dict) -> dict[str, str | None]:
+    """The Fernet ring each app reads, located as the stack tells the charts (helmValues) and read from the
+    API server: OM's ``openmetadata.config.fernetkey`` (secretRef / secretKey) in the server's namespace, the
+    Airflow chart's ``fernetKeySecretName`` (key ``fernet-key``) in ingestion's namespace."""
+    om = outputs["helmValues"]["openmetadata"]["openmetadata"]["config"]["fernetkey"]
+    where = {"openmetadata": (outputs["serviceAccounts"]["openmetadata"].split("/")[0], om["secretRef"], om["secretKey"]),
+             "airflow": (outputs["serviceAccounts"]["ingestion"].split("/")[0],
+                         outputs["helmValues"]["airflow"]["fernetKeySecretName"], AIRFLOW_CHART_FERNET_KEY)}
+    out = {}
+    for app, (ns, name, key) in where.items():
+        obj = cluster.secret(ns, name)
+        out[app] = decoded_data(obj).get(key) if obj else None
+    return out
+
+
 #: The Secrets the apps read, as their charts and OM's server name them: OM's server env FERNET_KEY and
 #: AIRFLOW_PASSWORD (openmetadata chart extraEnvs / fernetkey.secretRef), and the apache-airflow chart's
 #: fernetKeySecretName -> key "fernet-key" (apiSecretKeySecretName "api-secret-key", jwtSecretName "jwt-secret");
@@ -449,9 +479,11 @@ def pointer_or_placeholder(value: object) -> str | None:
 SERVER_SECRET, AIRFLOW_SECRET = "openmetadata-secrets", "airflow-secrets"
 
 
-def app_values_problems(cluster, state: list[dict], server_ns: str, ingestion_ns: str) -> list[str]:
-    """Where a value an app reads is not, byte for byte, what the program generated (state)."""
-    rings, gen = intended_rings(state), generated(state)
+def app_values_problems(cluster, state: list[dict], server_ns: str, ingestion_ns: str,
+                        generations: dict[str, list[int]] | None = None) -> list[str]:
+    """Where a value an app reads is not, byte for byte, what the program generated (state); the rings in the
+    order of ``generations`` (see intended_rings)."""
+    rings, gen = intended_rings(state, generations), generated(state)
     want = {
         (server_ns, SERVER_SECRET, "FERNET_KEY"): rings["openmetadata"],
         (server_ns, SERVER_SECRET, "AIRFLOW_PASSWORD"): gen["om-secrets-airflow-server-password"],
