@@ -53,10 +53,12 @@ class Project:
         })
 
     @classmethod
-    def create(cls, root: Path, repo: Path, bin_dir: Path, kubeconfig: Path, stack: str, config: dict) -> "Project":
+    def create(cls, root: Path, repo: Path, bin_dir: Path, kubeconfig: Path, stack: str, config: dict,
+               program: Path | None = None) -> "Project":
+        """A scratch project running the repo's ``__main__.py`` (or ``program``) for ``stack``."""
         root.mkdir(parents=True)
         (root / "stacks").mkdir()
-        shutil.copy(repo / "__main__.py", root / "__main__.py")
+        shutil.copy(program or repo / "__main__.py", root / "__main__.py")
         project = yaml.safe_load((repo / "Pulumi.yaml").read_text())
         project["runtime"]["options"]["virtualenv"] = str(Path(sys.prefix))
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
