@@ -180,19 +180,23 @@ ENGINE_FIELDS_NOT_COMPARED = {
     "urn": "matched by type and name; the mock engine builds URNs from the parent's last type only",
     "id": "the provider's id (namespace/name, random ids) exists only after a real create",
     "outputs": "what the providers returned; the mock engine echoes inputs",
-    "provider": "the engine's default provider reference (checked: the default provider of the type's package)",
     "propertyDependencies": "per-property dependencies; their union is in dependencies, compared with dependsOn",
     "created": "timestamp", "modified": "timestamp", "sourcePosition": "where the program declared it",
     "stackTrace": "where the program declared it",
 }
-ENGINE_FIELDS_COMPARED = {"type", "custom", "parent", "inputs", "aliases", *COMPARED_OPTIONS}
+ENGINE_FIELDS_COMPARED = {"type", "custom", "parent", "inputs", "aliases", "provider", *COMPARED_OPTIONS}
 #: Options the offline document records that the engine's state has no field for, and why.
 NOT_RECORDED_BY_ENGINE = {
     "deleteBeforeReplace": "a goal option the engine does not persist",
     "aliases": "the state records aliases only for a resource that moved through one (then compared: each is one "
-               "the offline preview declares); test_renames checks that the engine honours them (a stack made under "
-               "the former names moves with no change)",
+               "the offline preview declares); tests/test_environment.py checks what they name",
 }
+#: Options of the offline document compared with another engine field: ``provider`` (None: the default provider
+#: of the type's package) with the state's provider reference.
+OFFLINE_OPTIONS_COMPARED = {*COMPARED_OPTIONS.values(), "provider"}
+#: Fields of an offline resource beside its options that the engine has no counterpart for, and why.
+OFFLINE_ONLY_FIELDS = {"placement": "where a cloud resource lands (region, subscription, project, cluster), which the "
+                                    "offline guard compares between versions; the engine records no such field"}
 
 
 def _type_name(urn: str) -> tuple[str, str]:
@@ -348,11 +352,23 @@ def compare_mock_with_engine(preview: dict, state: list[dict], redacted: dict | 
             moved = sorted({_type_name(u)[1] for u in e["aliases"]} - declared)
             if moved:
                 problems.append(f"{where}: the engine records aliases {moved} the offline preview does not declare")
+        for option in sorted(set(opts) - OFFLINE_OPTIONS_COMPARED - set(NOT_RECORDED_BY_ENGINE)):
+            problems.append(f"{where}: the offline preview records option {option!r}, which is neither compared nor in "
+                            "NOT_RECORDED_BY_ENGINE")
+        for field in sorted(set(o) - {"urn", "type", "name", "parent", "custom", "inputs", "options"}
+                            - set(OFFLINE_ONLY_FIELDS)):
+            problems.append(f"{where}: the offline preview records {field!r}, which is neither compared nor in "
+                            "OFFLINE_ONLY_FIELDS")
         if e.get("custom"):
             package = k[0].split(":", 1)[0]
-            provider = e.get("provider") or ""
-            if not provider.split("::")[2:3] == [f"pulumi:providers:{package}"] or "::default_" not in provider:
-                problems.append(f"{where}: provider {provider!r}, not the default provider of {package}")
+            provider = (e.get("provider") or "").rsplit("::", 1)[0]  # <provider urn>::<provider id>
+            explicit = opts.get("provider")
+            if explicit is None and (provider.split("::")[2:3] != [f"pulumi:providers:{package}"]
+                                     or not _type_name(provider)[1].startswith("default")):
+                problems.append(f"{where}: provider {_type_name(provider) if provider else None} registered, the default "
+                                f"provider of {package} offline")
+            elif explicit is not None and _type_name(provider) != _type_name(explicit):
+                problems.append(f"{where}: provider {_type_name(provider)} registered, {_type_name(explicit)} offline")
         shown = o.get("inputs") or {}
         _compare(k[0], where, "", shown, red[k].get("inputs") if k in red else shown,
                  _engine_inputs(k[0], shown, e.get("inputs")), problems)

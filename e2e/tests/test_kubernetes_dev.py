@@ -280,6 +280,11 @@ def test_the_comparison_sees_every_kind_of_difference_and_needs_each_allowance(d
         "registered by the engine but not declared offline: kubernetes:core/v1:ConfigMap::extra": (None, None),
         "inputs.protect: offline True, engine False": (None, lambda r: r[("OpenMetadataSecrets", "om-secrets")][
             "inputs"].update(protect=False)),
+        "provider ('pulumi:providers:kubernetes', 'mine') registered, the default provider of kubernetes offline": (
+            None, lambda r: r[store_secret].update(provider="urn:pulumi:dev::om-secrets::pulumi:providers:kubernetes::mine::1")),
+        "registered, ('pulumi:providers:kubernetes', 'mine') offline": (lambda r: r[store_secret]["options"].update(
+            provider="urn:pulumi:dev::om-secrets::pulumi:providers:kubernetes::mine"), None),
+        "records option 'deletedWith'": (lambda r: r[store_secret]["options"].update(deletedWith="x"), None),
     }
     for expected, (offline_change, engine_change) in cases.items():
         if "ConfigMap::extra" in expected:
@@ -295,7 +300,9 @@ def test_the_comparison_sees_every_kind_of_difference_and_needs_each_allowance(d
                   "PROVIDER_DEFAULTS": ({}, "om-secrets-airflow-server-password: inputs.minLower: registered by the engine"),
                   "K8S_STRINGDATA_TO_DATA": ("", "inputs.data: registered by the engine"),
                   "ENGINE_ONLY_TYPES": ("-", "registered by the engine but not declared offline: pulumi:pulumi:Stack"),
-                  "ENGINE_FIELDS_NOT_COMPARED": ({}, "the engine records 'stackTrace'")}
+                  "ENGINE_FIELDS_NOT_COMPARED": ({}, "the engine records 'stackTrace'"),
+                  "NOT_RECORDED_BY_ENGINE": ({}, "records option 'deleteBeforeReplace'"),
+                  "OFFLINE_ONLY_FIELDS": ({}, "records 'placement'")}
     for name, (emptied, shows) in allowances.items():
         with monkeypatch.context() as m:
             m.setattr(checks, name, emptied)
