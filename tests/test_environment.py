@@ -356,3 +356,19 @@ def test_renaming_the_environment_renames_nothing(preview_config):
     key_types = set(REPLACE_INPUTS) | {"om-secrets:fernet:FernetKeyRing"}
     urns = lambda result: {r.urn for r in result.resources if r.type in key_types}  # noqa: E731
     assert urns(one) == urns(two) and len(urns(one)) >= 6
+
+
+def test_key_material_keeps_the_names_existing_states_hold(previewed):
+    """A key's name is its identity in every existing stack's state: renaming one makes `pulumi up` replace it,
+    i.e. generate a new Fernet key / password / JWT pair (e2e/tests/test_renames.py shows it on the real engine,
+    and that the lifecycle guard refuses it). Pinned literally: a refactor that renames one fails here."""
+    keys = {r.name: r.type for r in previewed("dev").resources if r.type.startswith(("random:", "tls:"))}
+    assert keys == {
+        "om-secrets-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "om-secrets-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
+        "om-secrets-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
+        "om-secrets-jwt-key": "tls:index/privateKey:PrivateKey",
+        "om-secrets-airflow-api-secret-key": "random:index/randomBytes:RandomBytes",
+        "om-secrets-airflow-jwt-secret": "random:index/randomBytes:RandomBytes",
+        "om-secrets-airflow-server-password": "random:index/randomPassword:RandomPassword",
+    }

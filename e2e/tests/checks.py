@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -402,7 +403,7 @@ def generation_keys(state: list[dict]) -> dict[str, dict[int, str]]:
         parent = by_urn.get(r.get("parent") or "")
         if r["type"] == RANDOM_BYTES and parent and parent["type"] == FERNET_RING:
             app = plain(engine_value(parent.get("inputs") or {}))["application"]
-            out.setdefault(app, {})[int(_name(r).rsplit("-gen-", 1)[1])] = fernet_key(
+            out.setdefault(app, {})[int(re.search(r"-(\d+)$", _name(r)).group(1))] = fernet_key(
                 plain(engine_value(r["outputs"]["base64"])))
     return out
 

@@ -374,18 +374,3 @@ def test_airflow_3_secrets_are_in_the_secret_airflow_reads_and_stay(cluster, dev
     assert "webserver-secret-key" not in airflow_side  # Airflow 2's
     dev.run("up", "--yes", "--skip-preview").check()
     assert read() == (airflow_side, server_side)
-
-
-def test_key_material_keeps_the_names_existing_states_hold(dev):
-    """A key's name is its identity in every existing stack's state: renaming one makes `pulumi up`
-    replace it, i.e. generate a new Fernet key / password. Pin what the engine registered."""
-    keys = {r["urn"].rsplit("::", 1)[-1]: r["type"] for r in dev.state() if r["type"].startswith(("random:", "tls:"))}
-    assert keys == {
-        "om-secrets-airflow-fernet-gen-1": "random:index/randomBytes:RandomBytes",
-        "om-secrets-openmetadata-fernet-gen-1": "random:index/randomBytes:RandomBytes",
-        "om-secrets-bootstrap-mysql-password": "random:index/randomPassword:RandomPassword",
-        "om-secrets-jwt-key": "tls:index/privateKey:PrivateKey",
-        "om-secrets-airflow-api-secret-key": "random:index/randomBytes:RandomBytes",
-        "om-secrets-airflow-jwt-secret": "random:index/randomBytes:RandomBytes",
-        "om-secrets-airflow-server-password": "random:index/randomPassword:RandomPassword",
-    }
