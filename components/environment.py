@@ -21,7 +21,7 @@ from .jobs import airflow_user_job_manifest, airflow_user_job_name
 from .jwt_keypair import JwtKeyPair, JwtKeyPairArgs
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
 from .settings import JWT_KEY_COPY, JWT_KEY_COPY_PARTS, KEY_COPIES, Settings, fernet_parts, key_copy_name
-from .stores import SecretStore, store_for
+from .stores import KubernetesSecretStore, SecretStore, store_for
 
 #: The name ``__main__.py`` gives the environment: it derives every child's name, so it never
 #: changes (not with the environment, the stack name or anything else a user may rename).
@@ -405,6 +405,11 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "clientIds": self.azure_access.client_ids,
                 "principalIds": self.azure_access.principal_ids,
             }
+        if isinstance(self.store, KubernetesSecretStore):
+            # where each kind of reference resolves: secretReferences in OM's namespace, keyCopyReferences only in
+            # the keys namespace (in OM's namespace the Fernet copies' old Secrets hold a pointer, not a key)
+            out["kubernetes"] = {"namespace": self.store.args.namespace,
+                                 "keysNamespace": self.store.args.key_copies_namespace}
         if self.gcp_access is not None:
             out["gcp"] = {
                 "project": s.gcp.project,

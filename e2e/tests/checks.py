@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from pathlib import Path
 
+import om_code
 from project import SECRET_SIG
 
 K8S_PATHS = {
@@ -20,9 +22,6 @@ K8S_PATHS = {
     "kubernetes:batch/v1:Job": "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
 }
 
-# What OM's KubernetesSecretsManager writes on a secret it creates (labels) and reads (data key).
-OM_STORE_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
-OM_STORE_DATA_KEY = "value"
 KEYS_NS = "openmetadata-secrets-keys"  # the dev store namespace's key copies namespace, which no Role covers
 
 
@@ -30,7 +29,7 @@ def ring(cluster, app: str) -> list[str]:
     """The ring's copy om-secrets keeps: the Secret ``openmetadata-fernet-<app>`` (data key ``value``)."""
     obj = cluster.secret(KEYS_NS, f"openmetadata-fernet-{app}")
     assert obj is not None, f"no store Secret for the {app} ring"
-    return decoded_data(obj)[OM_STORE_DATA_KEY].split(",")
+    return decoded_data(obj)[om_code.DATA_KEY].split(",")
 
 
 def k8s_declared(preview: dict) -> list[dict]:
@@ -54,8 +53,15 @@ def decoded_data(obj: dict) -> dict[str, str | bytes]:
     return out
 
 
-def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
-    """Every Kubernetes object the stack declares exists with its name, labels, data keys and rules."""
+def _registered(state: list[dict], type_: str, name: str) -> dict:
+    found = [r for r in state if r["type"] == type_ and r["urn"].rsplit("::", 1)[-1] == name]
+    assert len(found) == 1, f"the engine registered {len(found)} {type_} {name}"
+    return found[0].get("inputs") or {}
+
+
+def assert_cluster_matches_declaration(cluster, preview: dict, state: list[dict]) -> int:
+    """Every Kubernetes object the stack declares exists with its name, labels, data keys and rules; a value
+    derived from generated key material (DERIVED_FROM_KEYS) is compared with what the engine registered."""
     declared = k8s_declared(preview)
     assert declared, "the stack declares no Kubernetes object"
     problems = []
@@ -76,11 +82,13 @@ def assert_cluster_matches_declaration(cluster, preview: dict) -> int:
             if set(got) != set(want):
                 problems.append(f"{object_path(r)}: data keys {sorted(got)}, declared {sorted(want)}")
         if kind == "ConfigMap":
-            derived = {path.removeprefix("data.") for type_, path in DERIVED_FROM_KEYS if type_ == r["type"]}
-            got_data = {k: v for k, v in (obj.get("data") or {}).items() if k not in derived}
-            want_data = {k: v for k, v in (r["inputs"].get("data") or {}).items() if k not in derived}
-            if got_data != want_data or set(obj.get("data") or {}) != set(r["inputs"].get("data") or {}):
-                problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {r['inputs'].get('data')}")
+            want = dict(r["inputs"].get("data") or {})
+            for type_, path in DERIVED_FROM_KEYS:
+                leaf = path.removeprefix("data.")
+                if type_ == r["type"] and leaf in want:
+                    want[leaf] = _registered(state, r["type"], r["name"])["data"][leaf]
+            if (obj.get("data") or {}) != want:
+                problems.append(f"{object_path(r)}: data {obj.get('data')}, declared {want}")
         if kind == "Role" and obj.get("rules") != r["inputs"]["rules"]:
             problems.append(f"{object_path(r)}: rules {obj.get('rules')}, declared {r['inputs']['rules']}")
         if kind == "RoleBinding":
@@ -96,131 +104,416 @@ def store_secrets(preview: dict, namespace: str) -> list[dict]:
             if r["type"] == "kubernetes:core/v1:Secret" and r["inputs"]["metadata"].get("namespace") == namespace]
 
 
-def assert_om_store_shape(cluster, namespace: str, ids: list[str], tags: dict[str, str]) -> None:
-    """Independently of the declaration: what OM's own Kubernetes secrets manager writes and reads."""
-    problems = []
-    for secret_id in ids:
-        obj = cluster.secret(namespace, secret_id)
-        if obj is None:
-            problems.append(f"no Secret {namespace}/{secret_id}")
-            continue
-        labels = obj["metadata"].get("labels") or {}
-        for k, v in {**OM_STORE_LABELS, **tags}.items():
-            if labels.get(k) != v:
-                problems.append(f"{secret_id}: label {k}={labels.get(k)!r}, OM expects {v!r}")
-        data = decoded_data(obj)
-        if list(data) != [OM_STORE_DATA_KEY] or not data[OM_STORE_DATA_KEY]:
-            problems.append(f"{secret_id}: data keys {sorted(data)}, OM reads only a non-empty {OM_STORE_DATA_KEY!r}")
-        if obj.get("type") != "Opaque":
-            problems.append(f"{secret_id}: type {obj.get('type')}")
-    assert not problems, "\n".join(problems)
-
-
-def read_with_om(om_python: str, kubeconfig: Path, namespace: str, ids: list[str]) -> dict:
+def read_with_om(om_python: str, *reads: tuple[Path, str, list[str]]) -> tuple[list[dict], list[str]]:
+    """OM's own reader (om_reader.py, in OM's ingestion venv) for each (kubeconfig, namespace, ids): the values
+    it resolves, and the data key(s) the installed reader reads (from its source)."""
     script = Path(__file__).with_name("om_reader.py")
-    out = subprocess.run([om_python, str(script), str(kubeconfig), namespace, *ids], capture_output=True, text=True,
-                         timeout=300)
+    request = json.dumps([{"kubeconfig": str(k), "namespace": ns, "ids": list(ids)} for k, ns, ids in reads])
+    out = subprocess.run([om_python, str(script), request], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, f"OM's reader failed:\n{out.stdout[-3000:]}\n{out.stderr[-5000:]}"
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    return doc["reads"], doc["data_key"]
 
 
 # ---------------------------------------------------------------------- mock vs real engine
-def _normalize(v):
-    """Secrets become a marker (the offline preview prints ``[secret]``); numbers compare as floats."""
+class Secret:
+    """A value the engine keeps secret (state's ``{<sig>: ..., "plaintext": <JSON>}``), decoded."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Secret(...)"
+
+
+def engine_value(v):
+    """A state value with every secret envelope decoded into ``Secret``."""
     if isinstance(v, dict):
         if SECRET_SIG in v:
-            return "[secret]"
-        return {k: _normalize(x) for k, x in v.items()}
+            return Secret(engine_value(json.loads(v["plaintext"])) if "plaintext" in v else None)
+        return {k: engine_value(x) for k, x in v.items()}
     if isinstance(v, list):
-        return [_normalize(x) for x in v]
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
+        return [engine_value(x) for x in v]
     return v
 
 
-def _diff(path: str, want, got, out: list[str]) -> None:
-    if want == "[secret]" or got == "[secret]":
-        return  # secret on either side: the value is not shown offline
-    if isinstance(want, dict) and isinstance(got, dict):
-        for k in want:
-            if k not in got:
-                out.append(f"{path}.{k}: declared offline, not registered")
-            else:
-                _diff(f"{path}.{k}", want[k], got[k], out)
-        return
-    if want != got:
-        out.append(f"{path}: offline {want!r}, engine {got!r}")
+def plain(v):
+    """``engine_value`` with every ``Secret`` unwrapped."""
+    if isinstance(v, Secret):
+        return plain(v.value)
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
 
 
+SECRET_TEXT = "[secret]"  # what the offline preview shows for a secret value without --show-secrets
+
+# Where the mock engine and the real one differ by design. Each entry says why; anything else is a finding.
+
+#: Resources only the engine registers: the root Stack (the offline document names it only as the parent of
+#: top-level resources) and one default provider per package (the mock engine needs none).
+ENGINE_ONLY_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 #: Inputs whose value derives from generated key material: the mock engine makes its own (deterministic)
 #: key, the real engine a random one, so these differ by design (the server's kid is the key's thumbprint).
+#: Secret values differ the same way (generated passwords, rings, key files): those are compared by shape
+#: (type, keys, length of lists), never by value.
 DERIVED_FROM_KEYS = {("kubernetes:core/v1:ConfigMap", "data.JWT_KEY_ID")}
-# Inputs the real providers add in Check (defaults), absent from what the program passed.
-PROVIDER_DEFAULTS = {"random:index/randomPassword:RandomPassword": {"minLower", "minUpper", "minNumeric", "minSpecial"}}
+#: Inputs a provider's Check adds (its schema defaults), absent from what the program passed; the engine
+#: must hold exactly the default. The random stand-in adds what terraform-provider-random's schema defaults.
+PROVIDER_DEFAULTS: dict[str, dict] = {
+    "random:index/randomPassword:RandomPassword": {
+        "lower": True, "upper": True, "numeric": True, "special": True,
+        "minLower": 0, "minUpper": 0, "minNumeric": 0, "minSpecial": 0,
+    },
+}
+#: pulumi-kubernetes' Check turns a Secret's ``stringData`` into base64 ``data`` (the values are decoded and
+#: compared as ``stringData``) and drops empty maps and lists the program passed.
+K8S_STRINGDATA_TO_DATA = "kubernetes:core/v1:Secret"
+K8S_DROPS_EMPTY = "kubernetes:"
+#: Resource options compared: the engine's state field -> the offline document's ``options`` key.
+COMPARED_OPTIONS = {"protect": "protect", "retainOnDelete": "retainOnDelete", "ignoreChanges": "ignoreChanges",
+                    "additionalSecretOutputs": "additionalSecretOutputs", "dependencies": "dependsOn"}
+#: Fields of the engine's state that are not compared, and why. A field the engine starts recording that is
+#: in neither list fails the comparison (``unknown_engine_fields``), so a new option cannot go unchecked.
+ENGINE_FIELDS_NOT_COMPARED = {
+    "urn": "matched by type and name; the mock engine builds URNs from the parent's last type only",
+    "id": "the provider's id (namespace/name, random ids) exists only after a real create",
+    "outputs": "what the providers returned; the mock engine echoes inputs",
+    "propertyDependencies": "per-property dependencies; their union is in dependencies, compared with dependsOn",
+    "created": "timestamp", "modified": "timestamp", "sourcePosition": "where the program declared it",
+    "stackTrace": "where the program declared it",
+}
+ENGINE_FIELDS_COMPARED = {"type", "custom", "parent", "inputs", "aliases", "provider", *COMPARED_OPTIONS}
+#: Options the offline document records that the engine's state has no field for, and why.
+NOT_RECORDED_BY_ENGINE = {
+    "deleteBeforeReplace": "a goal option the engine does not persist",
+    "aliases": "the state records aliases only for a resource that moved through one (then compared: each is one "
+               "the offline preview declares); tests/test_environment.py checks what they name",
+}
+#: Options of the offline document compared with another engine field: ``provider`` (None: the default provider
+#: of the type's package) with the state's provider reference.
+OFFLINE_OPTIONS_COMPARED = {*COMPARED_OPTIONS.values(), "provider"}
+#: Fields of an offline resource beside its options that the engine has no counterpart for, and why.
+OFFLINE_ONLY_FIELDS = {"placement": "where a cloud resource lands (region, subscription, project, cluster), which the "
+                                    "offline guard compares between versions; the engine records no such field"}
 
 
-def _provider_check_normalized(type_: str, want: dict, got: dict, urn: str, problems: list[str]):
-    """Undo what pulumi-kubernetes' Check does to inputs: Secret ``stringData`` becomes base64 ``data``
-    (compared by key: the values are secret), and empty maps are dropped."""
-    want = {k: v for k, v in want.items() if v != {}}
-    if type_ == "kubernetes:core/v1:Secret" and "stringData" in want:
-        declared = want.pop("stringData")
-        registered = got.pop("data", None)
-        if registered == "[secret]" or declared == "[secret]":
-            pass
-        elif not isinstance(registered, dict) or set(registered) != set(declared):
-            problems.append(f"{urn}: Secret keys {sorted(declared)} declared offline, engine has "
-                            f"{sorted(registered) if isinstance(registered, dict) else registered}")
-        got.pop("stringData", None)
-    return want, got
-
-
-def _key(urn: str) -> str:
-    """``<type>::<name>`` of a URN. The offline engine (Pulumi's stock mocks) builds a child's URN from
-    its parent's last type only and counts the root Stack as a parent; the real engine chains every
-    ancestor's type but the Stack's. Matching by type and name keeps this check about the resources."""
-    if not urn or urn.endswith("::") or urn.count("::") < 3:
-        return ""
+def _type_name(urn: str) -> tuple[str, str]:
+    """``(type, name)`` of a URN: its last type and its name."""
     types, name = urn.split("::")[2], urn.split("::", 3)[3]
-    last = types.split("$")[-1]
-    return "" if last == "pulumi:pulumi:Stack" else f"{last}::{name}"
+    return types.split("$")[-1], name
 
 
-def compare_mock_with_engine(preview: dict, state: list[dict]) -> list[str]:
-    """Offline (mock) preview vs the real engine's registered resources: same URNs, types, parents,
-    protect flags, and the same inputs wherever the offline value is known."""
-    problems: list[str] = []
-    engine = {_key(r["urn"]): r for r in state
-              if r["type"] != "pulumi:pulumi:Stack" and not r["type"].startswith("pulumi:providers:")}
-    offline = {_key(r["urn"]): r for r in preview["resources"]}
-    for urn in sorted(set(offline) - set(engine)):
-        problems.append(f"declared offline but not registered by the engine: {urn}")
-    for urn in sorted(set(engine) - set(offline)):
-        problems.append(f"registered by the engine but not declared offline: {urn}")
-    for urn in sorted(set(offline) & set(engine)):
-        o, e = offline[urn], engine[urn]
-        if o["type"] != e["type"]:
-            problems.append(f"{urn}: type {o['type']} vs {e['type']}")
-        if _key(o.get("parent") or "") != _key(e.get("parent") or ""):
-            problems.append(f"{urn}: parent {o.get('parent')} vs {e.get('parent')}")
-        if bool(o["options"].get("protect")) != bool(e.get("protect")):
-            problems.append(f"{urn}: protect {o['options'].get('protect')} vs {e.get('protect')}")
-        if not o.get("custom", e.get("custom")):
-            continue  # component inputs are not recorded by the engine
-        want, got = _normalize(o["inputs"]), _normalize(e.get("inputs") or {})
-        for type_, path in DERIVED_FROM_KEYS:
-            if o["type"] == type_:
-                *parents, leaf = path.split(".")
-                for node in (want, got):
-                    for p in parents:
-                        node = node.get(p, {}) if isinstance(node, dict) else {}
-                    if isinstance(node, dict):
-                        node.pop(leaf, None)
-        want, got = _provider_check_normalized(o["type"], want, got, urn, problems)
-        _diff(urn.rsplit("::", 1)[-1], want, got, problems)
-        extra = set(got) - set(want) - PROVIDER_DEFAULTS.get(o["type"], set())
-        if extra:
-            problems.append(f"{urn}: engine inputs {sorted(extra)} not declared offline")
+def _chain(by_urn: dict, urn: str | None) -> list[tuple[str, str]]:
+    """``[(type, name)]`` of every ancestor from ``urn`` up to the root (URNs not in the document too)."""
+    out = []
+    while urn:
+        out.append(_type_name(urn))
+        urn = (by_urn.get(urn) or {}).get("parent")
+    return out
+
+
+def _leaves_secret(v, under_secret: bool = False) -> bool:
+    if isinstance(v, Secret):
+        return True
+    if isinstance(v, dict):
+        return all(_leaves_secret(x, under_secret) for x in v.values())
+    if isinstance(v, list):
+        return all(_leaves_secret(x, under_secret) for x in v)
+    return under_secret
+
+
+def _num(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+def _compare(type_: str, where: str, path: str, shown, redacted, eng, out: list[str], in_secret: bool = False) -> None:
+    """Offline (``shown``, and ``redacted`` as printed without --show-secrets) against the engine's value at
+    ``path`` of the inputs, both directions, every nested key."""
+    at = f"{where}: inputs{'.' if path else ''}{path}"
+    if isinstance(eng, Secret):
+        if redacted != SECRET_TEXT and not in_secret:
+            out.append(f"{at}: the engine keeps it secret, the offline preview shows it in plain")
+        eng, in_secret = eng.value, True
+    elif redacted == SECRET_TEXT and not in_secret:
+        if not _leaves_secret(eng):
+            out.append(f"{at}: the offline preview keeps it secret, the engine registered it in plain")
+        in_secret = True
+    if redacted == SECRET_TEXT:
+        redacted = None
+    if (type_, path) in DERIVED_FROM_KEYS:
+        return
+    if isinstance(shown, dict) and isinstance(eng, dict):
+        for k in sorted(set(shown) | set(eng), key=str):
+            sub = f"{path}.{k}" if path else str(k)
+            if k not in eng:
+                if shown[k] in ({}, []) and type_.startswith(K8S_DROPS_EMPTY):
+                    continue
+                out.append(f"{where}: inputs.{sub}: declared offline, not registered by the engine")
+            elif k not in shown:
+                default = PROVIDER_DEFAULTS.get(type_, {}) if not path else {}
+                if k in default and plain(eng[k]) == default[k] and type(plain(eng[k])) is type(default[k]):
+                    continue
+                out.append(f"{where}: inputs.{sub}: registered by the engine ({plain(eng[k])!r}), not declared offline")
+            else:
+                _compare(type_, where, sub, shown[k], redacted.get(k) if isinstance(redacted, dict) else redacted,
+                         eng[k], out, in_secret)
+        return
+    if isinstance(shown, list) and isinstance(eng, list):
+        if len(shown) != len(eng):
+            out.append(f"{at}: {len(shown)} items offline, {len(eng)} registered")
+            return
+        for i, (a, b) in enumerate(zip(shown, eng, strict=True)):
+            _compare(type_, where, f"{path}[{i}]", a, redacted[i] if isinstance(redacted, list) else redacted, b, out,
+                     in_secret)
+        return
+    if in_secret:  # generated values differ by design; their kind must not
+        if type(_num(shown)) is not type(_num(plain(eng))):
+            out.append(f"{at}: a secret {type(shown).__name__} offline, {type(plain(eng)).__name__} registered")
+        return
+    if _num(shown) != _num(eng) or type(_num(shown)) is not type(_num(eng)):
+        out.append(f"{at}: offline {shown!r}, engine {eng!r}")
+
+
+def _engine_inputs(type_: str, shown: dict, inputs: dict) -> dict:
+    """The engine's inputs with pulumi-kubernetes' stringData -> data undone (K8S_STRINGDATA_TO_DATA)."""
+    eng = engine_value(inputs or {})
+    if type_ == K8S_STRINGDATA_TO_DATA and "stringData" in shown and "stringData" not in eng and "data" in eng:
+        data, secret = eng.pop("data"), False
+        if isinstance(data, Secret):
+            data, secret = data.value, True
+
+        def text(v):
+            return Secret(text(v.value)) if isinstance(v, Secret) else base64.b64decode(v).decode()
+
+        decoded = {k: text(v) for k, v in data.items()} if isinstance(data, dict) else data
+        eng["stringData"] = Secret(decoded) if secret else decoded
+    return eng
+
+
+def unknown_engine_fields(state: list[dict]) -> set[str]:
+    """State fields neither compared nor allow-listed (ENGINE_FIELDS_NOT_COMPARED)."""
+    seen = {k for r in state for k in r}
+    return seen - ENGINE_FIELDS_COMPARED - set(ENGINE_FIELDS_NOT_COMPARED)
+
+
+def compare_mock_with_engine(preview: dict, state: list[dict], redacted: dict | None = None) -> list[str]:
+    """The offline (mock) preview against the real engine's registered resources, whole: the same resources
+    (by type and name, both ways), types, custom flags, parents (the full chain of types and names), every
+    option the engine records (protect, retainOnDelete, ignoreChanges, additionalSecretOutputs, dependsOn),
+    the default provider of each type's package, and inputs in both directions with every nested key and
+    which values are secret (``redacted``: the same preview without --show-secrets). Differences by design
+    are the named allow-lists above."""
+    problems = [f"the engine records {f!r}, which is neither compared nor in ENGINE_FIELDS_NOT_COMPARED"
+                for f in sorted(unknown_engine_fields(state))]
+    engine_by_urn = {r["urn"]: r for r in state}
+    offline_by_urn = {r["urn"]: r for r in preview["resources"]}
+    red = {(r["type"], r["name"]): r for r in (redacted or preview)["resources"]}
+
+    def index(resources, key, what):
+        out = {}
+        for r in resources:
+            k = key(r)
+            if k in out:
+                problems.append(f"{what} has two resources {k[0]}::{k[1]}: cannot match them by type and name")
+            out[k] = r
+        return out
+
+    engine = index([r for r in state if not r["type"].startswith(ENGINE_ONLY_TYPES)],
+                   lambda r: _type_name(r["urn"]), "the engine")
+    offline = index(preview["resources"], lambda r: (r["type"], r["name"]), "the offline preview")
+    for k in sorted(set(offline) - set(engine)):
+        problems.append(f"declared offline but not registered by the engine: {k[0]}::{k[1]}")
+    for k in sorted(set(engine) - set(offline)):
+        problems.append(f"registered by the engine but not declared offline: {k[0]}::{k[1]}")
+    for k in sorted(set(offline) & set(engine)):
+        o, e = offline[k], engine[k]
+        where = f"{k[0]}::{k[1]}"
+        if bool(o.get("custom")) != bool(e.get("custom")):
+            problems.append(f"{where}: custom {o.get('custom')} offline, {e.get('custom')} registered")
+        if _chain(offline_by_urn, o.get("parent")) != _chain(engine_by_urn, e.get("parent")):
+            problems.append(f"{where}: parents {_chain(offline_by_urn, o.get('parent'))} offline, "
+                            f"{_chain(engine_by_urn, e.get('parent'))} registered")
+        opts = o.get("options") or {}
+        for field, option in COMPARED_OPTIONS.items():
+            want, got = opts.get(option), e.get(field)
+            if field == "dependencies":
+                want = sorted(_type_name(u) for u in want or [])
+                got = sorted(_type_name(u) for u in got or [])
+            elif field in ("protect", "retainOnDelete"):
+                want, got = bool(want), bool(got)
+            else:
+                want, got = sorted(want or []), sorted(got or [])
+            if want != got:
+                problems.append(f"{where}: {option} {want} offline, {field} {got} registered")
+        if e.get("aliases"):
+            declared = {_type_name(u)[1] for u in opts.get("aliases") or []}
+            moved = sorted({_type_name(u)[1] for u in e["aliases"]} - declared)
+            if moved:
+                problems.append(f"{where}: the engine records aliases {moved} the offline preview does not declare")
+        for option in sorted(set(opts) - OFFLINE_OPTIONS_COMPARED - set(NOT_RECORDED_BY_ENGINE)):
+            problems.append(f"{where}: the offline preview records option {option!r}, which is neither compared nor in "
+                            "NOT_RECORDED_BY_ENGINE")
+        for field in sorted(set(o) - {"urn", "type", "name", "parent", "custom", "inputs", "options"}
+                            - set(OFFLINE_ONLY_FIELDS)):
+            problems.append(f"{where}: the offline preview records {field!r}, which is neither compared nor in "
+                            "OFFLINE_ONLY_FIELDS")
+        if e.get("custom"):
+            package = k[0].split(":", 1)[0]
+            provider = (e.get("provider") or "").rsplit("::", 1)[0]  # <provider urn>::<provider id>
+            explicit = opts.get("provider")
+            if explicit is None and (provider.split("::")[2:3] != [f"pulumi:providers:{package}"]
+                                     or not _type_name(provider)[1].startswith("default")):
+                problems.append(f"{where}: provider {_type_name(provider) if provider else None} registered, the default "
+                                f"provider of {package} offline")
+            elif explicit is not None and _type_name(provider) != _type_name(explicit):
+                problems.append(f"{where}: provider {_type_name(provider)} registered, {_type_name(explicit)} offline")
+        shown = o.get("inputs") or {}
+        _compare(k[0], where, "", shown, red[k].get("inputs") if k in red else shown,
+                 _engine_inputs(k[0], shown, e.get("inputs")), problems)
+    return problems
+
+
+# ---------------------------------------------------------------------- what the program meant, from state
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+TLS_KEY = "tls:index/privateKey:PrivateKey"
+FERNET_RING = "om-secrets:fernet:FernetKeyRing"
+
+
+def _name(r: dict) -> str:
+    return r["urn"].rsplit("::", 1)[-1]
+
+
+def fernet_key(random_bytes_base64: str) -> str:
+    """A Fernet key is the URL-safe base64 of 32 random bytes (cryptography's Fernet spec): the generated bytes,
+    re-encoded, never re-generated."""
+    raw = base64.b64decode(random_bytes_base64)
+    assert len(raw) == 32, len(raw)
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def generation_keys(state: list[dict]) -> dict[str, dict[int, str]]:
+    """``{app: {generation: Fernet key}}`` of every RandomBytes generation the engine holds (state)."""
+    out: dict[str, dict[int, str]] = {}
+    by_urn = {r["urn"]: r for r in state}
+    for r in state:
+        parent = by_urn.get(r.get("parent") or "")
+        if r["type"] == RANDOM_BYTES and parent and parent["type"] == FERNET_RING:
+            app = plain(engine_value(parent.get("inputs") or {}))["application"]
+            out.setdefault(app, {})[int(re.search(r"-(\d+)$", _name(r)).group(1))] = fernet_key(
+                plain(engine_value(r["outputs"]["base64"])))
+    return out
+
+
+def intended_rings(state: list[dict], generations: dict[str, list[int]] | None = None) -> dict[str, str]:
+    """Each app's ring as the program meant it: its RandomBytes generations (state) in the order of
+    ``generations[app]`` (the stack's config; default: the order the ring component declares), joined."""
+    keys = generation_keys(state)
+    rings = {}
+    for ring in (r for r in state if r["type"] == FERNET_RING):
+        inputs = plain(engine_value(ring.get("inputs") or {}))
+        app = inputs["application"]
+        gens = [int(g) for g in (generations or {}).get(app, inputs["generations"])]
+        have = keys.get(app, {})
+        assert set(have) == set(gens), f"{_name(ring)}: generations {gens}, keys in state for {sorted(have)}"
+        rings[app] = ",".join(have[g] for g in gens)
+    return rings
+
+
+def generated(state: list[dict]) -> dict[str, str]:
+    """Every generated value by resource name: RandomPassword ``result``, RandomBytes ``base64``, the tls
+    key's ``privateKeyPemPkcs8``."""
+    field = {RANDOM_PASSWORD: "result", RANDOM_BYTES: "base64", TLS_KEY: "privateKeyPemPkcs8"}
+    return {_name(r): plain(engine_value(r["outputs"][field[r["type"]]])) for r in state if r["type"] in field}
+
+
+def jwk_thumbprint(n: int, e: int) -> str:
+    """RFC 7638 section 3: SHA-256 over the members e, kty, n in order, no white space, base64url unpadded."""
+    import hashlib
+
+    def b64(i: int) -> str:
+        return base64.urlsafe_b64encode(i.to_bytes((i.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+    text = f'{{"e":"{b64(e)}","kty":"RSA","n":"{b64(n)}"}}'
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+
+
+def intended_jwt_copy(pem_pkcs8: str) -> dict:
+    """What the JWT recovery copy must hold for the generated key: its kid and the two DER files OM reads."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(pem_pkcs8.encode(), None)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pub = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    numbers = key.public_key().public_numbers()
+    return {"keyId": jwk_thumbprint(numbers.n, numbers.e), "private_key.der": base64.b64encode(der).decode(),
+            "public_key.der": base64.b64encode(pub).decode()}
+
+
+#: Texts a reference must never resolve to: om-secrets' placeholders and the pointer it leaves where a key
+#: copy used to live (components.core), and a ``secure:`` config value or its offline stand-in.
+def pointer_or_placeholder(value: object) -> str | None:
+    from omsecrets.components import core
+
+    if not isinstance(value, str) or not value:
+        return f"{value!r} (no value)"
+    if value in core.PLACEHOLDERS:
+        return f"the placeholder {value!r}"
+    if core.is_vacated_key_copy(value):
+        return "the pointer text left where a key copy used to live"
+    if value.startswith(("secure:", "v1:", core.OFFLINE_SECRET_PREFIX, "secret:")):
+        return f"a reference or encrypted config text ({value[:12]}...)"
+    return None
+
+
+#: The apache-airflow chart reads the Fernet key from ``fernetKeySecretName`` under this key
+#: (chart templates/secrets/fernetkey-secret.yaml and the env ``AIRFLOW__CORE__FERNET_KEY`` it maps).
+AIRFLOW_CHART_FERNET_KEY = "fernet-key"
+
+
+def consumed_fernet_rings(cluster, outputs: dict) -> dict[str, str | None]:
+    """The Fernet ring each app reads, located as the stack tells the charts (helmValues) and read from the
+    API server: OM's ``openmetadata.config.fernetkey`` (secretRef / secretKey) in the server's namespace, the
+    Airflow chart's ``fernetKeySecretName`` (key ``fernet-key``) in ingestion's namespace."""
+    om = outputs["helmValues"]["openmetadata"]["openmetadata"]["config"]["fernetkey"]
+    where = {"openmetadata": (outputs["serviceAccounts"]["openmetadata"].split("/")[0], om["secretRef"], om["secretKey"]),
+             "airflow": (outputs["serviceAccounts"]["ingestion"].split("/")[0],
+                         outputs["helmValues"]["airflow"]["fernetKeySecretName"], AIRFLOW_CHART_FERNET_KEY)}
+    out = {}
+    for app, (ns, name, key) in where.items():
+        obj = cluster.secret(ns, name)
+        out[app] = decoded_data(obj).get(key) if obj else None
+    return out
+
+
+#: The Secrets the apps read, as their charts and OM's server name them: OM's server env FERNET_KEY and
+#: AIRFLOW_PASSWORD (openmetadata chart extraEnvs / fernetkey.secretRef), and the apache-airflow chart's
+#: fernetKeySecretName -> key "fernet-key" (apiSecretKeySecretName "api-secret-key", jwtSecretName "jwt-secret");
+#: the Airflow user Job reads OM's password under "openmetadata-airflow-password".
+SERVER_SECRET, AIRFLOW_SECRET = "openmetadata-secrets", "airflow-secrets"
+
+
+def app_values_problems(cluster, state: list[dict], server_ns: str, ingestion_ns: str,
+                        generations: dict[str, list[int]] | None = None) -> list[str]:
+    """Where a value an app reads is not, byte for byte, what the program generated (state); the rings in the
+    order of ``generations`` (see intended_rings)."""
+    rings, gen = intended_rings(state, generations), generated(state)
+    want = {
+        (server_ns, SERVER_SECRET, "FERNET_KEY"): rings["openmetadata"],
+        (server_ns, SERVER_SECRET, "AIRFLOW_PASSWORD"): gen["om-secrets-airflow-server-password"],
+        (ingestion_ns, AIRFLOW_SECRET, "fernet-key"): rings["airflow"],
+        (ingestion_ns, AIRFLOW_SECRET, "openmetadata-airflow-password"): gen["om-secrets-airflow-server-password"],
+        (ingestion_ns, AIRFLOW_SECRET, "api-secret-key"): gen["om-secrets-airflow-api-secret-key"],
+        (ingestion_ns, AIRFLOW_SECRET, "jwt-secret"): gen["om-secrets-airflow-jwt-secret"],
+    }
+    problems = []
+    for (ns, name, key), value in want.items():
+        obj = cluster.secret(ns, name)
+        got = decoded_data(obj).get(key) if obj else None
+        if got != value:
+            bad = pointer_or_placeholder(got)
+            problems.append(f"{ns}/{name} key {key}: {bad or 'not the value the program generated'}")
     return problems

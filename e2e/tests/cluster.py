@@ -105,7 +105,7 @@ class Cluster:
             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
             "--initial-cluster", f"e2e=http://127.0.0.1:{peer_port}",
             "--unsafe-no-fsync", "--log-level", "warn"])
-        self._spawn("kube-apiserver", [
+        self.apiserver_argv = [
             str(self.bin_dir / "kube-apiserver"),
             f"--etcd-servers=http://127.0.0.1:{etcd_port}",
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={self.port}",
@@ -115,30 +115,43 @@ class Cluster:
             "--service-account-issuer=https://kubernetes.default.svc",
             f"--service-account-key-file={pki['sa_pub']}", f"--service-account-signing-key-file={pki['sa_key']}",
             "--service-cluster-ip-range=10.0.0.0/24", "--endpoint-reconciler-type=none",
-            "--enable-priority-and-fairness=false", "--profiling=false", "--v=0"])
+            "--enable-priority-and-fairness=false", "--profiling=false", "--v=0"]
+        self.etcd = self.procs[-1]
         self.ca = pki["ca"]
         self.server = f"https://127.0.0.1:{self.port}"
         self._ssl = ssl.create_default_context(cafile=str(self.ca))
-        deadline = time.monotonic() + timeout
-        while True:
-            for p, name in zip(self.procs, ("etcd", "kube-apiserver"), strict=True):
-                if p.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log_tail(name)}")
-            try:
-                if self.raw("GET", "/readyz") == "ok":
-                    break
-            except (OSError, ApiError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"kube-apiserver not ready after {timeout}s:\n{self.log_tail('kube-apiserver')}")
-            time.sleep(0.5)
+        self.start_apiserver(timeout)
         self.kubeconfig = self.write_kubeconfig(self.dir / "kubeconfig.yaml", "e2e-admin", ADMIN_TOKEN)
         self.finalizer = NamespaceFinalizer(self)
         self.finalizer.start()
         return self
 
+    def start_apiserver(self, timeout: float = 180) -> None:
+        """Start kube-apiserver (again) on the same port, certificates and etcd, and wait until it is ready."""
+        self._spawn("kube-apiserver", self.apiserver_argv)
+        self.apiserver = self.procs[-1]
+        deadline = time.monotonic() + timeout
+        while True:
+            for p, name in ((self.etcd, "etcd"), (self.apiserver, "kube-apiserver")):
+                if p.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log_tail(name)}")
+            try:
+                if self.raw("GET", "/readyz") == "ok":
+                    return
+            except (OSError, ApiError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"kube-apiserver not ready after {timeout}s:\n{self.log_tail('kube-apiserver')}")
+            time.sleep(0.5)
+
+    def kill_apiserver(self) -> None:
+        """SIGKILL the API server (etcd keeps every object): a crash, not a shutdown."""
+        self.apiserver.kill()
+        self.apiserver.wait(30)
+        self.procs.remove(self.apiserver)
+
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.dir / f"{name}.log", "w")
+        log = open(self.dir / f"{name}.log", "a")
         self.logs.append(log)
         self.procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir))
 
@@ -203,11 +216,14 @@ class Cluster:
         return self.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
 
     def can(self, user: str, groups: list[str], verb: str, namespace: str, resource: str = "secrets",
-            name: str = "") -> bool:
-        """SubjectAccessReview, as the API server's RBAC authorizer answers it."""
-        attrs = {"namespace": namespace, "verb": verb, "resource": resource, "version": "v1"}
+            name: str = "", group: str = "", subresource: str = "") -> bool:
+        """SubjectAccessReview, as the API server's RBAC authorizer answers it (namespace "": cluster scope,
+        i.e. every namespace)."""
+        attrs = {"namespace": namespace, "verb": verb, "group": group, "resource": resource, "version": "v1"}
         if name:
             attrs["name"] = name
+        if subresource:
+            attrs["subresource"] = subresource
         review = self.api("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
             "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
             "spec": {"user": user, "groups": groups, "resourceAttributes": attrs}})

@@ -71,9 +71,9 @@ def om_python() -> str:
 
 @pytest.fixture(scope="module")
 def make_project(engine_bin, cluster, tmp_path_factory):
-    def make(stack: str, config: dict) -> Project:
+    def make(stack: str, config: dict, program: Path | None = None) -> Project:
         return Project.create(tmp_path_factory.mktemp("proj") / stack, REPO, engine_bin, cluster.kubeconfig, stack,
-                              config)
+                              config, program)
     return make
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,6 +36,35 @@ class Result:
         return self
 
 
+def session_processes(sid: int) -> list[tuple[int, str]]:
+    """``(pid, command line)`` of every live process of session ``sid`` (one started with start_new_session)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                out.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")))
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def kill_group(sid: int) -> None:
+    """SIGKILL the process group and session ``sid`` (a pulumi started by Project.start and everything it started,
+    also plugins that made a process group of their own)."""
+    try:
+        os.killpg(sid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for pid, _ in session_processes(sid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class Project:
     def __init__(self, root: Path, repo: Path, bin_dir: Path, kubeconfig: Path, stack: str):
         self.root, self.repo, self.bin_dir, self.stack = root, repo, bin_dir, stack
@@ -53,10 +83,12 @@ class Project:
         })
 
     @classmethod
-    def create(cls, root: Path, repo: Path, bin_dir: Path, kubeconfig: Path, stack: str, config: dict) -> "Project":
+    def create(cls, root: Path, repo: Path, bin_dir: Path, kubeconfig: Path, stack: str, config: dict,
+               program: Path | None = None) -> "Project":
+        """A scratch project running the repo's ``__main__.py`` (or ``program``) for ``stack``."""
         root.mkdir(parents=True)
         (root / "stacks").mkdir()
-        shutil.copy(repo / "__main__.py", root / "__main__.py")
+        shutil.copy(program or repo / "__main__.py", root / "__main__.py")
         project = yaml.safe_load((repo / "Pulumi.yaml").read_text())
         project["runtime"]["options"]["virtualenv"] = str(Path(sys.prefix))
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
@@ -79,17 +111,29 @@ class Project:
         doc["config"] = {(k if ":" in k else f"om-secrets:{k}"): v for k, v in config.items()}
         self.stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))
 
-    def run(self, *args: str, timeout: float = 900) -> Result:
+    def argv(self, *args: str) -> list[str]:
         argv = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
         if args[0] != "login" and args[:2] != ("stack", "init"):
             argv += ["--stack", self.stack]
+        return argv
+
+    def start(self, *args: str, **kw) -> subprocess.Popen:
+        """``pulumi <args>`` in a session of its own (its process group holds every plugin it starts)."""
+        return subprocess.Popen(self.argv(*args), cwd=self.root, env=self.env, text=True, start_new_session=True, **kw)
+
+    def run(self, *args: str, timeout: float = 900) -> Result:
+        """``pulumi <args>``; past ``timeout`` the whole process group is killed (pulumi, its language host, the
+        program, the providers), so a hung run leaves nothing behind."""
+        proc = self.start(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            out = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            def text(b):
-                return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
-            return Result(list(args), -1, text(e.stdout), text(e.stderr) + f"\n[timed out after {timeout}s]")
-        return Result(list(args), out.returncode, out.stdout, out.stderr)
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid)
+            stdout, stderr = proc.communicate()
+            return Result(list(args), -1, stdout, stderr + f"\n[timed out after {timeout}s; process group killed]")
+        finally:
+            kill_group(proc.pid)  # plugins a finished pulumi left behind (none, normally)
+        return Result(list(args), proc.returncode, stdout, stderr)
 
     def up(self) -> Result:
         return self.run("up", "--yes", "--skip-preview", "--diff").check()
@@ -102,9 +146,10 @@ class Project:
         doc = json.loads(self.run("stack", "export", "--show-secrets").check().stdout)
         return doc["deployment"].get("resources", [])
 
-    def offline_preview(self) -> dict:
+    def offline_preview(self, show_secrets: bool = True) -> dict:
         """What the mock engine (``omsecrets preview --json``) declares for the same stack."""
-        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json", "--show-secrets",
+        out = subprocess.run([str(Path(sys.executable).parent / "omsecrets"), "preview", self.stack, "--json",
+                              *(["--show-secrets"] if show_secrets else []),
                               "--project-dir", str(self.root)], capture_output=True, text=True,
                              env={k: v for k, v in self.env.items() if k != "PULUMI_CONFIG_PASSPHRASE"})
         if out.returncode != 0:
