@@ -478,6 +478,7 @@ def _store_switch(before: Plan, after: Plan) -> Iterable[Finding]:
     if old not in core.MANAGED_PROVIDERS or new is None or new == old:
         return
     subject = store_subject(old)
+    where = {"resource": f"{core.ENVIRONMENT_TYPE} {after.environment or before.environment or '?'} (provider)"}
     stranded = (f"every value OM's server wrote to the {old} store ({before.store_ids}: services', bots' and "
                 "ingestion pipelines' password fields) stays there, and OM's database holds only `secret:` "
                 "references to it")
@@ -486,7 +487,7 @@ def _store_switch(before: Plan, after: Plan) -> Iterable[Finding]:
                       f"which OM's migrate-secrets does not support: {stranded}, which {new} cannot read. Keep "
                       f"{old}; or stand {new} up as a new stack (its own OM database) and enter the connections' "
                       f"credentials there; or, knowing what is lost, acknowledge {{drop: {subject}, reason: <why>}} "
-                      "and re-enter every service's, bot's and pipeline's credentials after the switch")
+                      "and re-enter every service's, bot's and pipeline's credentials after the switch", **where)
     else:
         after_effect = ("nothing reads that store any more, so every `secret:` reference fails until its credentials are "
                         "re-entered" if new == core.DB else
@@ -494,7 +495,7 @@ def _store_switch(before: Plan, after: Plan) -> Iterable[Finding]:
                         "it (ingestion reads them while it keeps read access there), new values stay in OM's database")
         yield Finding(subject, f"{subject}: provider {old} -> {new} turns a managed stack back to values held in OM's "
                       f"database: {stranded}; {after_effect}. Acknowledge {{drop: {subject}, reason: <why>}} naming "
-                      "that, and re-enter every service's, bot's and pipeline's credentials after the switch")
+                      "that, and re-enter every service's, bot's and pipeline's credentials after the switch", **where)
 
 
 def _migration_order(before: Plan, after: Plan) -> Iterable[Finding]:

@@ -211,3 +211,28 @@ def test_job_names_are_stable_dns_labels_that_round_trip():
     assert ops.parse_job_name("airflow-rotate-fernet-key-gen-2") is None
     with pytest.raises(ValueError):
         ops.job_name("drop-create", "x")
+
+
+def test_the_readme_version_matrix_claims_exactly_what_ci_tests():
+    """The README's tested versions are the ones the contract tests and the Airflow tests run, and .ci/run runs the
+    reader contract tests against every version of the matrix (the newest in the main run, the others after it)."""
+    from pathlib import Path
+
+    from tests.support import airflow, om_ingestion
+
+    root = Path(__file__).resolve().parents[1]
+    readme = root / "README.md"
+    text = readme.read_text()
+    section = text[text.index("## Versions om-secrets targets and tests"):text.index("## The command line")]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]]
+            for line in section.splitlines() if line.startswith("| ") and not line.startswith("| component")}
+    ingestion = next(v for k, v in rows.items() if "openmetadata-ingestion" in k)
+    assert ingestion[1] == f"{om_ingestion.OLDEST} to {om_ingestion.NEWEST}"
+    assert ingestion[2] == " and ".join(om_ingestion.MATRIX)
+    assert om_ingestion.MATRIX == (om_ingestion.NEWEST, om_ingestion.OLDEST)
+    af = next(v for k, v in rows.items() if k.startswith("Airflow"))
+    assert af[2] == f"{airflow.AIRFLOW3_VERSION} and {airflow.AIRFLOW_VERSION}"
+    ci = (root / ".ci" / "run").read_text()
+    assert "MATRIX[1:]" in ci and "OMSECRETS_OM_INGESTION_VERSION" in ci and "tests/test_om_readers.py" in ci
+    # the e2e tier's reader venv is the newest of the matrix
+    assert f"OM_VERSION={om_ingestion.NEWEST}\n" in (root / "e2e" / "om-ingestion-venv.sh").read_text()
