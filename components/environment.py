@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import airflow, conventions, core
+from . import airflow, conventions, core, om_operations
 from .access.aws_iam import AwsAccess, AwsAccessArgs
 from .access.k8s_rbac import KubernetesAccess, KubernetesAccessArgs
 from .airflow_secrets import AirflowSecrets, AirflowSecretsArgs
@@ -14,12 +14,14 @@ from .app_config.airflow import fernet_ref as airflow_fernet_ref
 from .app_config.delivery import AirflowValues, AppConfigDelivery, AppConfigDeliveryArgs, JwtKeyFiles
 from .app_config.files import render_files
 from .app_config.refs import SecretRef, delivery_names
+from .app_config.server import server_pod_env, server_volumes
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
 from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .jobs import airflow_user_job_manifest, airflow_user_job_name
 from .jwt_keypair import JwtKeyPair, JwtKeyPairArgs
 from .kms import SecretsKmsKey, SecretsKmsKeyArgs
+from .om_operations import Step, jwt_steps, jwt_tag, log_command, migration_tag, om_job_manifest
 from .settings import JWT_KEY_COPY, JWT_KEY_COPY_PARTS, KEY_COPIES, Settings, fernet_parts, key_copy_name
 from .stores import KubernetesSecretStore, SecretStore, store_for
 
@@ -95,6 +97,11 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "airflowVersion": settings.airflow.version,
                 # what each app's pods carry (Helm pod annotations): the lifecycle guard reads a deployed one
                 "restartDigests": {app: restart.digest(settings, app) for app in APPS},
+                # OM's operations: what the guard checks the declared Jobs against
+                "migration": {"run": settings.migration.run, "migratedTo": settings.migration.migrated_to},
+                "operations": {"omVersion": om_operations.shown(settings.operations.om_version)
+                               if settings.operations.om_version else None,
+                               "botTokensRun": settings.jwt.bot_tokens_run, "skipAwait": settings.operations.skip_await},
             },
             opts,
         )
@@ -241,6 +248,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
         )
         self.rotation_job = self._rotation_job(name, settings)
         self.airflow_user_job = self._airflow_user_job(name, settings)
+        #: OM's own operations asked for (``migration.run``, ``jwt.botTokens.run``), in the order they run.
+        self.om_operation_jobs = self._om_operation_jobs(name, settings)
         #: The app config files (path -> text; secret values only referenced) rendered from these settings
         #: as deployed (with the JWT pair's key id).
         self.app_config_files = self.delivery.deployed.apply(render_files)
@@ -330,6 +339,47 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.delivery]),
         )
+
+    def om_operation_steps(self) -> list[Step]:
+        """The OM operations this stack asks for, in order: ``migrate-secrets`` (``migration.run``), then after a
+        JWT key change ``regenerate-bot-tokens`` where the OM version has it and ``deploy-pipelines``."""
+        s = self.settings
+        steps = [Step(om_operations.MIGRATE_SECRETS, migration_tag(s.provider))] if s.migration.run else []
+        if s.jwt.bot_tokens_run:
+            tag = jwt_tag(s.jwt.generation, imported=bool(s.jwt.imported))
+            steps += [Step(command, tag) for command in jwt_steps(s.operations.om_version)]
+        return steps
+
+    def _om_operation_jobs(self, name: str, settings: Settings) -> list[k8s.batch.v1.Job]:
+        """One Job per OM operation asked for, each after the one before (``pulumi up`` waits for each): OM's
+        server image, the server's ServiceAccount, env and key files (the one source the Helm values use)."""
+        steps = self.om_operation_steps()
+        if not steps:
+            return []
+        ops = settings.operations
+        volumes, mounts = server_volumes(settings)
+        env = self.delivery.deployed.apply(server_pod_env)  # JWT_KEY_ID is the deployed pair's
+        jobs: list[k8s.batch.v1.Job] = []
+        after: list[pulumi.Resource] = [self.delivery, self.k8s_access]
+        for step in steps:
+            def build(e, step=step):
+                return om_job_manifest(
+                    step=step, namespace=settings.server.namespace, image=ops.image,
+                    service_account=settings.server.service_account, env=e, env_from=ops.env_from,
+                    secret_env=ops.secret_env, volumes=volumes, volume_mounts=mounts, skip_await=ops.skip_await)
+            manifest = env.apply(build)
+            pulumi.log.info(f"{step.name}: OM's `{step.command}` runs as a Job; its log: "
+                            f"`{log_command(settings.server.namespace, step)}`", resource=self)
+            job = k8s.batch.v1.Job(
+                f"{name}-{step.name}",
+                metadata=build([])["metadata"],  # the name is known before the pair's key id
+                spec=manifest.apply(lambda m: m["spec"]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after,
+                                            custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m")),
+            )
+            jobs.append(job)
+            after = [job]
+        return jobs
 
     def _airflow_user_job(self, name: str, settings: Settings) -> k8s.batch.v1.Job | None:
         """The Job that creates OM's server's Airflow user with the generated password (or sets it): declared

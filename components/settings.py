@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
 
-from . import conventions, core, disclosure, fernet, jwt, key_material
+from . import conventions, core, disclosure, fernet, jwt, key_material, om_operations
 from .record import record
 
 NAMESPACE = core.CONFIG_NAMESPACE
@@ -223,6 +223,33 @@ class AirflowSettings:
 
 
 @record
+class OperationsSettings:
+    """OM's own operations (``./bootstrap/openmetadata-ops.sh <command>``) as Jobs om-secrets declares
+    (``components.om_operations``): the image, the OM version they target, what the server reads besides
+    om-secrets' own env (the OM chart's Secrets, Secrets of yours)."""
+
+    #: OM's server image; required when a step runs.
+    image: str | None = None
+    #: the OM server version the steps target (``(2, 0, 7)``): decides which commands exist.
+    om_version: tuple[int, ...] | None = None
+    #: Secrets the server's pods read with ``envFrom`` besides om-secrets' own (each optional in the Jobs).
+    env_from: tuple[str, ...] = ()
+    #: ``{ENV: (secret name, key)}``: env the server reads from Secrets of yours (the database password).
+    secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: annotate the Jobs ``pulumi.com/skipAwait`` (a cluster without a Job controller only).
+    skip_await: bool = False
+
+
+@record
+class MigrationSettings:
+    """Moving OM's DB-held secrets into a managed store: ``run`` declares ``migrate-secrets``; ``migrated_to``
+    records it done (the lifecycle guard accepts the record once the baseline shows the completed Job)."""
+
+    run: bool = False
+    migrated_to: str | None = None
+
+
+@record
 class JwtSettings:
     """OM's JWT signing key pair: generated (``key_size``) or adopted from a running deployment."""
 
@@ -241,6 +268,8 @@ class JwtSettings:
     imported_value: Any = None
     #: JWKS URLs listed after the server's own in ``authenticationConfiguration.publicKeyUrls``.
     extra_public_key_urls: tuple[str, ...] = ()
+    #: after a key change: declare regenerate-bot-tokens (where OM has it) and deploy-pipelines.
+    bot_tokens_run: bool = False
 
 
 @record
@@ -285,6 +314,8 @@ class Settings:
     fernet: FernetSettings = field(default_factory=FernetSettings)
     jwt: JwtSettings = field(default_factory=JwtSettings)
     airflow: AirflowSettings = field(default_factory=AirflowSettings)
+    operations: OperationsSettings = field(default_factory=OperationsSettings)
+    migration: MigrationSettings = field(default_factory=MigrationSettings)
     secrets: tuple[BootstrapSecret, ...] = ()
     #: ``{subject: reason}``: losses of key material this change accepts (omsecrets.lifecycle).
     acknowledge: Mapping[str, str] = field(default_factory=dict)
@@ -421,6 +452,7 @@ _AIRFLOW_ROLE = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _IMAGE = re.compile(r"[a-z0-9][a-z0-9._/:@-]{0,254}")
 #: ``apache/airflow`` image tags and the Airflow major version they run.
 _AIRFLOW_IMAGE_MAJOR = re.compile(r"(?:^|/)apache/airflow:(?:slim-)?(\d+)\.")
+_OM_VERSION = re.compile(r"\d+\.\d+\.\d+(\.\d+)?")
 _GCP_KMS_KEY = re.compile(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+")
 
 
@@ -578,6 +610,27 @@ KEYS: tuple[Key, ...] = (
         "(PEM, or base64 of its DER file) to adopt instead of generating one; needs `keyId`"),
     Key("jwt.extraPublicKeyUrls", "strings", (), "JWKS URLs listed after the server's own "
         "(`<ingestion.hostPort>/v1/system/config/jwks`) in `authenticationConfiguration.publicKeyUrls`", default_text="none"),
+    Key("jwt.botTokens.run", "bool", False, "after a JWT key change: declare the Jobs that regenerate every bot's "
+        "token (`regenerate-bot-tokens`, OM 2.1.0 and later) and redeploy every pipeline (`deploy-pipelines`), "
+        "step 3 of the JWT key rotation runbook"),
+    Key("operations.image", "string", None, "OM's server image: the OM operation Jobs (`./bootstrap/openmetadata-ops.sh "
+        "<command>`) run in it; required when a step runs", check=_pattern(_IMAGE),
+        what="a container image reference such as docker.getcollate.io/openmetadata/server:2.0.7"),
+    Key("operations.omVersion", "string", None, "the OM server version the steps target: decides which ops commands "
+        "exist (`regenerate-bot-tokens`: 2.1.0 and later)", default_text="the image's tag",
+        check=_pattern(_OM_VERSION), what="a version such as 2.0.7"),
+    Key("operations.envFrom", "strings", om_operations.CHART_ENV_FROM, "Secrets the server's pods read with `envFrom` "
+        "besides om-secrets' own (database, search, auth): the Jobs read them too, each optional",
+        default_text="the OM chart's Secrets of release `openmetadata` (`openmetadata-db-secret`, ...)"),
+    Key("operations.secretEnv", "object", None, "`{<ENV>: {secretRef, secretKey}}`: env the server reads from Secrets "
+        "of yours (the chart's `database.auth.password`)",
+        default_text="`{DB_USER_PASSWORD: {secretRef: mysql-secrets, secretKey: openmetadata-mysql-password}}`"),
+    Key("operations.skipAwait", "bool", False, "annotate the Jobs `pulumi.com/skipAwait`: `pulumi up` does not wait "
+        "for them (only for a cluster without a Job controller; the lifecycle guard then takes no Job as evidence)"),
+    Key("migration.run", "bool", False, "declare the `migrate-secrets` Job (step 2 of moving from DB-held values to a "
+        "managed store; README: Adopting an existing deployment)"),
+    Key("migration.migratedTo", "string", None, "the managed provider every DB-held secret was migrated to: record it "
+        "once the baseline shows the completed Job (step 3)", allowed=core.MANAGED_PROVIDERS),
     Key("secrets", "list", None, "bootstrap secrets: `{name, path: database/<svc>/password, length, special, upper, "
         "lower, numeric}` or `{path, fromConfig: <key set with --secret>}`", default_text="`[]`"),
     Key("acknowledge", "list", None, "`[{drop: <subject>, reason: <why>}]`: the exact losses of key material this "
@@ -815,6 +868,9 @@ def from_dict(
     fernet_settings = _fernet(c, secret_values, plaintext_refs)
     jwt_settings = _jwt(c, secret_values, plaintext_refs)
     airflow_settings = _airflow(c, fernet_settings)
+    operations = _operations(c)
+    migration = _migration(c, provider, operations)
+    jwt_settings = _bot_tokens(c, jwt_settings, operations)
     secrets = _secrets(c, secret_values, plaintext_refs)
     acknowledge = _acknowledge(c)
 
@@ -836,6 +892,8 @@ def from_dict(
         fernet=fernet_settings,
         jwt=jwt_settings,
         airflow=airflow_settings,
+        operations=operations,
+        migration=migration,
         secrets=secrets,
         acknowledge=acknowledge,
     )
@@ -1313,6 +1371,83 @@ def _airflow(c: _Collector, fernet_settings: FernetSettings) -> AirflowSettings:
         server_user_role=c.get("airflow.serverUserRole") or "Admin",
         image=image,
     )
+
+
+def _operations(c: _Collector) -> OperationsSettings:
+    image = c.get("operations.image")
+    version_text = c.get("operations.omVersion")
+    version = om_operations.parse_version(version_text) if version_text else om_operations.image_version(image)
+    env_from = c.get("operations.envFrom") if c.raw("operations.envFrom") is not None else om_operations.CHART_ENV_FROM
+    for name in env_from:
+        if not conventions.is_dns_subdomain(name):
+            c.fail("operations.envFrom", f"{name!r} is not a Kubernetes Secret name")
+    return OperationsSettings(image=image, om_version=version, env_from=tuple(env_from),
+                              secret_env=_secret_env(c), skip_await=c.get("operations.skipAwait"))
+
+
+def _secret_env(c: _Collector) -> dict[str, tuple[str, str]]:
+    """``operations.secretEnv``: ``{ENV: {secretRef, secretKey}}`` (the OM chart's form)."""
+    raw = c.raw("operations.secretEnv")
+    if raw is None:
+        return dict(om_operations.DEFAULT_SECRET_ENV)
+    if not isinstance(raw, Mapping):
+        c.fail("operations.secretEnv", f"{raw!r} is not allowed; expected {{<ENV>: {{secretRef: <Secret>, secretKey: <key>}}}}")
+        return {}
+    out = {}
+    for env, ref in raw.items():
+        where = f"operations.secretEnv.{env}"
+        if not isinstance(env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+            c.fail(where, "is not an environment variable name")
+            continue
+        if not isinstance(ref, Mapping) or set(ref) != {"secretRef", "secretKey"} or not all(
+                isinstance(v, str) and v for v in ref.values()):
+            c.fail(where, "is not allowed; expected {secretRef: <Secret name>, secretKey: <key>}")
+            continue
+        if not conventions.is_dns_subdomain(ref["secretRef"]):
+            c.fail(f"{where}.secretRef", f"{ref['secretRef']!r} is not a Kubernetes Secret name")
+            continue
+        out[env] = (ref["secretRef"], ref["secretKey"])
+    return out
+
+
+def _needs_image(c: _Collector, operations: OperationsSettings, flag: str) -> None:
+    """A step runs: OM's server image and the version it targets must be known."""
+    if not operations.image:
+        c.fail("operations.image", f"is not set, but {flag} is true; set OM's server image (the one your OM "
+               "Deployment runs), e.g. docker.getcollate.io/openmetadata/server:2.0.7")
+    elif operations.om_version is None and c.raw("operations.omVersion") is None:
+        c.fail("operations.omVersion", f"is not set and the image {operations.image!r} names no version; set the OM "
+               "version it runs (e.g. 2.0.7): it decides which ops commands exist")
+
+
+def _migration(c: _Collector, provider: str | None, operations: OperationsSettings) -> MigrationSettings:
+    run = c.get("migration.run")
+    migrated_to = c.get("migration.migratedTo")
+    if run:
+        _needs_image(c, operations, "migration.run")
+        if provider is not None and provider not in core.MANAGED_PROVIDERS:
+            c.fail("migration.run", f"true, but provider {provider!r} keeps OM's secrets in its database (OM's "
+                   "DBSecretsManager): migrate-secrets has nothing to move; migrate to a managed provider ("
+                   f"{', '.join(core.MANAGED_PROVIDERS)})")
+        if migrated_to is not None:
+            c.fail("migration.migratedTo", f"{migrated_to!r} is recorded while migration.run is true: record it in "
+                   "the next change, once the baseline shows the completed Job (step 3), and remove run then")
+    if migrated_to is not None and provider is not None and migrated_to != provider:
+        c.fail("migration.migratedTo", f"{migrated_to!r} is not this stack's provider {provider!r}: the record is of a "
+               "migration into the stack's own store; remove it")
+    return MigrationSettings(run=run, migrated_to=migrated_to)
+
+
+def _bot_tokens(c: _Collector, jwt_settings: JwtSettings, operations: OperationsSettings) -> JwtSettings:
+    run = c.get("jwt.botTokens.run")
+    if not run:
+        return jwt_settings
+    if not jwt_settings.enabled:
+        c.fail("jwt.botTokens.run", "true, but jwt.enabled is false: om-secrets declares no JWT pair here, so it "
+               "declares no step after a key change; remove it")
+        return jwt_settings
+    _needs_image(c, operations, "jwt.botTokens.run")
+    return dataclasses.replace(jwt_settings, bot_tokens_run=True)
 
 
 def _jwt(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> JwtSettings:

@@ -94,6 +94,18 @@ BASELINE_PREVIEW_RULE = Rule(
 )
 
 
+ORDER_RULE = Rule(
+    id="OMS-LIFE-004",
+    name="steps-in-order",
+    description="Compared with its baseline, a declared step (the Fernet rotation Job, OM's migrate-secrets, the bot-token "
+    "Jobs after a JWT key change) runs only once the baseline runs what it needs (omsecrets.lifecycle).",
+    level="mandatory",
+    remediation="Take the next safe step the message names; a step out of order cannot be acknowledged.",
+    kind="stack",
+    validate=lambda args, report: None,
+)
+
+
 @dataclass(frozen=True)
 class Violation:
     """One rule violation in one stack."""
@@ -388,7 +400,7 @@ def lifecycle_violations(result: engine.PreviewResult, project_dir: Path, stack:
         report.lifecycle = f"compared with the baseline of stack {baseline.get('stack', '?')}"
     out = []
     for f in lifecycle.guard(baseline, result.to_document()):
-        rule = ACKNOWLEDGE_RULE if f.kind == "acknowledgement" else LIFECYCLE_RULE
+        rule = {"acknowledgement": ACKNOWLEDGE_RULE, "order": ORDER_RULE}.get(f.kind, LIFECYCLE_RULE)
         rtype, _, rname = (f.resource or "").partition(" ")
         out.append(Violation(rule.id, rule.name, "mandatory", f.message, f.remediation, urn=f.urn,
                              resource_type=rtype or None, resource_name=rname or None))
@@ -550,7 +562,7 @@ def check_stacks(project_dir: Path, stacks: Sequence[str], jobs: Optional[int] =
 
 
 def rules_with_config() -> tuple[Rule, ...]:
-    return (*RULES, CONFIG_RULE, LIFECYCLE_RULE, ACKNOWLEDGE_RULE, BASELINE_PREVIEW_RULE)
+    return (*RULES, CONFIG_RULE, LIFECYCLE_RULE, ACKNOWLEDGE_RULE, BASELINE_PREVIEW_RULE, ORDER_RULE)
 
 
 # --------------------------------------------------------------------------- output

@@ -30,7 +30,9 @@ def test_the_same_settings_give_the_same_digests():
     ({"airflow": {"version": 2}}, {"airflow"}),
     ({"tags": {"team": "x"}, "clusterName": "om2", "ingestion": {"hostPort": "http://om:8585/api"}}, set()),
     ({"jwt": {"issuer": "https://om.example.com", "keyId": "pinned"}}, set()),
-], ids=["airflow-generation", "om-generation", "jwt-generation", "airflow-version", "no-secret-change", "jwt-config"])
+    ({"provider": "db"}, {"openmetadata", "airflow"}),
+], ids=["airflow-generation", "om-generation", "jwt-generation", "airflow-version", "no-secret-change", "jwt-config",
+        "secrets-manager"])
 def test_a_digest_changes_exactly_when_a_secret_its_app_reads_is_replaced(changes, changed):
     before, after = digests(), digests(**changes)
     assert {app for app in before if before[app] != after[app]} == changed
@@ -43,9 +45,11 @@ def test_the_digest_input_is_listed_and_holds_no_secret():
         "AIRFLOW_PASSWORD: airflow.server-password",
         "fernet-key: generations [2, 1], imported 1:omKey",
         "jwt-keys: generation 1",
+        "secrets-manager: kubernetes",
     ]
     assert restart.identities(settings, "airflow") == [
-        "api-secret-key: airflow.api-secret-key", "fernet-key: generations [1]", "jwt-secret: airflow.jwt-secret"]
+        "api-secret-key: airflow.api-secret-key", "fernet-key: generations [1]", "jwt-secret: airflow.jwt-secret",
+        "secrets-manager: kubernetes"]
     assert not any("PLANTED" in line for app in ("openmetadata", "airflow") for line in restart.identities(settings, app))
 
 

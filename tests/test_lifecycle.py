@@ -236,6 +236,59 @@ def test_an_access_keys_user_change_is_a_new_key():
     assert subjects(doc(keys("om-server")), doc(keys("om-server-2"))) == ["access-key.om-access-server"]
 
 
+def om_doc(provider, *resources, migrated_to=None, digest="d1", acknowledge=()):
+    env = res(core.ENVIRONMENT_TYPE, "om", custom=False, inputs={
+        "provider": provider, "prefix": "p", "clusterName": "openmetadata", "environment": "prod",
+        "restartDigests": {"openmetadata": digest}, "migration": {"migratedTo": migrated_to},
+        "operations": {"omVersion": "2.0.7"}, "acknowledge": [{"drop": s, "reason": "r"} for s in acknowledge]})
+    return {"stack": "s", "resources": [env, *resources]}
+
+
+def om_job(name, skip=False):
+    meta = {"name": name, **({"annotations": {"pulumi.com/skipAwait": "true"}} if skip else {})}
+    return res(lifecycle.JOB, f"om-{name}", inputs={"metadata": meta})
+
+
+def kinds(before, after):
+    return sorted((f.subject, f.kind) for f in lifecycle.guard(before, after))
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("db", "managed-aws", []), ("aws", "managed-aws", []), ("azure-kv", "managed-azure-kv", []),
+    ("managed-aws", "managed-aws-ssm", [("store.managed-aws", "loss")]),
+    ("kubernetes", "gcp", [("store.kubernetes", "loss")]),
+    ("managed-aws", "db", [("store.managed-aws", "loss")]), ("managed-azure-kv", "azure-kv", [("store.managed-azure-kv", "loss")]),
+])
+def test_a_store_switch_is_a_loss_only_when_it_leaves_a_managed_store(old, new, expected):
+    assert kinds(om_doc(old), om_doc(new)) == expected
+    if expected:
+        (f,) = lifecycle.guard(om_doc(old), om_doc(new))
+        assert f"{old} ids starting" in f.message and f"{{drop: store.{old}" in f.message
+        assert kinds(om_doc(old), om_doc(new, acknowledge=[expected[0][0]])) == []
+
+
+def test_migrate_secrets_is_evidence_only_when_awaited_in_the_baseline():
+    job = "om-migrate-secrets-to-managed-aws"
+    done = om_doc("managed-aws", om_job(job))
+    assert kinds(done, om_doc("managed-aws", migrated_to="managed-aws")) == []
+    unawaited = om_doc("managed-aws", om_job(job, skip=True))
+    assert kinds(unawaited, om_doc("managed-aws", migrated_to="managed-aws")) == [("migration.managed-aws", "loss")]
+    other = om_doc("managed-aws", om_job("om-migrate-secrets-to-gcp"))
+    assert kinds(other, om_doc("managed-aws", migrated_to="managed-aws")) == [("migration.managed-aws", "loss")]
+    assert kinds(om_doc("managed-aws", migrated_to="managed-aws"), om_doc("managed-aws", migrated_to="managed-aws")) == []
+
+
+def test_a_step_out_of_order_is_refused_even_when_acknowledged():
+    job = om_job("om-migrate-secrets-to-managed-aws")
+    assert kinds(om_doc("aws"), om_doc("managed-aws", job)) == [("migration.run", "order")]
+    assert kinds(om_doc("managed-aws", digest="d0"), om_doc("managed-aws", job)) == [("migration.run", "order")]
+    assert kinds(om_doc("managed-aws"), om_doc("managed-aws", job)) == []
+    acked = om_doc("managed-aws", job, acknowledge=["migration.managed-aws"])
+    found = lifecycle.guard(om_doc("aws"), acked)
+    assert {(f.subject, f.kind) for f in found} == {("migration.run", "order"), ("migration.managed-aws", "acknowledgement")}
+    assert "cannot be acknowledged" in found[0].remediation
+
+
 # ------------------------------------------------------------------ catalogue over the real program
 
 
@@ -336,11 +389,12 @@ CATALOGUE = [
     ("store-namespace-moved", "dev", None, setting("kubernetes.namespace", "om-vault"), k8s_fernet_copies("secret.mysql-password")),
     ("provider-sm-to-ssm", "managed-aws", None, edits(setting("provider", "managed-aws-ssm"), setting("aws.replicaRegions", None),
                                                    setting("aws.kms.replicaKeyArns", None)),
-     fernet_copies("secret.mysql-password", "secret.redshift-password")),
+     fernet_copies("secret.mysql-password", "secret.redshift-password") | {"store.managed-aws"}),
     ("provider-aws-to-managed", "aws", None, setting("provider", "managed-aws"), set()),
     ("provider-to-db", "kubernetes", None, edits(setting("provider", "db"), setting("secrets", None), setting("kubernetes", None),
                                               setting("airflowDbPassword", None)),
-     k8s_fernet_copies("secret.mysql-password", "secret.airflow-db-password", "password.mysql-password")),
+     k8s_fernet_copies("secret.mysql-password", "secret.airflow-db-password", "password.mysql-password")
+     | {"store.kubernetes"}),
     ("secret-renamed", "dev", None, secret_field(0, "name", "mysql"), {"password.mysql-password", "secret.mysql-password"}),
     ("secret-removed", "prod", None, lambda om: om["secrets"].pop(1), {"password.snowflake-password", "secret.snowflake-password"}),
     # password parameters

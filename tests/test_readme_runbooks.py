@@ -62,8 +62,12 @@ def runbook(title: str) -> list[tuple[str, str]]:
 
 
 ROTATION = runbook("Fernet rotation runbook")
-ADOPTION = runbook("Adopting an existing deployment")
+_ADOPTING = runbook("Adopting an existing deployment")
+#: Adopting a running deployment's key (the section's first three blocks), then migrating from db.
+ADOPTION, MIGRATION = _ADOPTING[:3], _ADOPTING[3:]
 JWT_ROTATION = runbook("JWT key rotation runbook")
+#: The stack before the migration runbook: OM's values in its database (non-managed ``aws``).
+BEFORE_MIGRATION = "om-secrets:provider: aws"
 
 
 class Project:
@@ -115,27 +119,87 @@ def test_the_runbooks_have_the_steps_they_describe():
 
 
 def test_the_jwt_runbook_has_the_steps_it_describes():
-    assert [lang for lang, _ in JWT_ROTATION] == ["bash", "yaml", "bash", "bash", "bash", "yaml", "bash"]
+    assert [lang for lang, _ in JWT_ROTATION] == ["bash", "yaml", "bash", "bash", "yaml", "bash", "yaml", "bash"]
     assert "omsecrets check prod --baseline deployed-prod.json" in JWT_ROTATION[2][1]
-    assert "regenerate-bot-tokens" in JWT_ROTATION[4][1] and "deploy-pipelines" in JWT_ROTATION[4][1]
+    assert "botTokens" in JWT_ROTATION[4][1] and "run: true" in JWT_ROTATION[4][1]
+    assert not any("openmetadata-ops.sh" in text for _, text in JWT_ROTATION)  # declared Jobs, not exec by hand
+
+
+def om_jobs(document: str) -> list[dict]:
+    """The OM operation Jobs of a saved ``preview --json`` document (name, command, image, ServiceAccount), in
+    the order ``pulumi up`` runs them (each depends on the one before)."""
+    import json
+
+    jobs, after = {}, {}
+    resources = json.loads(document)["resources"]
+    names = {r["urn"]: (r.get("inputs") or {}).get("metadata", {}).get("name", "") for r in resources}
+    for r in resources:
+        name = names[r["urn"]]
+        if r["type"] == "kubernetes:batch/v1:Job" and name.startswith("om-"):
+            pod = r["inputs"]["spec"]["template"]["spec"]
+            (container,) = pod["containers"]
+            jobs[name] = {"name": name, "args": container["args"], "image": container["image"],
+                          "serviceAccount": pod["serviceAccountName"], "namespace": r["inputs"]["metadata"]["namespace"]}
+            after[name] = {names.get(u) for u in r["options"].get("dependsOn") or []}
+    ordered = []
+    while len(ordered) < len(jobs):  # each Job after those it depends on
+        ready = sorted(n for n in jobs if n not in ordered and not (after[n] & set(jobs)) - set(ordered))
+        ordered.append(ready[0])
+    return [jobs[n] for n in ordered]
 
 
 def test_jwt_rotation_runbook_runs_as_written(tmp_path):
     project = Project(tmp_path)
-    before = None
-    outputs = []
-    for i, (lang, text) in enumerate(JWT_ROTATION):
+    saved, outputs = [], []
+    for lang, text in JWT_ROTATION:
         outputs.append(project.block(lang, text))
-        if i == 0:
-            before = (project.dir / "deployed-prod.json").read_text()
+        saved.append((project.dir / "deployed-prod.json").read_text())
     checks = [o.stdout for o in outputs if o is not None and "omsecrets check" in o.args[-1]]
-    assert len(checks) == 2 and all("0 mandatory" in c for c in checks)
-    after = (project.dir / "deployed-prod.json").read_text()
+    assert len(checks) == 3 and all("0 mandatory" in c for c in checks)
+    before, after = saved[0], saved[-1]
     assert "om-secrets-jwt-key-gen-2" in after and "om-secrets-jwt-key\"" not in after
     assert "om-secrets-jwt-key\"" in before
     log = (project.dir / "kubectl.log").read_text().splitlines()
-    assert [line.split()[2] for line in log] == ["scale", "scale", "exec", "exec"]
-    assert log[2].endswith("regenerate-bot-tokens") and log[3].endswith("deploy-pipelines")
+    assert [line.split()[2] for line in log] == ["scale", "scale"]
+    # step 3 declared exactly the redeploy (OM 2.0.7 has no regenerate-bot-tokens), in the server's image and
+    # namespace, under its ServiceAccount; step 4 removed it again
+    assert om_jobs(saved[5]) == [{"name": "om-deploy-pipelines-jwt-gen-2", "args": ["./bootstrap/openmetadata-ops.sh",
+                                  "deploy-pipelines"], "image": "docker.getcollate.io/openmetadata/server:2.0.7",
+                                  "serviceAccount": "openmetadata", "namespace": "openmetadata"}]
+    assert om_jobs(saved[2]) == [] and om_jobs(after) == []
+
+
+def test_on_om_2_1_the_jwt_runbook_regenerates_the_tokens_first_without_an_acknowledgement(tmp_path):
+    project = Project(tmp_path)
+    _upto(project, JWT_ROTATION, 4)
+    project.apply(JWT_ROTATION[4][1].replace("server:2.0.7", "server:2.1.0"))
+    project.apply("om-secrets:acknowledge: null")
+    done = project.block("bash", JWT_ROTATION[5][1])
+    assert "0 mandatory" in done.stdout
+    assert [j["name"] for j in om_jobs((project.dir / "deployed-prod.json").read_text())] == [
+        "om-regenerate-bot-tokens-jwt-gen-2", "om-deploy-pipelines-jwt-gen-2"]
+
+
+def test_the_migration_runbook_has_the_steps_it_describes():
+    assert [lang for lang, _ in MIGRATION] == ["bash", "yaml", "bash", "yaml", "bash", "yaml", "bash"]
+    assert all("omsecrets check prod --baseline deployed-prod.json" in t for lang, t in MIGRATION[2::2])
+    assert "migration:\n    run: true" in MIGRATION[3][1] and "migratedTo: managed-aws" in MIGRATION[5][1]
+
+
+def test_migration_runbook_runs_as_written(tmp_path):
+    project = Project(tmp_path)
+    project.apply(BEFORE_MIGRATION)
+    saved, outputs = [], []
+    for lang, text in MIGRATION:
+        outputs.append(project.block(lang, text))
+        saved.append((project.dir / "deployed-prod.json").read_text())
+    checks = [o.stdout for o in outputs if o is not None and "omsecrets check" in o.args[-1]]
+    assert len(checks) == 3 and all("0 mandatory" in c for c in checks)
+    assert om_jobs(saved[2]) == [] and om_jobs(saved[6]) == []
+    assert om_jobs(saved[4]) == [{"name": "om-migrate-secrets-to-managed-aws", "args": ["./bootstrap/openmetadata-ops.sh",
+                                  "migrate-secrets"], "image": "docker.getcollate.io/openmetadata/server:2.0.7",
+                                  "serviceAccount": "openmetadata", "namespace": "openmetadata"}]
+    assert '"migratedTo": "managed-aws"' in saved[6]
 
 
 #: (id, blocks run first, the mistaken stack edit, exit code, what the message must tell the user to do)
@@ -146,8 +210,19 @@ JWT_MISTAKES = [
     ("pair-dropped", 1, "om-secrets:jwt: {enabled: false}", 2, "jwt.disabledReason: is required"),
     ("pair-dropped-with-a-reason", 1, "om-secrets:jwt: {enabled: false, disabledReason: kept elsewhere}", 1,
      "{drop: jwt.keypair, reason: <why>}"),
-    ("acknowledgement-kept-after-the-cut", 5, "om-secrets:acknowledge: [{drop: jwt.keypair, reason: kept}]", 1,
+    ("acknowledgement-kept-after-the-cut", 6, "om-secrets:acknowledge: [{drop: jwt.keypair, reason: kept}]", 1,
      "if the loss was applied already, remove the acknowledgement"),
+    # OM's own steps after the cut (step 3), out of order
+    ("bot-token-jobs-with-the-new-pair-at-once", 1, "{om-secrets:jwt: {generation: 2, botTokens: {run: true}}, "
+     "om-secrets:operations: {image: 'docker.getcollate.io/openmetadata/server:2.1.0'}, "
+     "om-secrets:acknowledge: [{drop: jwt.keypair, reason: cut}]}", 1,
+     "restart every OM server on it (step 2), then declare jwt.botTokens.run: true in the next change"),
+    ("bot-token-jobs-on-om-2.0-without-regenerating-by-hand", 4, "om-secrets:acknowledge: null", 1,
+     "OM 2.0.7 has no regenerate-bot-tokens command (OM 2.1.0 and later)"),
+    ("bot-token-jobs-without-the-server-image", 4, "om-secrets:operations: null", 2,
+     "operations.image: is not set, but jwt.botTokens.run is true"),
+    ("bot-token-jobs-with-the-pair-disabled", 4, "om-secrets:jwt: {enabled: false, disabledReason: x, "
+     "botTokens: {run: true}}", 2, "jwt.botTokens.run: true, but jwt.enabled is false"),
     ("back-to-the-default-kid", 1, "om-secrets:jwt: {keyId: Gb389a-9f76-gdjs-a92j-0242bk94356}", 2,
      "OpenMetadata's default kid"),
 ]
@@ -158,6 +233,8 @@ def test_a_jwt_rotation_mistake_is_stopped_with_what_to_do(case, tmp_path):
     _, before, mistake, code, advice = case
     project = Project(tmp_path)
     _upto(project, JWT_ROTATION, before)
+    if before == 4:  # step 3 as written, then the mistake
+        project.apply(JWT_ROTATION[4][1])
     project.apply(mistake)
     done = project.bash(CHECK)
     assert done.returncode == code, done.stdout + done.stderr
@@ -190,7 +267,11 @@ def test_adoption_runbook_runs_as_written(tmp_path):
 
 
 def _upto(project: Project, blocks, count: int) -> None:
-    for lang, text in blocks[:count]:
+    _upto_from(project, blocks, 0, count)
+
+
+def _upto_from(project: Project, blocks, start: int, count: int) -> None:
+    for lang, text in blocks[start:count]:
         project.block(lang, text)
 
 
@@ -238,6 +319,79 @@ def test_dropping_oms_generation_later_is_refused_unless_acknowledged(tmp_path):
     done = project.bash(CHECK)
     assert done.returncode == 1 and "OM has no re-encryption command" in done.stdout
     assert "{drop: fernet.openmetadata.generation.1, reason: <why>}" in done.stdout
+
+
+#: (id, blocks run first, the mistaken stack edit, exit code, what the message must tell the user to do)
+MIGRATION_MISTAKES = [
+    ("job-with-the-new-provider-at-once", 1, "{om-secrets:provider: managed-aws, om-secrets:operations: "
+     "{image: 'docker.getcollate.io/openmetadata/server:2.0.7'}, om-secrets:migration: {run: true}}", 1,
+     "apply the provider change (step 1) and declare migration.run: true in the next change"),
+    ("record-instead-of-running-the-job", 3, "om-secrets:migration: {migratedTo: managed-aws}", 1,
+     "run it first (migration.run: true and `pulumi up`, which waits for the Job)"),
+    ("record-with-the-job", 3, "om-secrets:migration: {run: true, migratedTo: managed-aws}", 2,
+     "record it in the next change, once the baseline shows the completed Job"),
+    ("job-declared-but-not-awaited-is-no-evidence", 5, "om-secrets:migration: {migratedTo: managed-aws}", 1,
+     "declared with pulumi.com/skipAwait, so nothing waited for it to complete"),
+    ("job-on-a-db-held-provider", 1, "om-secrets:migration: {run: true}", 2,
+     "keeps OM's secrets in its database (OM's DBSecretsManager): migrate-secrets has nothing to move"),
+    ("job-with-a-new-om-key-at-once", 3, "{om-secrets:migration: {run: true}, om-secrets:fernet: "
+     "{openmetadata: {generations: [2, 1]}, airflow: {generations: [1]}}}", 1,
+     "apply that first and restart OM (`helm upgrade` with the stack's values), then declare migration.run"),
+    ("switch-between-two-external-managers", 7, "{om-secrets:provider: managed-aws-ssm, om-secrets:aws: "
+     "{region: eu-west-1, kms: {create: true}, identity: {mode: irsa, oidcProviderArn: "
+     "'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X', oidcIssuer: "
+     "oidc.eks.eu-west-1.amazonaws.com/id/X}}, om-secrets:migration: null}", 1,
+     "which OM's migrate-secrets does not support"),
+    ("back-to-db-held-values", 7, "{om-secrets:provider: aws, om-secrets:migration: null}", 1,
+     "{drop: store.managed-aws, reason: <why>} naming that"),
+]
+
+
+@pytest.mark.parametrize("case", MIGRATION_MISTAKES, ids=[c[0] for c in MIGRATION_MISTAKES])
+def test_a_migration_mistake_is_stopped_with_what_to_do(case, tmp_path):
+    name, before, mistake, code, advice = case
+    project = Project(tmp_path)
+    project.apply(BEFORE_MIGRATION)
+    if name == "job-declared-but-not-awaited-is-no-evidence":  # step 2 on a cluster without a Job controller
+        _upto(project, MIGRATION, 3)
+        project.apply("om-secrets:operations: {image: 'docker.getcollate.io/openmetadata/server:2.0.7', skipAwait: true}")
+        _upto_from(project, MIGRATION, 3, before)
+    else:
+        _upto(project, MIGRATION, before)
+    project.apply(mistake)
+    done = project.bash(CHECK)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert advice in done.stdout + done.stderr
+
+
+def test_a_store_left_behind_is_accepted_once_acknowledged(tmp_path):
+    project = Project(tmp_path)
+    project.apply(BEFORE_MIGRATION)
+    _upto(project, MIGRATION, 7)
+    project.apply("{om-secrets:provider: aws, om-secrets:migration: null, om-secrets:acknowledge: "
+                  "[{drop: store.managed-aws, reason: leaving the store; credentials re-entered}]}")
+    done = project.bash(CHECK)
+    assert done.returncode == 0 and "0 mandatory" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_migration_run_by_hand_is_recorded_with_an_acknowledgement(tmp_path):
+    project = Project(tmp_path)
+    project.apply(BEFORE_MIGRATION)
+    _upto(project, MIGRATION, 3)
+    project.apply("{om-secrets:migration: {migratedTo: managed-aws}, om-secrets:acknowledge: "
+                  "[{drop: migration.managed-aws, reason: migrate-secrets run by hand}]}")
+    done = project.bash(CHECK)
+    assert done.returncode == 0 and "0 mandatory" in done.stdout, done.stdout + done.stderr
+
+
+def test_an_order_refusal_cannot_be_acknowledged(tmp_path):
+    project = Project(tmp_path)
+    project.apply(BEFORE_MIGRATION)
+    _upto(project, MIGRATION, 1)
+    project.apply(MIGRATION_MISTAKES[0][2])
+    done = project.bash(CHECK)
+    assert done.returncode == 1 and "OMS-LIFE-004" in done.stdout
+    assert "a step out of order cannot be acknowledged" in done.stdout
 
 
 ADOPTION_MISTAKES = [

@@ -2,7 +2,9 @@
 
 The identity of a delivered secret is what names its value in state: a Fernet ring's generations and
 the config keys its imported generations come from, the JWT pair's generation (or adopted key), the
-names of the generated Airflow secrets and of the access keys or client secrets delivered. A value
+names of the generated Airflow secrets and of the access keys or client secrets delivered, and the
+secrets manager the app's secrets live in (a provider switch moves them: OM must restart on the new store
+before ``migrate-secrets`` runs, and ingestion to read its references there). A value
 changes exactly when its identity does (a new generation, a new resource), never otherwise, so the
 digest changes when a secret the app reads is replaced and a no-op ``pulumi up`` changes nothing. No
 secret byte enters it: :func:`identities` lists its whole input.
@@ -29,7 +31,7 @@ def _ring(settings: Settings, app: str) -> list[str]:
 def identities(settings: Settings, app: str) -> list[str]:
     """The digest's whole input for ``app``: one line per secret it reads, naming that secret's identity."""
     s = settings
-    out = _ring(s, app)
+    out = _ring(s, app) + [f"secrets-manager: {s.provider}"]
     if app == core.SERVER_APP:
         if s.jwt.enabled:
             source = f"imported {s.jwt.imported}" if s.jwt.imported else f"generation {s.jwt.generation}"

@@ -125,6 +125,21 @@ def server_env(settings: Settings) -> dict[str, Value]:
     return env
 
 
+def server_pod_env(settings: Settings) -> list[dict[str, Any]]:
+    """Every var of :func:`server_env` as a pod ``EnvVar`` (a literal or a ``secretKeyRef``): the one form the
+    Helm values' ``extraEnvs`` and the OM operation Jobs take, so both carry byte-equal entries."""
+    return [env_var(name, value) for name, value in server_env(settings).items()]
+
+
+def server_volumes(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(volumes, volumeMounts)`` of the server's pods: the JWT key files (none with ``jwt.enabled: false``).
+    The OM chart's ``extraVolumes``/``extraVolumeMounts`` and the OM operation Jobs mount exactly these."""
+    if not settings.jwt.enabled:
+        return [], []
+    return ([{"name": JWT_KEYS_VOLUME, "secret": {"secretName": JWT_KEYS_SECRET}}],
+            [{"name": JWT_KEYS_VOLUME, "mountPath": jwt.MOUNT_DIR, "readOnly": True}])
+
+
 def _parameters(settings: Settings) -> dict[str, str]:
     s = settings
     if s.is_aws:
@@ -203,11 +218,11 @@ def _chart_secrets_manager(settings: Settings) -> dict[str, Any]:
 
 
 def _chart_extra_env(settings: Settings) -> list[dict[str, Any]]:
-    env = server_env(settings)
+    env = {e["name"]: e for e in server_pod_env(settings)}
     names = list(CHART_MISSING_ENV)
     if settings.provider not in CHART_PROVIDERS:
         names = ["SECRET_MANAGER", "SECRET_MANAGER_PREFIX", "SECRET_MANAGER_TAGS", *names]
-    return [env_var(n, env[n]) for n in names if n in env]
+    return [env[n] for n in names if n in env]
 
 
 def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
@@ -248,8 +263,7 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
         }
         config["authentication"] = {"publicKeys": public_key_urls(s)}
         # The chart mounts these into the server and its cron jobs (deploy-pipelines, reindex) alike.
-        values["extraVolumes"] = [{"name": JWT_KEYS_VOLUME, "secret": {"secretName": JWT_KEYS_SECRET}}]
-        values["extraVolumeMounts"] = [{"name": JWT_KEYS_VOLUME, "mountPath": jwt.MOUNT_DIR, "readOnly": True}]
+        values["extraVolumes"], values["extraVolumeMounts"] = server_volumes(s)
     labels = pod_labels(s, SERVER_APP)
     if labels:  # the chart sets pod labels only through commonLabels
         values["commonLabels"] = labels

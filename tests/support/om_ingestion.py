@@ -2,9 +2,14 @@
 
 Its full install fails here (a dependency downloads from GitHub), so the venv gets the package with
 ``--no-deps`` plus the dependencies its secrets readers and generated models import (see
-shared reference ``openmetadata-ingestion.md``). Built once at ``$OM_SECRETS_CACHE/om-ingestion-venv-<version>`` (default cache
-``~/.cache/om-secrets``), shared with ``e2e/om-ingestion-venv.sh`` (same lock and ``.complete``
-marker). Tests skip with the reason when it cannot be installed.
+shared reference ``openmetadata-ingestion.md``), each pinned as that version's own metadata pins it.
+Built once at ``$OM_SECRETS_CACHE/om-ingestion-venv-<version>`` (default cache ``~/.cache/om-secrets``);
+the newest one is shared with ``e2e/om-ingestion-venv.sh`` (same lock and ``.complete`` marker). Tests
+skip with the reason when it cannot be installed.
+
+The version matrix: :data:`MATRIX` holds the versions the README claims (newest first);
+``OMSECRETS_OM_INGESTION_VERSION`` picks which one a run uses (default: the newest). ``.ci/run`` runs the
+reader contract tests (``tests/test_om_readers.py``) once per version, so each README claim is a test result.
 """
 
 from __future__ import annotations
@@ -18,16 +23,27 @@ from pathlib import Path
 
 import pytest
 
-OM_VERSION = "2.0.7.0"
+#: The ``openmetadata-ingestion`` versions the README's version matrix claims, newest first; CI runs the
+#: reader contract tests against each (README "Versions om-secrets targets").
+NEWEST = "2.0.7.0"
+OLDEST = "1.11.2.0"
+MATRIX = (NEWEST, OLDEST)
+#: Which version this run uses.
+VERSION_ENV = "OMSECRETS_OM_INGESTION_VERSION"
+OM_VERSION = os.environ.get(VERSION_ENV) or NEWEST
+if OM_VERSION not in MATRIX:
+    raise ValueError(f"{VERSION_ENV}={OM_VERSION!r} is not in the version matrix {MATRIX}")
 #: Shared with e2e/om-ingestion-venv.sh: the same venv, lock file and completion marker.
 MARKER = ".complete"
 LOCK = ".om-ingestion-venv.lock"
 _PIP_TIMEOUT_S = 1800
+#: What OM's secrets readers and generated models import; each gets the version specifier the installed
+#: ``openmetadata-ingestion`` itself requires (:func:`pinned`), when it names one.
 _DEPS = [
-    "pydantic>=2.12.5,<3",
-    "pydantic-settings>=2.0",
-    "boto3~=1.41.5",
-    "kubernetes<36",
+    "pydantic",
+    "pydantic-settings",
+    "boto3",
+    "kubernetes",
     "cryptography",
     "pyyaml",
     "cachetools",
@@ -37,10 +53,10 @@ _DEPS = [
     "email_validator",
     "chardet",
     "sqlparse",
-    "antlr4-python3-runtime==4.9.2",
+    "antlr4-python3-runtime",
     "cached_property",
-    "collate-sqllineage==2.1.7",
-    "google-cloud-secret-manager==2.24.0",
+    "collate-sqllineage",
+    "google-cloud-secret-manager",
     "azure-identity",
     "azure-keyvault-secrets",
     "google_crc32c",
@@ -50,11 +66,43 @@ _DEPS = [
     "rich",
     "dsnparse",
     "toml",
+    "httpx",  # OM 1.11's ometa imports its SSE client at import time
     "moto[server]",  # also brings jsonpatch and attrs, which OM's modules import
 ]
 _SMOKE = "from metadata.utils.secrets.secrets_manager_factory import SecretsManagerFactory; print('ok')"
+#: Prints the installed package's base requirements (no extras), one a line.
+_REQUIRES = ("import importlib.metadata as m\n"
+             "print('\\n'.join(r for r in m.requires('openmetadata-ingestion') or [] if 'extra ==' not in r))")
+
+
 _PIP_QUIET = ["--disable-pip-version-check"]
 _failure: str | None = None
+
+
+def _name(requirement: str) -> str:
+    """The canonical project name of a requirement string (``Foo_Bar[x]>=1`` -> ``foo-bar``)."""
+    import re
+
+    return re.sub(r"[-_.]+", "-", re.match(r"\s*([A-Za-z0-9._-]+)", requirement).group(1)).lower()
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    """``Foo[x]>=1; marker`` -> (``Foo[x]``, ``>=1``)."""
+    import re
+
+    req = requirement.split(";")[0].strip()
+    match = re.match(r"\s*([A-Za-z0-9._-]+(?:\[[^\]]*\])?)\s*\(?([^)]*)\)?", req)
+    return match.group(1), match.group(2).strip()
+
+
+def pinned(wanted: list[str], requires: list[str]) -> list[str]:
+    """``wanted`` with each name's specifier from ``requires`` (OM's own pins), else its own; extras kept."""
+    specs = {_name(base): spec for base, spec in map(_split, requires)}
+    out = []
+    for w in wanted:
+        base, own = _split(w)
+        out.append(base + (specs.get(_name(base)) or own))
+    return out
 
 
 def venv_dir() -> Path:
@@ -81,12 +129,19 @@ def _install(venv: Path) -> str | None:
     steps = [
         [sys.executable, "-m", "venv", str(venv)],
         [*pip, "--no-deps", f"openmetadata-ingestion=={OM_VERSION}"],
-        [*pip, *_DEPS],
-        [*pip, "--no-deps", "collate-data-diff>=0.11.17"],
+        "deps",
+        [*pip, "--no-deps", "collate-data-diff"],
         [python, "-c", _SMOKE],
     ]
     log: list[str] = []
+    requires: list[str] = []
     for step in steps:
+        if step == "deps":  # OM's own pins, read from the package just installed
+            listed = subprocess.run([python, "-c", _REQUIRES], capture_output=True, text=True, env=_clean_environ())
+            requires = listed.stdout.splitlines()
+            step = [*pip, *pinned(_DEPS, requires)]
+        elif step[-1] == "collate-data-diff":
+            step = [*step[:-1], *pinned(["collate-data-diff"], requires)]
         log.append("$ " + " ".join(step))
         try:
             proc = subprocess.run(step, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S, env=_clean_environ())
@@ -105,7 +160,7 @@ def om_python() -> Path:
     if os.environ.get("OMSECRETS_SKIP_OM_INGESTION") == "1":
         pytest.skip("OMSECRETS_SKIP_OM_INGESTION=1: OpenMetadata's own readers are not exercised")
     if _failure is not None:
-        pytest.skip(f"openmetadata-ingestion=={OM_VERSION} is not installable here: {_failure[-1500:]}")
+        _unavailable(f"openmetadata-ingestion=={OM_VERSION} is not installable here: {_failure[-1500:]}")
     venv = venv_dir()
     venv.parent.mkdir(parents=True, exist_ok=True)
     with open(venv.parent / LOCK, "w") as lock:
@@ -114,8 +169,19 @@ def om_python() -> Path:
             return _python(venv)
         _failure = _install(venv)
     if _failure is not None:
-        pytest.skip(f"openmetadata-ingestion=={OM_VERSION} is not installable here: {_failure[-1500:]}")
+        _unavailable(f"openmetadata-ingestion=={OM_VERSION} is not installable here: {_failure[-1500:]}")
     return _python(venv)
+
+
+#: Set by ``.ci/run`` for the version-matrix runs: a reader venv that cannot be built fails instead of skipping,
+#: so a README claim is never a skipped test.
+REQUIRE_ENV = "OMSECRETS_REQUIRE_OM_INGESTION"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def run(
