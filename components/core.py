@@ -580,6 +580,12 @@ def rbac_verbs(rules: Any, api_group: str, resource: str, name: Optional[str] = 
     return frozenset().union(*(rule_verbs(r, api_group, resource, name) for r in rules))
 
 
+def subject_label(subject: Mapping) -> str:
+    """``ServiceAccount <namespace>/<name>`` (or ``<Kind> <name>`` for a User or Group) of an RBAC subject."""
+    namespace, name = subject.get("namespace"), subject.get("name")
+    return f"{subject.get('kind')} {f'{namespace}/{name}' if namespace else name}"
+
+
 def rule_covers_secrets(rule: Mapping) -> bool:
     """An RBAC rule whose apiGroups include core (``""``) and resources include ``secrets`` (or ``*``)."""
     groups, resources = _as_list(rule.get("apiGroups")), _as_list(rule.get("resources"))

@@ -331,17 +331,11 @@ def _role_bindings(result: engine.PreviewResult) -> list[tuple[Optional[str], en
     return out
 
 
-def subject_label(subject: dict) -> str:
-    """``ServiceAccount <namespace>/<name>`` (or ``<Kind> <name>`` for a User or Group) of an RBAC subject."""
-    namespace, name = subject.get("namespace"), subject.get("name")
-    return f"{subject.get('kind')} {f'{namespace}/{name}' if namespace else name}"
-
-
 def rbac_grants(result: engine.PreviewResult, namespace: str, api_group: str, resource: str,
                 name: Optional[str] = None) -> dict[str, frozenset[str]]:
     """``{subject: verbs}``: what every subject the preview's RoleBindings and ClusterRoleBindings name may do to
     ``resource`` (``pods/log`` for a subresource) of ``api_group`` in ``namespace`` (``name``: one object), by the
-    core access model (``core.rbac_verbs``). Subjects are ``subject_label``s; only those granted some verb appear."""
+    core access model (``core.rbac_verbs``). Subjects are ``core.subject_label``s; only those granted some verb appear."""
     out: dict[str, frozenset[str]] = {}
     for scope, _, rules, subjects in _role_bindings(result):
         if scope is not None and scope != namespace:
@@ -349,7 +343,7 @@ def rbac_grants(result: engine.PreviewResult, namespace: str, api_group: str, re
         verbs = core.rbac_verbs(rules, api_group, resource, name)
         if verbs:
             for subject in subjects:
-                label = subject_label(subject)
+                label = core.subject_label(subject)
                 out[label] = out.get(label, frozenset()) | verbs
     return out
 

@@ -41,7 +41,7 @@ TYPE_TOKEN = re.compile(r"om-secrets:[a-z]+:[A-Z][A-Za-z]+")
 CORE_FUNCTIONS = {"find_config_error", "production_from_config", "is_production_name", "type_token",
                   "parse_bool", "iam_access", "rbac_access", "statement_access", "rule_access", "action_access",
                   "policy_access", "statement_operations", "operations_access", "required_access", "rbac_verbs",
-                  "rule_verbs", "apps_for"}
+                  "rule_verbs", "apps_for", "subject_label"}
 
 
 def second_definitions(path: Path, text: str) -> list[str]:

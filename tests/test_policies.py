@@ -101,6 +101,7 @@ CASES = {
     "OMS-K8S-005": ("policy_k8s", {"unlabelled"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-K8S-006": ("policy_k8s", {"leaky"}, "k8s", ("kubernetes:core/v1:ConfigMap",)),
     "OMS-K8S-007": ("policy_k8s", {"pipeline-env"}, "pipelines", ("kubernetes:core/v1:ConfigMap",)),
+    "OMS-K8S-008": ("policy_k8s", {"pipelines-viewer"}, "pipelines", ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",)),
     "OMS-FERNET-001": ("policy_fernet", {"openmetadata-secrets", "openmetadata-env"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-FERNET-002": ("policy_fernet", {"openmetadata-secrets", "airflow-secrets"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-FERNET-003": ("policy_fernet", {"prod-airflow-fernet-gen-3"}, "k8s", ("random:index/randomBytes:RandomBytes",)),
