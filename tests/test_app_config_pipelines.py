@@ -176,3 +176,15 @@ def test_rendered_files_have_no_airflow_and_airflow_stacks_keep_theirs():
     classic = files.render_files(from_dict({"provider": "kubernetes"}))
     assert {"airflow.cfg", "airflow.env", "helm/airflow-values.yaml"} <= set(classic)
     assert "pipelineServiceClientConfig:\n      airflow:" in classic["helm/openmetadata-values.yaml"]
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"image": None}, "ingestion.image"), ({"loader": "airflow"}, "ingestion.loader"),
+    ({"namespace": "openmetadata"}, "ingestion.namespace"), ({"runtime": "airflow", "om_job_operator": True},
+                                                            "ingestion.omJobOperator"),
+], ids=["no-image", "airflow-loader", "server-namespace", "operator-without-runtime"])
+def test_renderers_refuse_settings_built_by_hand_that_settings_would_refuse(change, key):
+    s = native()
+    forced = dataclasses.replace(s, ingestion=dataclasses.replace(s.ingestion, **change))
+    with pytest.raises(ValueError, match=f"om-secrets:{key}:"):
+        server_env(forced)
