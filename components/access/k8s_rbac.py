@@ -91,9 +91,9 @@ def pipeline_calls(operator: bool) -> tuple[PipelineCall, ...]:
 def pipeline_server_rules(operator: bool) -> list[dict[str, Any]]:
     """The OM server's Role in the pipelines namespace: exactly the verbs K8sPipelineClient calls, one rule per
     resource, checked with the access model (``core.rbac_verbs``). ``list`` on secrets is there because OM's health
-    check lists one (without it the UI disables test connection and pipeline actions) and adds nothing to read:
-    the same Role's ``get`` reaches every Secret of the namespace (OM names them per pipeline at run time, so
-    ``resourceNames`` cannot pin them), and the namespace holds only what the server writes."""
+    check lists one (without it OM reports the client unhealthy and its UI disables test connection), and it adds
+    nothing to read: the same Role's ``get`` reaches every Secret of the namespace (OM names them per pipeline at
+    run time, so ``resourceNames`` cannot pin them), and the namespace holds only what the server writes."""
     rules = [{"apiGroups": [c.api_group], "resources": [c.resource], "verbs": list(c.verbs)}
              for c in pipeline_calls(operator)]
     for c in PIPELINE_CALLS:
