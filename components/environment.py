@@ -93,8 +93,9 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "protect": settings.protect,
                 "acknowledge": [{"drop": k, "reason": v} for k, v in settings.acknowledge.items()],
                 "airflowVersion": settings.airflow.version,
-                # where ingestion runs; with kubernetes, the pipelines namespace (policies read it)
-                "ingestion": {"runtime": settings.ingestion.runtime, "namespace": settings.ingestion.namespace},
+                # Kubernetes-native ingestion: the pipelines namespace (policies read it; Airflow stacks keep their inputs)
+                **({"ingestion": {"runtime": settings.ingestion.runtime, "namespace": settings.ingestion.namespace}}
+                   if settings.ingestion.kubernetes_native else {}),
                 # what each app's pods carry (Helm pod annotations): the lifecycle guard reads a deployed one
                 "restartDigests": {app: restart.digest(settings, app) for app in settings.apps},
             },

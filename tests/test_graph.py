@@ -412,7 +412,7 @@ def test_no_identity_reads_or_deletes_a_key_copy(stack, previewed):
     keys = key_material_secrets(result)
     (env,) = result.by_type(core.ENVIRONMENT_TYPE)
     provider = env.inputs["provider"]
-    apps = core.apps_for(env.inputs["ingestion"]["runtime"])  # Kubernetes-native ingestion: no Airflow ring
+    apps = core.apps_for((env.inputs.get("ingestion") or {}).get("runtime", core.AIRFLOW_RUNTIME))  # no Airflow ring
     assert len([k for k in keys.values() if k.type == graph.K8S_SECRET and "app-config" in k.name]) == len(apps) + 1
     if provider != "db":
         assert len(keys) == 2 * len(apps) + 2, sorted(r.name for r in keys.values())
