@@ -212,6 +212,21 @@ AUTH_PROVIDERS: tuple[str, ...] = (
 #: OM ingestion's secrets loaders (``pipelineServiceClientConfiguration.secretsManagerLoader``).
 LOADERS: tuple[str, ...] = ("airflow", "env", "noop")
 
+#: Where OM's ingestion runs: ``airflow`` (OM's Airflow plugin; the server calls Airflow's API) or
+#: ``kubernetes`` (OM 1.12+: the server's own K8sPipelineClient creates ConfigMaps, Secrets, Jobs and
+#: CronJobs in a pipelines namespace; no Airflow at all).
+AIRFLOW_RUNTIME = "airflow"
+KUBERNETES_RUNTIME = "kubernetes"
+INGESTION_RUNTIMES: tuple[str, ...] = (AIRFLOW_RUNTIME, KUBERNETES_RUNTIME)
+
+
+def apps_for(runtime: str) -> tuple[str, ...]:
+    """The applications a stack configures with ``runtime``: Kubernetes-native ingestion has no Airflow
+    (no Fernet ring, shared secrets, values or Jobs of Airflow's)."""
+    if runtime not in INGESTION_RUNTIMES:
+        raise ValueError(f"unknown ingestion runtime {runtime!r}; expected one of {', '.join(INGESTION_RUNTIMES)}")
+    return APPS if runtime == AIRFLOW_RUNTIME else (SERVER_APP,)
+
 # ---------------------------------------------------------------- type tokens
 
 
@@ -523,8 +538,52 @@ K8S_VERBS: Mapping[str, str] = {
     "create": WRITE, "update": WRITE, "patch": WRITE,
     "delete": DELETE, "deletecollection": DELETE,
 }
+#: Every verb the API server authorizes on a resource: what ``verbs: ["*"]`` stands for.
+K8S_ALL_VERBS: tuple[str, ...] = tuple(K8S_VERBS)
 #: Verbs a rule's resourceNames cannot restrict: a rule with resourceNames never authorizes them.
 _UNNAMED_VERBS = ("create", "deletecollection")
+
+
+def _covers_resource(resources: set[str], resource: str) -> bool:
+    """RBAC's resource match: exact, ``*`` (every resource and subresource), ``<resource>/*`` or ``*/<sub>``."""
+    base, _, sub = resource.partition("/")
+    if resource in resources or "*" in resources:
+        return True
+    return bool(sub) and bool({f"{base}/*", f"*/{sub}"} & resources)
+
+
+def rule_verbs(rule: Mapping, api_group: str, resource: str, name: Optional[str] = None) -> frozenset[str]:
+    """The verbs one RBAC rule grants on ``resource`` (``pods/log`` for a subresource) of ``api_group``
+    (``""``: core) named ``name`` (None: some object, or the collection). ``*`` in apiGroups, resources or
+    verbs counts; a rule with resourceNames grants nothing on another name and never create or
+    deletecollection."""
+    if not isinstance(rule, Mapping):
+        return frozenset()
+    groups = set(map(str, _as_list(rule.get("apiGroups"))))
+    resources = set(map(str, _as_list(rule.get("resources"))))
+    if not ({api_group, "*"} & groups) or not _covers_resource(resources, resource):
+        return frozenset()
+    names = [n for n in _as_list(rule.get("resourceNames")) if isinstance(n, str)]
+    if names and name is not None and name not in names:
+        return frozenset()
+    verbs = {str(v) for v in _as_list(rule.get("verbs"))}
+    if "*" in verbs:
+        verbs = set(K8S_ALL_VERBS)
+    if names:
+        verbs -= set(_UNNAMED_VERBS)
+    return frozenset(verbs)
+
+
+def rbac_verbs(rules: Any, api_group: str, resource: str, name: Optional[str] = None) -> frozenset[str]:
+    """The verbs a Role's (or ClusterRole's) rules grant on ``resource`` of ``api_group`` (see ``rule_verbs``)."""
+    rules = [r for r in _as_list(rules) if isinstance(r, Mapping)]
+    return frozenset().union(*(rule_verbs(r, api_group, resource, name) for r in rules))
+
+
+def subject_label(subject: Mapping) -> str:
+    """``ServiceAccount <namespace>/<name>`` (or ``<Kind> <name>`` for a User or Group) of an RBAC subject."""
+    namespace, name = subject.get("namespace"), subject.get("name")
+    return f"{subject.get('kind')} {f'{namespace}/{name}' if namespace else name}"
 
 
 def rule_covers_secrets(rule: Mapping) -> bool:
@@ -535,17 +594,7 @@ def rule_covers_secrets(rule: Mapping) -> bool:
 
 def rule_access(rule: Mapping, secret_name: Optional[str] = None) -> frozenset[str]:
     """What one RBAC rule grants on the Secret called ``secret_name`` (None: on some Secret)."""
-    if not isinstance(rule, Mapping) or not rule_covers_secrets(rule):
-        return NO_ACCESS
-    names = [n for n in _as_list(rule.get("resourceNames")) if isinstance(n, str)]
-    if names and secret_name is not None and secret_name not in names:
-        return NO_ACCESS
-    verbs = {str(v) for v in _as_list(rule.get("verbs"))}
-    if "*" in verbs:
-        verbs = set(K8S_VERBS)
-    if names:
-        verbs -= set(_UNNAMED_VERBS)
-    return frozenset(K8S_VERBS[v] for v in verbs if v in K8S_VERBS)
+    return frozenset(K8S_VERBS[v] for v in rule_verbs(rule, "", "secrets", secret_name) if v in K8S_VERBS)
 
 
 def rbac_access(rules: Any, secret_names: Any) -> dict[str, frozenset[str]]:

@@ -16,7 +16,7 @@ from .app_config.files import render_files
 from .app_config.refs import SecretRef, delivery_names
 from .app_config.server import server_pod_env, server_volumes
 from .bootstrap import BootstrapSecrets, BootstrapSecretsArgs
-from .core import APP_CONFIG_FILES_OUTPUT, APPS, STANDARD_LABELS
+from .core import APP_CONFIG_FILES_OUTPUT, STANDARD_LABELS
 from .fernet_ring import FernetKeyRing, FernetKeyRingArgs, rotation_job_manifest
 from .jobs import airflow_user_job_manifest, airflow_user_job_name
 from .jwt_keypair import JwtKeyPair, JwtKeyPairArgs
@@ -95,8 +95,11 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 "protect": settings.protect,
                 "acknowledge": [{"drop": k, "reason": v} for k, v in settings.acknowledge.items()],
                 "airflowVersion": settings.airflow.version,
+                # Kubernetes-native ingestion: the pipelines namespace (policies read it; Airflow stacks keep their inputs)
+                **({"ingestion": {"runtime": settings.ingestion.runtime, "namespace": settings.ingestion.namespace}}
+                   if settings.ingestion.kubernetes_native else {}),
                 # what each app's pods carry (Helm pod annotations): the lifecycle guard reads a deployed one
-                "restartDigests": {app: restart.digest(settings, app) for app in APPS},
+                "restartDigests": {app: restart.digest(settings, app) for app in settings.apps},
                 # OM's operations: what the guard checks the declared Jobs against
                 "migration": {"run": settings.migration.run, "migratedTo": settings.migration.migrated_to},
                 "operations": {"omVersion": om_operations.shown(settings.operations.om_version)
@@ -144,7 +147,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 ),
                 child,
             )
-            for app in APPS
+            for app in settings.apps
         }
         jwt_settings = settings.jwt
         self.jwt: JwtKeyPair | None = None
@@ -161,7 +164,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 ),
                 child,
             )
-        self.airflow = AirflowSecrets(
+        # Kubernetes-native ingestion runs no Airflow: none of its secrets exist (a switch drops them: the guard says so)
+        self.airflow: AirflowSecrets | None = None if settings.ingestion.kubernetes_native else AirflowSecrets(
             f"{name}-airflow", AirflowSecretsArgs(version=settings.airflow.version, protect=settings.protect), child)
         self.bootstrap = (
             BootstrapSecrets(f"{name}-bootstrap", BootstrapSecretsArgs(settings.secrets, protect=settings.protect), child)
@@ -223,6 +227,8 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 server_annotations=annotations.get(core.SERVER_APP),
                 ingestion_annotations=annotations.get(core.AIRFLOW_APP),
                 labels=labels,
+                pipelines_namespace=settings.ingestion.namespace if settings.ingestion.kubernetes_native else None,
+                om_job_operator=settings.ingestion.om_job_operator,
             ),
             k8s_child,
         )
@@ -242,7 +248,7 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
                 labels=labels,
                 jwt_keys=JwtKeyFiles(self.jwt.private_key_der, self.jwt.public_key_der, self.jwt.key_id)
                 if self.jwt is not None else None,
-                airflow=AirflowValues(self.airflow.values, self.airflow.server_password),
+                airflow=AirflowValues(self.airflow.values, self.airflow.server_password) if self.airflow else None,
             ),
             k8s_child,
         )
@@ -424,11 +430,16 @@ class OpenMetadataSecrets(pulumi.ComponentResource):
             },
             "helmValues": {
                 "openmetadata": self.delivery.openmetadata_helm_values,
-                "airflow": self.delivery.airflow_helm_values,
+                **({"airflow": self.delivery.airflow_helm_values} if self.airflow else {}),
             },
         }
-        out["airflow"] = {"version": s.airflow.version, "serverUser": s.airflow.server_user,
-                          "secretName": delivery_names(core.AIRFLOW_APP).secret}
+        if self.airflow is not None:
+            out["airflow"] = {"version": s.airflow.version, "serverUser": s.airflow.server_user,
+                              "secretName": delivery_names(core.AIRFLOW_APP).secret}
+        else:
+            out["ingestion"] = {"runtime": s.ingestion.runtime, "namespace": s.ingestion.namespace,
+                                "serviceAccount": s.ingestion.service_account, "image": s.ingestion.image,
+                                "omJobOperator": s.ingestion.om_job_operator}
         if self.jwt is not None:
             jwt_out = {
                 "generation": None if s.jwt.imported else s.jwt.generation,

@@ -174,9 +174,22 @@ class AppSettings:
 
 @record
 class IngestionSettings(AppSettings):
+    """Where OM's ingestion runs and how it reads the store. With ``runtime`` ``kubernetes`` the namespace is
+    the pipelines namespace (OM's K8sPipelineClient ``namespace``) and the ServiceAccount the one of every pod
+    OM creates there (``serviceAccountName``)."""
+
     loader: str = "airflow"
     host_port: str = "http://openmetadata:8585/api"
     auth_provider: str = "openmetadata"
+    runtime: str = core.AIRFLOW_RUNTIME
+    #: the image OM's server runs pipelines with (runtime kubernetes: ``ingestionImage``).
+    image: str | None = None
+    #: runtime kubernetes: OMJob / CronOMJob custom resources (OM's operator) instead of Jobs / CronJobs.
+    om_job_operator: bool = False
+
+    @property
+    def kubernetes_native(self) -> bool:
+        return self.runtime == core.KUBERNETES_RUNTIME
 
 
 @record
@@ -341,6 +354,11 @@ class Settings:
         return self.provider in core.MANAGED_PROVIDERS
 
     @property
+    def apps(self) -> tuple[str, ...]:
+        """The applications this stack configures (no Airflow with Kubernetes-native ingestion)."""
+        return core.apps_for(self.ingestion.runtime)
+
+    @property
     def resource_tags(self) -> dict[str, str]:
         """Tags for resources om-secrets declares: the stack's tags plus ``managed-by``."""
         return {**self.tags, core.MANAGED_BY_TAG: MANAGED_BY}
@@ -349,7 +367,8 @@ class Settings:
         """The recovery copies of key material om-secrets seeds into the store: ``{name: parts}``."""
         if not self.uses_store:
             return {}
-        return {name: parts for name, parts in KEY_COPIES.items() if self.jwt.enabled or name != JWT_KEY_COPY}
+        wanted = {key_copy_name(app) for app in self.apps} | ({JWT_KEY_COPY} if self.jwt.enabled else set())
+        return {name: parts for name, parts in KEY_COPIES.items() if name in wanted}
 
     def seeded_secrets(self) -> dict[str, tuple[str, ...]]:
         """Every logical secret om-secrets seeds into the store: ``{name: parts}``."""
@@ -561,11 +580,21 @@ KEYS: tuple[Key, ...] = (
         check=_pattern(_GCP_NUMBER), what="a project number"),
     Key("server.namespace", "string", "openmetadata", "where the OM server runs", check=_label, what=_DNS_LABEL_WHAT),
     Key("server.serviceAccount", "string", "openmetadata", "the OM server's ServiceAccount", check=_label, what=_DNS_LABEL_WHAT),
-    Key("ingestion.namespace", "string", None, "where Airflow / ingestion runs", default_text="the server namespace",
+    Key("ingestion.runtime", "string", core.AIRFLOW_RUNTIME, "where OM's ingestion runs: `airflow` (OM's Airflow "
+        "plugin) or `kubernetes` (OM 1.12+: the server's K8sPipelineClient runs Jobs in `ingestion.namespace`, no "
+        "Airflow; see Kubernetes-native ingestion)", allowed=core.INGESTION_RUNTIMES),
+    Key("ingestion.namespace", "string", None, "where Airflow / ingestion runs (runtime kubernetes: the pipelines "
+        "namespace, OM's alone)", default_text="the server namespace; runtime kubernetes: `<server namespace>-pipelines`",
         check=_label, what=_DNS_LABEL_WHAT),
-    Key("ingestion.serviceAccount", "string", "openmetadata-ingestion", "ingestion's ServiceAccount",
-        check=_label, what=_DNS_LABEL_WHAT),
-    Key("ingestion.loader", "string", "airflow", "OM's secrets loader in ingestion", allowed=core.LOADERS),
+    Key("ingestion.serviceAccount", "string", "openmetadata-ingestion", "ingestion's ServiceAccount (runtime kubernetes: "
+        "of every pod OM creates)", check=_label, what=_DNS_LABEL_WHAT),
+    Key("ingestion.image", "string", None, "runtime kubernetes (required): the ingestion image OM's server runs "
+        "pipelines with (`ingestionImage`), pinned by a version tag or digest", check=_pattern(_IMAGE),
+        what="a container image reference such as docker.getcollate.io/openmetadata/ingestion:1.12.3"),
+    Key("ingestion.omJobOperator", "bool", False, "runtime kubernetes: OM's OMJob operator runs the pipelines "
+        "(OMJob / CronOMJob; the chart's `omjobOperator`, watching `ingestion.namespace` only)"),
+    Key("ingestion.loader", "string", "airflow", "OM's secrets loader in ingestion", default_text="`airflow`; runtime "
+        "kubernetes: `env`", allowed=core.LOADERS),
     Key("ingestion.hostPort", "string", None, "the OM API ingestion calls",
         default_text="`http://openmetadata.<server namespace>.svc.cluster.local:8585/api`", check=_pattern(_URL),
         what="an http(s) URL of the OM API such as http://openmetadata:8585/api"),
@@ -899,6 +928,8 @@ def from_dict(
     )
     if provider not in (None, core.DB) and names_ok:
         _check_ids(c, settings)
+    if settings.ingestion.kubernetes_native:
+        _kubernetes_native(c, settings)
     if c.problems:
         raise ConfigError(c.problems, c.backfills)
     return settings
@@ -1279,18 +1310,77 @@ def _kubernetes(c: _Collector, provider: str, server: AppSettings, ingestion: Ap
     )
 
 
+#: An image tag that names no version: OM's defaults (``ingestion:latest``, ``ingestion-base:latest``) run whatever
+#: was pushed last, not the ingestion of the server's version.
+_FLOATING_TAG = re.compile(r"(?:^|/)[^/:@]+(?::latest)?$")
+
+
+def pipelines_namespace_default(server_namespace: str) -> str:
+    """``<server namespace>-pipelines`` (OM's own default is ``openmetadata-pipelines``) within 63 characters."""
+    return f"{server_namespace[:53].rstrip('-')}-pipelines"
+
+
 def _ingestion(c: _Collector, server: AppSettings, provider: str) -> IngestionSettings:
-    loader = c.get("ingestion.loader") or "airflow"
+    runtime = c.get("ingestion.runtime") or core.AIRFLOW_RUNTIME
+    native = runtime == core.KUBERNETES_RUNTIME
+    loader = c.get("ingestion.loader", "env" if native else "airflow") or ("env" if native else "airflow")
     if provider not in (None, core.DB) and loader == "noop":
         c.fail("ingestion.loader", f"'noop' cannot read secrets from provider {provider!r}; use 'airflow' or 'env'")
+    if native and loader == "airflow":
+        c.fail("ingestion.loader", "'airflow' reads airflow.cfg, and runtime kubernetes runs no Airflow: use 'env' "
+               "(the pods get the store's non-secret settings as env, their credentials from workload identity)")
     host_port = c.get("ingestion.hostPort", f"http://openmetadata.{server.namespace}.svc.cluster.local:8585/api")
+    namespace = c.get("ingestion.namespace", pipelines_namespace_default(server.namespace) if native else server.namespace)
+    namespace = namespace or server.namespace
+    image = c.get("ingestion.image")
+    operator = c.get("ingestion.omJobOperator")
+    if native:
+        if namespace == server.namespace:
+            c.fail("ingestion.namespace", f"{namespace!r} is where the OM server runs: with runtime kubernetes it is the "
+                   "pipelines namespace, where OM writes the bot token into ConfigMaps, Secrets and pod specs and its "
+                   "Role may list Secrets; use a namespace of OM's pipelines alone, e.g. "
+                   f"{pipelines_namespace_default(server.namespace)!r}")
+        if image is None and c.raw("ingestion.image") is None:
+            c.fail("ingestion.image", "is required with runtime kubernetes: the image OM's server runs every pipeline "
+                   "with, the ingestion of the server's version (e.g. docker.getcollate.io/openmetadata/ingestion:1.12.3)")
+        elif image is not None and _FLOATING_TAG.search(image) and "@" not in image:
+            c.fail("ingestion.image", f"{image!r} names no version (OM's default is ...:latest): pin the ingestion of "
+                   "the server's version, e.g. docker.getcollate.io/openmetadata/ingestion:1.12.3")
+            image = None
+    else:
+        for key in ("image", "omJobOperator"):
+            if c.raw(f"ingestion.{key}") is not None:
+                c.fail(f"ingestion.{key}", "is only used with ingestion.runtime: kubernetes (Airflow runs the pipelines "
+                       "here); remove it or set the runtime")
     return IngestionSettings(
-        namespace=c.get("ingestion.namespace", server.namespace) or server.namespace,
+        namespace=namespace,
         service_account=c.get("ingestion.serviceAccount") or "openmetadata-ingestion",
         loader=loader,
         host_port=host_port or "http://openmetadata:8585/api",
         auth_provider=c.get("ingestion.authProvider") or "openmetadata",
+        runtime=runtime,
+        image=image,
+        om_job_operator=bool(operator) and native,
     )
+
+
+def _kubernetes_native(c: _Collector, s: Settings) -> None:
+    """What Kubernetes-native ingestion cannot do: no Airflow to configure, and nothing secret can reach the
+    pods OM creates (OM mounts no Secret into them, OM #32258: every extraEnvVars value is plain pod-spec text)."""
+    for key in ("airflow", "fernet.airflow", "fernet.rotationJob"):
+        if c.raw(key) is not None:
+            c.fail(key, "is for Airflow, and ingestion.runtime kubernetes runs none: remove it (switching a stack from "
+                   "Airflow drops Airflow's Fernet ring and shared secrets: acknowledge those losses, see the README)")
+    if s.is_aws and s.aws.identity.mode == core.ACCESS_KEY:
+        c.fail("aws.identity.mode", "'access-key' would put ingestion's secret access key into extraEnvVars, plain text "
+               "in every pod spec OM creates (it mounts no Secret into them): use 'irsa' or 'pod-identity'")
+    if s.is_azure:
+        c.fail("ingestion.runtime", "'kubernetes' with an Azure Key Vault: AKS workload identity needs the pod label "
+               "azure.workload.identity/use, which OM cannot set on the pods it creates (only annotations; OM #27395, "
+               "#27430), and a client secret would be plain pod-spec text; use runtime airflow")
+    if s.provider == "kubernetes" and not s.kubernetes.in_cluster:
+        c.fail("kubernetes.inCluster", "false: the pods OM creates cannot mount a kubeconfig (OM #32258); with runtime "
+               "kubernetes ingestion reads the store in-cluster, as its ServiceAccount")
 
 
 def _fernet(c: _Collector, secret_values: Mapping[str, Any], plaintext_refs=frozenset()) -> FernetSettings:

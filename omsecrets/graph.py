@@ -308,14 +308,13 @@ def _subject_id(b: _Builder, subject: dict, accounts: dict) -> Optional[str]:
     return b.synthetic(f"ext_{kind}_{where}", (f"k8s {kind} (not declared)", where), IDENTITY)
 
 
-def _rbac_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
-    """{(subject node id, secret urn): (read, write)} from RoleBindings and ClusterRoleBindings."""
-    result, meta = b.result, _namespaced
+def _role_bindings(result: engine.PreviewResult) -> list[tuple[Optional[str], engine.CapturedResource, list[dict], list]]:
+    """``(scope, role, rules, subjects)`` of every RoleBinding (scope: its namespace) and ClusterRoleBinding (scope
+    None: every namespace) whose Role or ClusterRole the preview declares."""
+    meta = _namespaced
     roles = {("Role",) + meta(r): r for r in result.by_type(RBAC + "Role")}
     roles.update({("ClusterRole", None, meta(r)[1]): r for r in result.by_type(RBAC + "ClusterRole")})
-    accounts = {meta(r): r for r in result.by_type(SERVICE_ACCOUNT)}
-    secrets = [(meta(r), r) for r in result.by_type(K8S_SECRET)]
-    access: dict[tuple[str, str], frozenset[str]] = {}
+    out = []
     for binding in result.by_type(RBAC + "RoleBinding") + result.by_type(RBAC + "ClusterRoleBinding"):
         scope = meta(binding)[0] if binding.type.endswith(":RoleBinding") else None
         ref = _text(binding.inputs.get("roleRef")) or {}
@@ -323,8 +322,36 @@ def _rbac_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
         if role is None:
             continue
         rules = [r for r in _listed(_text(role.inputs.get("rules"))) if isinstance(r, dict)]
-        for subject in _listed(_text(binding.inputs.get("subjects"))):
-            source = _subject_id(b, subject, accounts) if isinstance(subject, dict) else None
+        out.append((scope, role, rules, [s for s in _listed(_text(binding.inputs.get("subjects"))) if isinstance(s, dict)]))
+    return out
+
+
+def rbac_grants(result: engine.PreviewResult, namespace: str, api_group: str, resource: str,
+                name: Optional[str] = None) -> dict[str, frozenset[str]]:
+    """``{subject: verbs}``: what every subject the preview's RoleBindings and ClusterRoleBindings name may do to
+    ``resource`` (``pods/log`` for a subresource) of ``api_group`` in ``namespace`` (``name``: one object), by the
+    core access model (``core.rbac_verbs``). Subjects are ``core.subject_label``s; only those granted some verb appear."""
+    out: dict[str, frozenset[str]] = {}
+    for scope, _, rules, subjects in _role_bindings(result):
+        if scope is not None and scope != namespace:
+            continue
+        verbs = core.rbac_verbs(rules, api_group, resource, name)
+        if verbs:
+            for subject in subjects:
+                label = core.subject_label(subject)
+                out[label] = out.get(label, frozenset()) | verbs
+    return out
+
+
+def _rbac_edges(b: _Builder) -> dict[tuple[str, str], frozenset[str]]:
+    """{(subject node id, secret urn): (read, write)} from RoleBindings and ClusterRoleBindings."""
+    result, meta = b.result, _namespaced
+    accounts = {meta(r): r for r in result.by_type(SERVICE_ACCOUNT)}
+    secrets = [(meta(r), r) for r in result.by_type(K8S_SECRET)]
+    access: dict[tuple[str, str], frozenset[str]] = {}
+    for scope, role, rules, subjects in _role_bindings(result):
+        for subject in subjects:
+            source = _subject_id(b, subject, accounts)
             if source is None:
                 continue
             b.link(source, b.nodes[role.urn].id, "bound")

@@ -40,7 +40,8 @@ TYPE_TOKEN = re.compile(r"om-secrets:[a-z]+:[A-Z][A-Za-z]+")
 #: Functions defined in core only.
 CORE_FUNCTIONS = {"find_config_error", "production_from_config", "is_production_name", "type_token",
                   "parse_bool", "iam_access", "rbac_access", "statement_access", "rule_access", "action_access",
-                  "policy_access", "statement_operations", "operations_access", "required_access"}
+                  "policy_access", "statement_operations", "operations_access", "required_access", "rbac_verbs",
+                  "rule_verbs", "apps_for", "subject_label"}
 
 
 def second_definitions(path: Path, text: str) -> list[str]:
@@ -375,6 +376,43 @@ def rule(verbs, resources=("secrets",), groups=("",), names=None):
 ])
 def test_rbac_access_hand_written(rules, expected):
     assert core.rbac_access(rules, ["s"]) == {"s": frozenset(expected)}
+
+
+@pytest.mark.parametrize("rules, group, resource, name, expected", [
+    ([rule(["get", "list"], resources=["pods"])], "", "pods", None, {"get", "list"}),
+    ([rule(["get"], resources=["pods"])], "", "pods/log", None, set()),  # a subresource is its own resource
+    ([rule(["get"], resources=["pods/log"])], "", "pods/log", None, {"get"}),
+    ([rule(["get"], resources=["pods/*"])], "", "pods/log", None, {"get"}),
+    ([rule(["get"], resources=["*/log"])], "", "pods/log", None, {"get"}),
+    ([rule(["get"], resources=["*/log"])], "", "pods", None, set()),
+    ([rule(["get"], resources=["*"])], "", "pods/log", None, {"get"}),
+    ([rule(["create"], resources=["jobs"], groups=["batch"])], "batch", "jobs", None, {"create"}),
+    ([rule(["create"], resources=["jobs"], groups=["batch"])], "", "jobs", None, set()),
+    ([rule(["*"], resources=["omjobs"], groups=["*"])], "pipelines.openmetadata.org", "omjobs", None, set(core.K8S_ALL_VERBS)),
+    ([rule(["get", "create", "list"], resources=["configmaps"], names=["om-config-a"])], "", "configmaps", "om-config-a",
+     {"get", "list"}),  # resourceNames: never create
+    ([rule(["get"], resources=["configmaps"], names=["om-config-a"])], "", "configmaps", "om-config-b", set()),
+    ([rule(["get"], resources=["configmaps"], names=["om-config-a"])], "", "configmaps", None, {"get"}),
+    ([rule(["get"], resources=["configmaps"]), rule(["list"], resources=["configmaps"])], "", "configmaps", None,
+     {"get", "list"}),
+    (["not a rule", rule(["get"], resources=["configmaps"])], "", "configmaps", None, {"get"}),
+])
+def test_rbac_verbs_on_any_resource(rules, group, resource, name, expected):
+    assert core.rbac_verbs(rules, group, resource, name) == frozenset(expected)
+
+
+def test_rule_access_is_rbac_verbs_on_secrets():
+    for verbs in (["get"], ["list", "watch"], ["*"], ["create", "deletecollection"], ["patch", "bind"]):
+        r = rule(verbs)
+        verbs = core.rbac_verbs([r], "", "secrets", "s")
+        assert core.rule_access(r, "s") == {core.K8S_VERBS[v] for v in verbs if v in core.K8S_VERBS}
+
+
+def test_apps_per_ingestion_runtime():
+    assert core.apps_for(core.AIRFLOW_RUNTIME) == (core.SERVER_APP, core.AIRFLOW_APP)
+    assert core.apps_for(core.KUBERNETES_RUNTIME) == (core.SERVER_APP,)
+    with pytest.raises(ValueError, match="unknown ingestion runtime 'argo'"):
+        core.apps_for("argo")
 
 
 VERBS = sorted(core.K8S_VERBS) + ["*", "bind"]

@@ -151,3 +151,66 @@ def test_role_rules_grant_exactly_the_required_access_by_the_access_model():
         assert core.rbac_access(rules, ["any"])["any"] == core.required_access(who, "kubernetes")
     assert k8s_rbac.server_role_rules()[0]["verbs"] == ["create", "get", "update", "delete"]
     assert k8s_rbac.ingestion_role_rules()[0]["verbs"] == ["get"]
+
+
+# --- Kubernetes-native ingestion: the server's Role in the pipelines namespace ------------------------------------
+
+
+@pytest.mark.parametrize("operator", [False, True])
+def test_pipeline_rules_are_exactly_k8s_pipeline_clients_calls(operator):
+    from omsecrets.components.access import k8s_rbac
+
+    rules = k8s_rbac.pipeline_server_rules(operator)
+    expected = [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create", "update", "delete", "list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create", "update", "delete", "list"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "list", "delete"]},
+        *([] if operator else [{"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get", "create", "update",
+                                                                                            "delete"]}]),
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+        *([{"apiGroups": ["pipelines.openmetadata.org"], "resources": ["omjobs"], "verbs": ["create", "list", "delete"]},
+           {"apiGroups": ["pipelines.openmetadata.org"], "resources": ["cronomjobs"],
+            "verbs": ["get", "create", "update", "delete"]}] if operator else []),
+    ]
+    assert rules == expected
+    for r in rules:
+        assert not {"patch", "watch", "*", "deletecollection"} & set(r["verbs"]) and "resourceNames" not in r
+    for version in K8S_VERSIONS:
+        kubernetes_validate.validate(role_manifest("om-pipelines", "om-pipelines", rules), version, strict=True)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"pipelines_namespace": "openmetadata", "ingestion_namespace": "openmetadata"}, "not the server's or the store's"),
+    ({"pipelines_namespace": "om-secrets", "ingestion_namespace": "om-secrets"}, "not the server's or the store's"),
+    ({"pipelines_namespace": "om-pipelines", "ingestion_namespace": "airflow"}, "must be 'om-pipelines'"),
+    ({"om_job_operator": True}, "needs a pipelines_namespace"),
+    ({"pipelines_namespace": "Bad_Name", "ingestion_namespace": "Bad_Name"}, "not a valid Kubernetes name"),
+])
+def test_args_refuse_a_pipelines_namespace_that_is_not_oms_pipelines_alone(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        KubernetesAccessArgs(secrets_namespace="om-secrets", **kwargs)
+
+
+def test_component_binds_the_server_in_the_pipelines_namespace():
+    from omsecrets.components.access import k8s_rbac
+
+    def program():
+        args = KubernetesAccessArgs(secrets_namespace="om-secrets", ingestion_namespace="om-pipelines",
+                                    grant_secrets_rbac=True, pipelines_namespace="om-pipelines", om_job_operator=True)
+        access = KubernetesAccess("om", args)
+        return {**access_outputs(access), "pipelines_role_name": access.pipelines_role_name}
+
+    out, inputs, reqs = run(program)
+    assert out["pipelines_role_name"] == "om-server-pipelines"
+    role = inputs[("kubernetes:rbac.authorization.k8s.io/v1:Role", "om-server-pipelines")]
+    assert role["metadata"]["namespace"] == "om-pipelines" and role["rules"] == k8s_rbac.pipeline_server_rules(True)
+    binding = inputs[("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "om-server-pipelines")]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "openmetadata", "namespace": "openmetadata"}]
+    assert binding["roleRef"]["name"] == "om-server-pipelines" and binding["metadata"]["namespace"] == "om-pipelines"
+    ingestion_sa = inputs[("kubernetes:core/v1:ServiceAccount", "om-ingestion")]
+    assert ingestion_sa["metadata"]["namespace"] == "om-pipelines"
+    # the ingestion ServiceAccount gets nothing in the pipelines namespace: its one Role is get in the store namespace
+    roles = {name: r for (typ, name), r in inputs.items() if typ.endswith(":Role")}
+    assert roles["om-ingestion"]["metadata"]["namespace"] == "om-secrets"
+    assert not any("ClusterRole" in typ for typ, _ in reqs)

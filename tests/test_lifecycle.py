@@ -376,6 +376,24 @@ def k8s_fernet_copies(*extra):
     return fernet_copies("secret.keys-fernet-airflow", "secret.keys-fernet-openmetadata", *extra)
 
 
+def to_kubernetes_runtime(namespace="openmetadata-pipelines"):
+    """Switch a stack to Kubernetes-native ingestion: no Airflow to configure, the ingestion pods in a namespace of
+    their own (the stack's ingestion loader and Airflow sections go)."""
+    def edit(om):
+        om["ingestion"] = {**{k: v for k, v in (om.get("ingestion") or {}).items() if k in ("serviceAccount", "hostPort")},
+                           "runtime": "kubernetes", "namespace": namespace,
+                           "image": "docker.getcollate.io/openmetadata/ingestion:1.12.3"}
+        for key in ("airflow",):
+            om.pop(key, None)
+        om.get("fernet", {}).pop("airflow", None)
+    return edit
+
+
+#: What Airflow-mode stacks lose by switching to Kubernetes-native ingestion: Airflow's Fernet ring (generated
+#: key and its store copy), Airflow's shared secrets and OM's server's Airflow password.
+AIRFLOW_ONLY = {"fernet.airflow.generation.1", "airflow.api-secret-key", "airflow.jwt-secret", "airflow.server-password",
+                "secret.fernet-airflow"}
+
 #: The guard passes a deliberate loss: rotation evidence in the baseline, or an acknowledgement.
 ALLOWED = "allowed"
 #: (id, stack, baseline edit, new edit, subjects the guard must name; empty: destroys nothing; ALLOWED)
@@ -457,6 +475,14 @@ CATALOGUE = [
     ("airflow-2-to-3-acknowledged", "local", None, edits(setting("airflow.version", 3),
                                                          acknowledge("airflow.webserver-secret-key")), ALLOWED),
     ("airflow-server-user-renamed", "prod", None, setting("airflow.serverUser", "om-server"), set()),
+    # Kubernetes-native ingestion: switching from Airflow drops Airflow's key material, nothing else; OM's ring, JWT
+    # pair and store secrets stay (the kubernetes store's keys-namespace copy of Airflow's ring goes too)
+    ("airflow-to-kubernetes-runtime", "dev", None, to_kubernetes_runtime(), {*AIRFLOW_ONLY, "secret.keys-fernet-airflow"}),
+    ("airflow-to-kubernetes-runtime-prod", "prod", None, to_kubernetes_runtime(), AIRFLOW_ONLY),
+    ("airflow-to-kubernetes-runtime-acknowledged", "prod", None,
+     edits(to_kubernetes_runtime(), acknowledge(*sorted(AIRFLOW_ONLY))), ALLOWED),
+    ("kubernetes-runtime-operator-on", "k8s-ingestion", None, setting("ingestion.omJobOperator", True), set()),
+    ("kubernetes-runtime-pipelines-namespace-moved", "k8s-ingestion", None, setting("ingestion.namespace", "om-jobs"), set()),
     # OM's JWT signing pair: every destructive edit is a hard cut (bot tokens, pipelines, personal access tokens)
     ("jwt-key-size-changed", "dev", None, setting("jwt.keySize", 4096), {"jwt.keypair"}),
     ("jwt-rotated", "prod", None, setting("jwt.generation", 2), {"jwt.keypair"}),

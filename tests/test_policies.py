@@ -37,6 +37,12 @@ CONFIGS = {
     "k8s": {"provider": "kubernetes", "production": True, "prefix": "team", "secrets": SECRETS,
             "ingestion": {"namespace": "airflow"},
             "fernet": {"airflow": {"generations": [2, 1]}}, "kubernetes:enableSecretMutable": "true"},
+    # Kubernetes-native ingestion (no Airflow) with OM's kubernetes store, production: the server's Role in the
+    # pipelines namespace lists Secrets there (OM's health check), which OMS-K8S-003 allows there only.
+    "pipelines": {"provider": "kubernetes", "production": True, "secrets": SECRETS,
+                  "ingestion": {"runtime": "kubernetes", "image": "docker.getcollate.io/openmetadata/ingestion:1.12.3",
+                                "omJobOperator": True},
+                  "kubernetes:enableSecretMutable": "true"},
     # Azure Key Vault managed by OM, AKS workload identity, production.
     "azure": {"provider": "managed-azure-kv", "production": True, "clusterName": "om-prod", "tags": {"team": "data"},
               "ingestion": {"namespace": "airflow"},
@@ -90,10 +96,12 @@ CASES = {
         ("kubernetes:rbac.authorization.k8s.io/v1:Role",),
     ),
     "OMS-K8S-002": ("policy_k8s", {"wildcards"}, "k8s", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
-    "OMS-K8S-003": ("policy_k8s", {"lister"}, "k8s", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
+    "OMS-K8S-003": ("policy_k8s", {"lister"}, "pipelines", ("kubernetes:rbac.authorization.k8s.io/v1:Role",)),
     "OMS-K8S-004": ("policy_k8s", {"misnamed"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-K8S-005": ("policy_k8s", {"unlabelled"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-K8S-006": ("policy_k8s", {"leaky"}, "k8s", ("kubernetes:core/v1:ConfigMap",)),
+    "OMS-K8S-007": ("policy_k8s", {"pipeline-env"}, "pipelines", ("kubernetes:core/v1:ConfigMap",)),
+    "OMS-K8S-008": ("policy_k8s", {"pipelines-viewer"}, "pipelines", ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",)),
     "OMS-FERNET-001": ("policy_fernet", {"openmetadata-secrets", "openmetadata-env"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-FERNET-002": ("policy_fernet", {"openmetadata-secrets", "airflow-secrets"}, "k8s", ("kubernetes:core/v1:Secret",)),
     "OMS-FERNET-003": ("policy_fernet", {"prod-airflow-fernet-gen-3"}, "k8s", ("random:index/randomBytes:RandomBytes",)),

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .. import airflow, core, jwt
-from ..core import AIRFLOW_APP, APPS, SERVER_APP
+from ..core import AIRFLOW_APP, SERVER_APP
 from ..settings import Settings, with_jwt_key_id
 from . import manifests, validate
 from .airflow import airflow_helm_values
@@ -54,24 +54,29 @@ class AppConfigDeliveryArgs:
     jwt_keys: Optional[JwtKeyFiles] = None
     """OM's JWT pair: required when ``settings.jwt.enabled``, refused otherwise."""
     airflow: Optional[AirflowValues] = None
-    """The generated Airflow secrets (required)."""
+    """The generated Airflow secrets: required with ingestion runtime airflow, refused with kubernetes (no Airflow)."""
 
     def __post_init__(self) -> None:
         validate.check(self.settings)
-        wanted = {shared.name for shared in airflow.shared_secrets(self.settings.airflow.version)}
-        if self.airflow is None or set(self.airflow.shared) != wanted:
-            given = sorted(self.airflow.shared) if self.airflow else None
-            raise ValueError(f"airflow needs the shared secrets of Airflow {self.settings.airflow.version}: "
-                             f"{sorted(wanted)}; given {given}")
+        apps = self.settings.apps
+        if AIRFLOW_APP not in apps:
+            if self.airflow is not None:
+                raise ValueError("airflow values given, but ingestion runtime kubernetes runs no Airflow")
+        else:
+            wanted = {shared.name for shared in airflow.shared_secrets(self.settings.airflow.version)}
+            if self.airflow is None or set(self.airflow.shared) != wanted:
+                given = sorted(self.airflow.shared) if self.airflow else None
+                raise ValueError(f"airflow needs the shared secrets of Airflow {self.settings.airflow.version}: "
+                                 f"{sorted(wanted)}; given {given}")
         if self.settings.jwt.enabled != (self.jwt_keys is not None):
             raise ValueError("jwt_keys must be given exactly when settings.jwt.enabled "
                              f"(enabled: {self.settings.jwt.enabled}, jwt_keys given: {self.jwt_keys is not None})")
-        missing = [a for a in APPS if a not in self.fernet_rings]
-        unknown = sorted(set(self.fernet_rings) - set(APPS))
+        missing = [a for a in apps if a not in self.fernet_rings]
+        unknown = sorted(set(self.fernet_rings) - set(apps))
         if missing or unknown:
-            raise ValueError(f"fernet_rings needs exactly the apps {', '.join(APPS)}; missing {missing}, unknown {unknown}")
-        validate.check_access_keys(self.settings, set(self.access_keys or {}), APPS)
-        manifests.labels(APPS[0], self.labels)
+            raise ValueError(f"fernet_rings needs exactly the apps {', '.join(apps)}; missing {missing}, unknown {unknown}")
+        validate.check_access_keys(self.settings, set(self.access_keys or {}), apps)
+        manifests.labels(apps[0], self.labels)
 
 
 class AppConfigDelivery(pulumi.ComponentResource):
@@ -95,7 +100,7 @@ class AppConfigDelivery(pulumi.ComponentResource):
         )
         self.config_maps: dict[str, k8s.core.v1.ConfigMap] = {}
         self.secrets: dict[str, k8s.core.v1.Secret] = {}
-        for app in APPS:
+        for app in s.apps:
             config_map = manifests.config_map_manifest(s, app, args.labels)
             data: pulumi.Input = config_map["data"]
             if jwt_keys and app == SERVER_APP:
@@ -140,9 +145,9 @@ class AppConfigDelivery(pulumi.ComponentResource):
                                                  *([self.jwt_secret] if self.jwt_secret else [])]
         self.openmetadata_helm_values: pulumi.Input[dict[str, Any]] = (
             self.deployed.apply(openmetadata_helm_values) if jwt_keys else openmetadata_helm_values(s))
-        self.airflow_helm_values: dict[str, Any] = airflow_helm_values(s)
-        self.config_map_names = {app: delivery_names(app).config_map for app in APPS}
-        self.secret_names = {app: delivery_names(app).secret for app in APPS}
+        self.airflow_helm_values: Optional[dict[str, Any]] = airflow_helm_values(s) if AIRFLOW_APP in s.apps else None
+        self.config_map_names = {app: delivery_names(app).config_map for app in s.apps}
+        self.secret_names = {app: delivery_names(app).secret for app in s.apps}
         self.register_outputs(
             core.wire_outputs(
                 {
@@ -156,9 +161,11 @@ class AppConfigDelivery(pulumi.ComponentResource):
         )
 
 
-def _generated(values: AirflowValues, app: str) -> dict[str, pulumi.Output[str]]:
+def _generated(values: Optional[AirflowValues], app: str) -> dict[str, pulumi.Output[str]]:
     """The generated values ``app``'s Secret holds: OM's server's Airflow password on both sides (the Airflow
-    user Job reads it there), the shared secrets on Airflow's."""
+    user Job reads it there), the shared secrets on Airflow's; nothing without Airflow."""
+    if values is None:
+        return {}
     password = pulumi.Output.secret(values.server_password)
     if app == SERVER_APP:
         return {SERVER_AIRFLOW_PASSWORD: password}

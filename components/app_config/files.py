@@ -72,13 +72,16 @@ def render_files(
     files = {
         "openmetadata.env": env_file(server_env(s), "OpenMetadata server environment"),
         "openmetadata-secrets.yaml": to_yaml(openmetadata_yaml_blocks(s)),
-        "airflow.cfg": airflow_cfg(s),
-        "airflow.env": env_file(airflow_env(s), "Airflow (OpenMetadata ingestion) environment"),
         "ingestion.env": env_file(ingestion_env(s), "Standalone ingestion environment (loader 'env')"),
         "workflow-config.yaml": to_yaml(workflow_config(s)),
         "helm/openmetadata-values.yaml": to_yaml(openmetadata_helm_values(s)),
-        "helm/airflow-values.yaml": to_yaml(airflow_helm_values(s)),
     }
+    if not s.ingestion.kubernetes_native:  # Kubernetes-native ingestion runs no Airflow
+        files.update({
+            "airflow.cfg": airflow_cfg(s),
+            "airflow.env": env_file(airflow_env(s), "Airflow (OpenMetadata ingestion) environment"),
+            "helm/airflow-values.yaml": to_yaml(airflow_helm_values(s)),
+        })
     extra = [(manifest_path(obj), to_yaml(redact(obj))) for obj in k8s_objects]
     extra += [
         (f"iam/{_part(name, 'policy name')}.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .. import airflow, conventions, jwt
-from ..core import AIRFLOW_APP, APPS, SERVER_APP, STANDARD_LABELS
+from ..core import AIRFLOW_APP, SERVER_APP, STANDARD_LABELS
 from ..settings import Settings
 from . import validate
 from .airflow import airflow_env
@@ -165,7 +165,7 @@ def jwt_secret_manifest(
 def manifests(settings: Settings, extra_labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """ConfigMap and placeholder Secret for every app, and the JWT keys Secret when the pair is declared."""
     out = []
-    for app in APPS:
+    for app in settings.apps:
         out += [config_map_manifest(settings, app, extra_labels), secret_manifest(settings, app, None, extra_labels)]
     if settings.jwt.enabled:
         out.append(jwt_secret_manifest(settings, None, extra_labels))

@@ -36,7 +36,8 @@ def identities(settings: Settings, app: str) -> list[str]:
         if s.jwt.enabled:
             source = f"imported {s.jwt.imported}" if s.jwt.imported else f"generation {s.jwt.generation}"
             out.append(f"jwt-keys: {source}")
-        out.append(f"{airflow.SERVER_PASSWORD_KEY}: {airflow.SERVER_PASSWORD_SUBJECT}")
+        if not s.ingestion.kubernetes_native:
+            out.append(f"{airflow.SERVER_PASSWORD_KEY}: {airflow.SERVER_PASSWORD_SUBJECT}")
     else:
         out += [f"{shared.name}: {shared.subject}" for shared in airflow.shared_secrets(s.airflow.version)]
     if validate.uses_access_keys(s, app):

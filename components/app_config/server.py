@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import conventions, core, jwt
 from ..settings import Settings
-from . import restart, validate
+from . import pipelines, restart, validate
 from .refs import (
     JWT_KEYS_SECRET,
     JWT_KEYS_VOLUME,
@@ -120,8 +120,11 @@ def server_env(settings: Settings) -> dict[str, Value]:
     env["OPENMETADATA_CLUSTER_NAME"] = s.cluster_name
     env["FERNET_KEY"] = fernet_ref()
     env.update(jwt_env(s))
-    env["AIRFLOW_USERNAME"] = s.airflow.server_user
-    env["AIRFLOW_PASSWORD"] = airflow_password_ref()
+    if s.ingestion.kubernetes_native:
+        env.update(pipelines.server_env(s))
+    else:
+        env["AIRFLOW_USERNAME"] = s.airflow.server_user
+        env["AIRFLOW_PASSWORD"] = airflow_password_ref()
     return env
 
 
@@ -178,10 +181,18 @@ def openmetadata_yaml_blocks(settings: Settings) -> dict[str, Any]:
             "tags": [f"{k}:{v}" for k, v in sorted(s.tags.items())],
             "parameters": _parameters(s),
         }
-    blocks["pipelineServiceClientConfiguration"] = {
-        "secretsManagerLoader": s.ingestion.loader,
-        "parameters": {"username": s.airflow.server_user, "password": "${AIRFLOW_PASSWORD}"},
-    }
+    if s.ingestion.kubernetes_native:
+        blocks["pipelineServiceClientConfiguration"] = {
+            "className": pipelines.CLASS_NAME,
+            "metadataApiEndpoint": s.ingestion.host_port,
+            "secretsManagerLoader": s.ingestion.loader,
+            "parameters": pipelines.parameters(s),
+        }
+    else:
+        blocks["pipelineServiceClientConfiguration"] = {
+            "secretsManagerLoader": s.ingestion.loader,
+            "parameters": {"username": s.airflow.server_user, "password": "${AIRFLOW_PASSWORD}"},
+        }
     if s.jwt.enabled:
         blocks["jwtTokenConfiguration"] = {
             "rsapublicKeyFilePath": jwt.PUBLIC_KEY_PATH,
@@ -238,20 +249,26 @@ def openmetadata_helm_values(settings: Settings) -> dict[str, Any]:
     """
     s = validate.check(settings)
     fernet = fernet_ref()
-    values = {
+    if s.ingestion.kubernetes_native:
+        client, operator = pipelines.chart_values(s)
+    else:
+        client, operator = {"airflow": {"auth": {
+            "username": s.airflow.server_user, "password": airflow_password_ref().helm()}}}, None
+    values: dict[str, Any] = {
         "openmetadata": {
             "config": {
                 "clusterName": s.cluster_name,
                 "fernetkey": {"value": "", **fernet.helm()},
                 "secretsManager": _chart_secrets_manager(s),
-                "pipelineServiceClientConfig": {"airflow": {"auth": {
-                    "username": s.airflow.server_user, "password": airflow_password_ref().helm()}}},
+                "pipelineServiceClientConfig": client,
             }
         },
         "serviceAccount": {"create": False, "name": s.server.service_account},
         "extraEnvs": _chart_extra_env(s),
         "podAnnotations": {restart.ANNOTATION: restart.digest(s, SERVER_APP)},
     }
+    if operator is not None:
+        values["omjobOperator"] = operator
     if s.jwt.enabled:
         config = values["openmetadata"]["config"]
         config["jwtTokenConfiguration"] = {

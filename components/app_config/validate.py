@@ -37,6 +37,16 @@ def check(settings: Settings) -> Settings:
         _fail("ingestion.loader", "'noop' gives OM's Azure reader no vault name and it fails; use 'airflow' or 'env'")
     if s.is_gcp and not s.gcp.project:
         _fail("gcp.project", "is empty; provider 'gcp' needs it (OM_SM_PROJECT_ID)")
+    if s.ingestion.kubernetes_native:
+        if not s.ingestion.image:
+            _fail("ingestion.image", "is empty; runtime kubernetes needs the image OM runs pipelines with (ingestionImage)")
+        if s.ingestion.loader == "airflow":
+            _fail("ingestion.loader", "'airflow' reads airflow.cfg, and runtime kubernetes runs no Airflow; use 'env'")
+        if s.ingestion.namespace == s.server.namespace:
+            _fail("ingestion.namespace", f"{s.ingestion.namespace!r} is the server's: with runtime kubernetes it is the "
+                  "pipelines namespace, OM's pipelines' alone")
+    elif s.ingestion.om_job_operator:
+        _fail("ingestion.omJobOperator", "is only used with ingestion.runtime: kubernetes")
     return s
 
 

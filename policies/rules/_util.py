@@ -317,3 +317,19 @@ def secret_like_key(name: str) -> bool:
 def is_reference(value: str) -> bool:
     """An OM ``secret:<id>`` reference or a ``${VAR}`` placeholder, not a secret itself."""
     return value.startswith("secret:") or bool(re.fullmatch(r"\$\{[^}]+\}", value.strip()))
+
+
+def secret_value_findings(data: Mapping) -> list[str]:
+    """``<key> holds ...`` for each entry of a plain-text mapping (ConfigMap data, env) that looks secret: a Fernet
+    key, an AWS secret access key, or a value under a key named like a secret (references and placeholders aside)."""
+    out = []
+    for key, value in sorted(data.items()):
+        if not isinstance(value, str) or not value.strip() or value in PLACEHOLDERS or is_reference(value):
+            continue
+        if has_fernet_key(value):
+            out.append(f"{key} holds a Fernet key")
+        elif looks_like_aws_secret_key(value):
+            out.append(f"{key} looks like an AWS secret access key")
+        elif secret_like_key(key):
+            out.append(f"{key} is named like a secret and has a value")
+    return out

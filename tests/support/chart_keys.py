@@ -18,7 +18,8 @@ Sources (files read from fetched git snapshots, at these commits):
   1.13.1 = 039a208f0b9f2c40f6ce68d87e1e39b1d0819a57 (main = tag openmetadata-1.13.1, the newest version stored),
   1.13.0 = dab31935da121961946d6f166b103236845d36ca (tag openmetadata-1.13.0). Subtrees: openmetadata.config.
   {jwtTokenConfiguration, authentication, fernetkey, secretsManager, clusterName, pipelineServiceClientConfig},
-  extraEnvs, extraVolumes, extraVolumeMounts, podAnnotations, commonLabels, serviceAccount.
+  extraEnvs, extraVolumes, extraVolumeMounts, podAnnotations, commonLabels, serviceAccount, omjobOperator (the
+  same in both versions).
 - the same repository, ``charts/deps/values.yaml`` and ``Chart.yaml`` (chart openmetadata-dependencies), same
   commits: dependency ``airflow`` version "1.18.0" (Chart.yaml l.65-68, condition airflow.enabled).
 - apache/airflow ``chart/values.schema.json``, read from a fork snapshot (n-badtke-cg/airflow) whose main branch
@@ -67,7 +68,7 @@ def _words(text: str) -> frozenset[str]:
 # extraEnvs, extraVolumes, extraVolumeMounts are schema `{"type": "array"}` with no item schema: leaves here (the chart
 # copies them verbatim with toYaml into container env / pod volumes / volumeMounts).
 _OM_1_13 = _tree({
-    "": "commonLabels extraEnvs extraVolumeMounts extraVolumes openmetadata podAnnotations serviceAccount",
+    "": "commonLabels extraEnvs extraVolumeMounts extraVolumes omjobOperator openmetadata podAnnotations serviceAccount",
     "commonLabels": "*",
     "openmetadata": "config",
     "openmetadata.config": (
@@ -172,6 +173,17 @@ _OM_1_13 = _tree({
     "podAnnotations": "*",
     "serviceAccount": "annotations create name",
     "serviceAccount.annotations": "*",
+    # OMJob operator (Kubernetes-native ingestion); podSecurityContext / securityContext are free objects
+    "omjobOperator": "enabled env healthCheck image podSecurityContext resources securityContext",
+    "omjobOperator.env": (
+        "healthCheckPort logLevel metricsPort pollingIntervalSeconds reconciliationThreads requeueDelaySeconds "
+        "watchNamespaces"
+    ),
+    "omjobOperator.healthCheck": "enabled",
+    "omjobOperator.image": "pullPolicy repository tag",
+    "omjobOperator.resources": "limits requests",
+    "omjobOperator.resources.limits": "cpu memory",
+    "omjobOperator.resources.requests": "cpu memory",
 })
 
 _OM_1_13_CLOSED = _words("""
@@ -227,6 +239,13 @@ _OM_1_13_CLOSED = _words("""
     openmetadata.config.secretsManager.additionalParameters.tenantId
     openmetadata.config.secretsManager.additionalParameters.vaultName
     serviceAccount
+    omjobOperator
+    omjobOperator.env
+    omjobOperator.healthCheck
+    omjobOperator.image
+    omjobOperator.resources
+    omjobOperator.resources.limits
+    omjobOperator.resources.requests
 """)
 
 # openmetadata-dependencies 1.13.0 and 1.13.1 (no values.schema.json): the paths its values.yaml sets under `airflow`
