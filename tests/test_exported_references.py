@@ -112,8 +112,9 @@ def reference_problems(result: engine.PreviewResult, outputs: dict, intended: di
         problems.append(f"secretReferences {sorted(refs)}: only the stack's secrets {sorted(intended)}")
     if set(refs) & set(copies):
         problems.append(f"exported both as secretReferences and keyCopyReferences: {sorted(set(refs) & set(copies))}")
-    if set(copies) != (set() if outputs["provider"] == core.DB else {"fernet-openmetadata", "fernet-airflow",
-                                                                     "jwt-openmetadata"}):
+    # a ring copy per app that has a ring (no Airflow ring with Kubernetes-native ingestion), the JWT pair's copy
+    expected_copies = {f"fernet-{app}" for app in outputs["fernet"]} | ({"jwt-openmetadata"} if outputs.get("jwt") else set())
+    if set(copies) != (set() if outputs["provider"] == core.DB else expected_copies):
         problems.append(f"keyCopyReferences {sorted(copies)}")
 
     def resolve(kind: str, name: str, ref: str, where: str):
