@@ -40,7 +40,8 @@ def test_previews_with_the_components_and_its_own_resource():
     digests = inputs.pop("restartDigests")
     assert inputs == {"environment": "demo", "provider": "aws-ssm", "prefix": "demo",
                       "clusterName": "openmetadata", "production": False,
-                      "protect": True, "acknowledge": [], "airflowVersion": 3}
+                      "protect": True, "acknowledge": [], "airflowVersion": 3, "migration": {"run": False},
+                      "operations": {"botTokensRun": False, "skipAwait": False}}
     assert set(digests) == {"openmetadata", "airflow"}
     assert all(re.fullmatch(r"[0-9a-f]{16}", d) for d in digests.values())
     # aws-ssm is not managed: OM's server never reads the store, so only ingestion gets an identity there
