@@ -112,10 +112,10 @@ def reference_problems(result: engine.PreviewResult, outputs: dict, intended: di
         problems.append(f"secretReferences {sorted(refs)}: only the stack's secrets {sorted(intended)}")
     if set(refs) & set(copies):
         problems.append(f"exported both as secretReferences and keyCopyReferences: {sorted(set(refs) & set(copies))}")
-    # a ring copy per app that has a ring (no Airflow ring with Kubernetes-native ingestion), the JWT pair's copy
-    expected_copies = {f"fernet-{app}" for app in outputs["fernet"]} | ({"jwt-openmetadata"} if outputs.get("jwt") else set())
-    if set(copies) != (set() if outputs["provider"] == core.DB else expected_copies):
-        problems.append(f"keyCopyReferences {sorted(copies)}")
+    # a copy of each ring the stack makes (no Airflow ring with Kubernetes-native ingestion) and of the JWT pair
+    made = {f"fernet-{app}" for app in outputs["fernet"]} | ({"jwt-openmetadata"} if "jwt" in outputs else set())
+    if set(copies) != (set() if outputs["provider"] == core.DB else made):
+        problems.append(f"keyCopyReferences {sorted(copies)}, the stack's key material {sorted(made)}")
 
     def resolve(kind: str, name: str, ref: str, where: str):
         got = values.get((where, ref.removeprefix("secret:"))) if ref.startswith("secret:") else None

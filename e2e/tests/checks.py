@@ -171,6 +171,10 @@ PROVIDER_DEFAULTS: dict[str, dict] = {
 #: pulumi-kubernetes' Check turns a Secret's ``stringData`` into base64 ``data`` (the values are decoded and
 #: compared as ``stringData``) and drops empty maps and lists the program passed.
 K8S_STRINGDATA_TO_DATA = "kubernetes:core/v1:Secret"
+#: The engine records a key whose value is null (``{"migratedTo": null}``); the mock engine receives the program's
+#: inputs through Pulumi's ``rpc.deserialize_properties``, which drops such keys. So a null the engine registered
+#: equals an absent key offline (any other value must be declared).
+MOCK_DROPS_NULLS = True
 K8S_DROPS_EMPTY = "kubernetes:"
 #: Resource options compared: the engine's state field -> the offline document's ``options`` key.
 COMPARED_OPTIONS = {"protect": "protect", "retainOnDelete": "retainOnDelete", "ignoreChanges": "ignoreChanges",
@@ -253,6 +257,8 @@ def _compare(type_: str, where: str, path: str, shown, redacted, eng, out: list[
                     continue
                 out.append(f"{where}: inputs.{sub}: declared offline, not registered by the engine")
             elif k not in shown:
+                if MOCK_DROPS_NULLS and eng[k] is None:
+                    continue
                 default = PROVIDER_DEFAULTS.get(type_, {}) if not path else {}
                 if k in default and plain(eng[k]) == default[k] and type(plain(eng[k])) is type(default[k]):
                     continue

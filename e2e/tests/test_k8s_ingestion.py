@@ -66,7 +66,7 @@ def can(cluster, who: tuple[str, str], verb: str, namespace: str | None, group: 
 
 
 def test_every_declared_object_exists_as_declared(cluster, stack):
-    n = checks.assert_cluster_matches_declaration(cluster, stack.offline_preview())
+    n = checks.assert_cluster_matches_declaration(cluster, stack.offline_preview(), stack.state())
     assert n == 19  # 4 namespaces, 2 ServiceAccounts, 3 Roles and 3 RoleBindings, 1 ConfigMap, 6 Secrets
     assert cluster.get(f"/api/v1/namespaces/{PIPELINES}/serviceaccounts/{INGESTION[1]}") is not None
 
@@ -119,7 +119,7 @@ def test_ingestion_reads_the_store_with_oms_reader_and_only_reads(cluster, stack
     refs = stack.outputs()["secretReferences"]
     ids = [ref.removeprefix("secret:") for ref in refs.values()]
     kubeconfig = cluster.service_account_kubeconfig(*INGESTION, tmp_path / "ingestion.kubeconfig")
-    read = checks.read_with_om(om_python, kubeconfig, STORE, ids)
+    [read], _ = checks.read_with_om(om_python, (kubeconfig, STORE, ids))
     for secret_id in ids:
         stored = checks.decoded_data(cluster.secret(STORE, secret_id))["value"]
         assert read[secret_id]["direct"] == stored and read[secret_id]["connection"] == stored, secret_id
@@ -232,7 +232,7 @@ def test_operator_mode_switches_the_role_in_place(cluster, stack):
     assert not any(can(cluster, SERVER, v, PIPELINES, "batch", "cronjobs") for v in ALL_VERBS)
     assert not can(cluster, SERVER, "patch", PIPELINES, "pipelines.openmetadata.org", "omjobs")
     assert not can(cluster, SERVER, "watch", PIPELINES, "pipelines.openmetadata.org", "cronomjobs")
-    checks.assert_cluster_matches_declaration(cluster, stack.offline_preview())
+    checks.assert_cluster_matches_declaration(cluster, stack.offline_preview(), stack.state())
 
 
 def test_sanitize_matches_oms_rules():

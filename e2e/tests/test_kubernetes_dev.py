@@ -299,6 +299,7 @@ def test_the_comparison_sees_every_kind_of_difference_and_needs_each_allowance(d
     allowances = {"DERIVED_FROM_KEYS": (set(), "inputs.data.JWT_KEY_ID: offline"),
                   "PROVIDER_DEFAULTS": ({}, "om-secrets-airflow-server-password: inputs.minLower: registered by the engine"),
                   "K8S_STRINGDATA_TO_DATA": ("", "inputs.data: registered by the engine"),
+                  "MOCK_DROPS_NULLS": (False, "inputs.migration.migratedTo: registered by the engine (None)"),
                   "ENGINE_ONLY_TYPES": ("-", "registered by the engine but not declared offline: pulumi:pulumi:Stack"),
                   "ENGINE_FIELDS_NOT_COMPARED": ({}, "the engine records 'stackTrace'"),
                   "NOT_RECORDED_BY_ENGINE": ({}, "records option 'deleteBeforeReplace'"),

@@ -83,7 +83,7 @@ def test_the_pack_on_the_real_engine_and_omsecrets_check_report_the_same_rule_re
     """One program that trips every rule applying to Kubernetes (programs/every_kubernetes_rule.py), previewed
     by the real engine with the pack and checked offline: the same (rule, resource) set, every expected pair,
     all mandatory (production)."""
-    for ns in ("om-bad", "om-bad-ingestion"):  # the provider's dry-run needs the namespaces
+    for ns in ("om-bad", "om-bad-ingestion", "om-bad-pipelines"):  # the provider's dry-run needs the namespaces
         cluster.api("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     p = make_project("bad", {"production": True}, program=PROGRAM)
     expected = {(rule, res) for rule, resources in _expected().items() for res in resources}

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-NS, INGESTION_NS = "om-bad", "om-bad-ingestion"
+NS, INGESTION_NS, PIPELINES_NS = "om-bad", "om-bad-ingestion", "om-bad-pipelines"
 OM_DEFAULT_FERNET = "jJ/9sz0g0OHxsfxOoSfdFdmk3ysNmPRnH3TUAbz3IHA="  # OM conf/openmetadata.yaml fernetConfiguration
 OM_DEFAULT_KID = "Gb389a-9f76-gdjs-a92j-0242bk94356"  # OM conf/openmetadata.yaml jwtTokenConfiguration.keyId
 STORE_LABELS = {"app": "openmetadata", "managed-by": "openmetadata-secrets-manager"}
@@ -34,6 +34,8 @@ RULE_RESOURCES = {
     "k8s-secret-name-valid": {"bad-name"},
     "k8s-store-secret-labels": {"bad-unlabelled"},
     "k8s-configmap-no-secret-values": {"bad-config"},
+    "k8s-ingestion-env-no-secrets": {"bad-ingestion-env"},
+    "k8s-pipelines-namespace-own": {"bad-pipelines-reader"},
     "store-names-follow-convention": {"bad-store-name"},
     "store-ids-unique": {"bad-twin-a", "bad-twin-b"},
 }
@@ -54,11 +56,13 @@ def secret(name: str, namespace: str = NS, *, data_name=None, labels=None, strin
 
 
 # the environment component: production, Airflow 3 whose chart values name no Secret (OMS-AIRFLOW-002), ingestion
-# in INGESTION_NS (OMS-JWT-002), the id convention's cluster name (OMS-STORE-001)
+# in INGESTION_NS (OMS-JWT-002), Kubernetes-native ingestion's pipelines in PIPELINES_NS (OMS-K8S-008), the id
+# convention's cluster name (OMS-STORE-001)
 env = Component("om-secrets:index:OpenMetadataSecrets", "bad-env", {
     "production": True, "clusterName": "openmetadata", "prefix": "",
     "airflow": {"version": 3}, "helmValues": {"airflow": {}},
     "serviceAccounts": {"ingestion": f"{INGESTION_NS}/airflow", "openmetadata": f"{NS}/openmetadata"},
+    "ingestion": {"runtime": "kubernetes", "namespace": PIPELINES_NS},
 })
 child = pulumi.ResourceOptions(parent=env)
 
@@ -94,3 +98,11 @@ secret("bad-store-name", data_name="somewhere-else-password", labels=STORE_LABEL
        string_data={"value": "v"}, opts=child)  # OMS-STORE-001: not <clusterName>-...
 for twin in ("bad-twin-a", "bad-twin-b"):  # OMS-STORE-002: one namespace/name, two owners
     secret(twin, data_name="openmetadata-twin", labels=STORE_LABELS, string_data={"value": "v"}, opts=child)
+# OMS-K8S-007: a password in the env OM writes into every ingestion pod spec
+secret("bad-ingestion-env", string_data={"K8S_EXTRA_ENV_VARS": '["LOG_LEVEL:INFO", "DB_PASSWORD:hunter2-but-longer"]'},
+       opts=child)
+# OMS-K8S-008: someone other than OM's server reads the pipelines namespace (the built-in view role)
+k8s.rbac.v1.RoleBinding("bad-pipelines-reader", metadata={"name": "bad-pipelines-reader", "namespace": PIPELINES_NS},
+                        role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                        subjects=[{"kind": "User", "name": "someone", "apiGroup": "rbac.authorization.k8s.io"}],
+                        opts=child)
