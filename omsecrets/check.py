@@ -48,61 +48,51 @@ from omsecrets.policies.rule import (
 
 FORMATS = ("text", "json", "sarif")
 BASELINE_RULE = "fernet-generation-retained"
-CONFIG_RULE = Rule(
+
+
+def _check_rule(id: str, name: str, description: str, remediation: str) -> Rule:
+    """A mandatory stack rule that ``check`` itself judges (config, lifecycle guard): no validate of its own."""
+    return Rule(id=id, name=name, description=description, level="mandatory", remediation=remediation, kind="stack",
+                validate=lambda args, report: None)
+
+
+CONFIG_RULE = _check_rule(
     id="OMS-CFG-001",
     name="config-valid",
     description="The stack's om-secrets configuration validates (components.settings).",
-    level="mandatory",
     remediation="Fix the named key in the stack's config file; the message says what is allowed.",
-    kind="stack",
-    validate=lambda args, report: None,
 )
-LIFECYCLE_RULE = Rule(
+LIFECYCLE_RULE = _check_rule(
     id="OMS-LIFE-001",
     name="key-material-kept",
     description="Compared with its baseline (--baseline, --baseline-ref), the change deletes or replaces no key "
     "material and moves no store secret, unless the stack's om-secrets:acknowledge names that exact loss "
     "(omsecrets.lifecycle).",
-    level="mandatory",
     remediation="Undo the change, or acknowledge the exact loss in om-secrets:acknowledge: [{drop: <subject>, reason: <why>}].",
-    kind="stack",
-    validate=lambda args, report: None,
 )
-ACKNOWLEDGE_RULE = Rule(
+ACKNOWLEDGE_RULE = _check_rule(
     id="OMS-LIFE-002",
     name="acknowledgement-matches-a-loss",
     description="Every om-secrets:acknowledge entry names a loss of this change (a typo acknowledges nothing; "
     "an applied acknowledgement is removed).",
-    level="mandatory",
     remediation="Remove the acknowledgement, or correct its subject to the loss the guard reports.",
-    kind="stack",
-    validate=lambda args, report: None,
 )
-
-BASELINE_PREVIEW_RULE = Rule(
+BASELINE_PREVIEW_RULE = _check_rule(
     id="OMS-LIFE-003",
     name="baseline-previews",
     description="With --baseline-ref, the revision is in the clone and the stack file (and Pulumi.yaml) as they were "
     "then preview with today's om-secrets, so the lifecycle guard has something to compare the change with (a stack "
     "file that predates a newly required key is read with the value its absence stood for; see settings.Backfill).",
-    level="mandatory",
     remediation="Fetch the revision if a shallow clone cut it off, or compare with what is deployed instead "
     "(--baseline FILE: `omsecrets preview STACK --json` saved after the last `pulumi up`), or, if you know this "
     "change loses no key material, pass --allow-unchecked-baseline.",
-    kind="stack",
-    validate=lambda args, report: None,
 )
-
-
-ORDER_RULE = Rule(
+ORDER_RULE = _check_rule(
     id="OMS-LIFE-004",
     name="steps-in-order",
     description="Compared with its baseline, a declared step (the Fernet rotation Job, OM's migrate-secrets, the bot-token "
     "Jobs after a JWT key change) runs only once the baseline runs what it needs (omsecrets.lifecycle).",
-    level="mandatory",
     remediation="Take the next safe step the message names; a step out of order cannot be acknowledged.",
-    kind="stack",
-    validate=lambda args, report: None,
 )
 
 
