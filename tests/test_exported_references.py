@@ -19,6 +19,7 @@ from omsecrets import engine
 from omsecrets.components import core, settings
 from omsecrets.components.fernet import KeyRing
 from tests.support.previews import PLANTED, ROOT, planted_keys, stack_config, stack_file_config
+from tests.support.references import pointer_or_placeholder
 
 SHIPPED = tuple(engine.list_stacks(ROOT))
 FIXTURES = tuple(sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml")
@@ -91,17 +92,6 @@ def intended_values(result: engine.PreviewResult, stack: str) -> dict[str, str]:
     return out
 
 
-def problem_with(value: object) -> str | None:
-    """Why ``value`` is no secret an app could use, or None."""
-    if not isinstance(value, str) or not value:
-        return f"no value ({value!r})"
-    if value in core.PLACEHOLDERS:
-        return f"the placeholder {value!r}"
-    if core.is_vacated_key_copy(value):
-        return "the pointer text left where a Fernet key copy used to live"
-    return None
-
-
 def reference_problems(result: engine.PreviewResult, outputs: dict, intended: dict[str, str]) -> list[str]:
     """Where an exported reference of ``outputs`` does not resolve to what the program meant."""
     values = store_values(result)
@@ -119,7 +109,7 @@ def reference_problems(result: engine.PreviewResult, outputs: dict, intended: di
 
     def resolve(kind: str, name: str, ref: str, where: str):
         got = values.get((where, ref.removeprefix("secret:"))) if ref.startswith("secret:") else None
-        bad = problem_with(got)
+        bad = pointer_or_placeholder(got)
         if bad:
             problems.append(f"{kind}.{name} ({ref}{' in ' + where if where else ''}) resolves to {bad}")
         return None if bad else got

@@ -11,6 +11,8 @@ from pathlib import Path
 import om_code
 from project import SECRET_SIG
 
+from tests.support.references import pointer_or_placeholder  # the unit tests judge exported references the same way
+
 K8S_PATHS = {
     "kubernetes:core/v1:Namespace": "/api/v1/namespaces/{name}",
     "kubernetes:core/v1:ServiceAccount": "/api/v1/namespaces/{ns}/serviceaccounts/{name}",
@@ -457,22 +459,6 @@ def intended_jwt_copy(pem_pkcs8: str) -> dict:
     numbers = key.public_key().public_numbers()
     return {"keyId": jwk_thumbprint(numbers.n, numbers.e), "private_key.der": base64.b64encode(der).decode(),
             "public_key.der": base64.b64encode(pub).decode()}
-
-
-#: Texts a reference must never resolve to: om-secrets' placeholders and the pointer it leaves where a key
-#: copy used to live (components.core), and a ``secure:`` config value or its offline stand-in.
-def pointer_or_placeholder(value: object) -> str | None:
-    from omsecrets.components import core
-
-    if not isinstance(value, str) or not value:
-        return f"{value!r} (no value)"
-    if value in core.PLACEHOLDERS:
-        return f"the placeholder {value!r}"
-    if core.is_vacated_key_copy(value):
-        return "the pointer text left where a key copy used to live"
-    if value.startswith(("secure:", "v1:", core.OFFLINE_SECRET_PREFIX, "secret:")):
-        return f"a reference or encrypted config text ({value[:12]}...)"
-    return None
 
 
 #: The apache-airflow chart reads the Fernet key from ``fernetKeySecretName`` under this key
